@@ -1,0 +1,110 @@
+//! The SQL engine side: a backend that prepares and runs statements and streams rows.
+//!
+//! [`Executor`] is what a session needs from a database; [`SqliteExecutor`] is the one
+//! backend today. Rows are never collected into a result set: the executor steps the
+//! engine and hands each row to a [`RowSink`], which encodes it into the writer (and may
+//! await the socket, which is how backpressure reaches SQLite).
+
+mod errors;
+mod sqlite;
+
+pub use errors::sqlite_error;
+pub use sqlite::{Database, SqliteExecutor};
+
+use crate::cancel::CancelHandle;
+use crate::error::Error;
+use crate::protocol::types::Oid;
+use rusqlite::types::{ToSqlOutput, ValueRef};
+
+/// One row as the engine produces it, valid until the next row is requested.
+pub trait Row {
+    /// Number of columns.
+    fn len(&self) -> usize;
+    /// True for a row without columns.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The value of column `index` (`index < len()`), borrowed from the engine.
+    fn value(&self, index: usize) -> ValueRef<'_>;
+}
+
+/// Receives the rows of a running statement.
+#[allow(async_fn_in_trait)]
+pub trait RowSink {
+    /// Called once before any row, with the first row if there is one (so that types
+    /// nothing else tells can be taken from values).
+    async fn start<R: Row>(&mut self, first: Option<&R>) -> Result<(), Error>;
+    /// Called for every row, the first included.
+    async fn row<R: Row>(&mut self, row: &R) -> Result<(), Error>;
+}
+
+/// A sink that drops rows: for statements whose rows nobody wants.
+#[derive(Debug, Default)]
+pub struct DiscardRows;
+
+impl RowSink for DiscardRows {
+    async fn start<R: Row>(&mut self, _first: Option<&R>) -> Result<(), Error> {
+        Ok(())
+    }
+    async fn row<R: Row>(&mut self, _row: &R) -> Result<(), Error> {
+        Ok(())
+    }
+}
+
+/// A result column as the engine describes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ColumnInfo {
+    /// The column's name.
+    pub name: String,
+    /// The declared type (`CREATE TABLE` type name), if the column comes straight from a table.
+    pub declared_type: Option<String>,
+}
+
+/// What the engine knows about a statement before running it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatementInfo {
+    /// Result columns (empty for statements without rows).
+    pub columns: Vec<ColumnInfo>,
+    /// Number of parameters (the highest `?n`).
+    pub param_count: usize,
+    /// True if running it cannot change the database.
+    pub read_only: bool,
+}
+
+/// How a statement ended.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Outcome {
+    /// Rows handed to the sink.
+    pub rows: u64,
+    /// Rows inserted, updated or deleted.
+    pub changes: u64,
+}
+
+/// A database a session runs statements on.
+#[allow(async_fn_in_trait)]
+pub trait Executor {
+    /// Describes a statement without running it.
+    fn describe(&mut self, sql: &str) -> Result<StatementInfo, Error>;
+
+    /// Runs a statement with positional parameters (`params[0]` binds `?1`), streaming its
+    /// rows to `sink`. Waits (asynchronously, without blocking the thread) while the
+    /// database is locked by another connection, up to the busy timeout.
+    async fn run<S: RowSink>(
+        &mut self,
+        sql: &str,
+        params: &[ToSqlOutput<'_>],
+        sink: &mut S,
+    ) -> Result<Outcome, Error>;
+
+    /// True when no transaction is open on the engine.
+    fn is_autocommit(&self) -> bool;
+
+    /// Declared column names and types of a table, in order; empty if there is no such table.
+    fn table_columns(&mut self, table: &str) -> Vec<(String, Oid)>;
+
+    /// Forgets cached statements (after the schema changed).
+    fn clear_cache(&mut self);
+
+    /// A handle that interrupts the running statement from another thread.
+    fn cancel_handle(&self) -> CancelHandle;
+}

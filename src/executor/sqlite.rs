@@ -1,0 +1,272 @@
+//! `SqliteExecutor`: one SQLite connection per session, with its statement cache.
+
+use super::errors::{is_busy, sqlite_error};
+use super::{ColumnInfo, Executor, Outcome, Row, RowSink, StatementInfo};
+use crate::cancel::CancelHandle;
+use crate::error::Error;
+use crate::protocol::types::{Oid, oid_from_type_name};
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{Connection, OpenFlags};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How many prepared statements each session keeps, keyed by SQL text.
+pub const STATEMENT_CACHE_CAPACITY: usize = 256;
+
+/// Where sessions' data lives: a database file, or one in-memory database shared by
+/// every session of the server.
+#[derive(Clone, Debug)]
+pub struct Database {
+    target: Target,
+    busy_timeout: Duration,
+}
+
+#[derive(Clone, Debug)]
+enum Target {
+    File(PathBuf),
+    /// A `memdb` VFS database; `_anchor` keeps it alive while no session is connected.
+    Memory {
+        uri: String,
+        _anchor: Arc<Mutex<Connection>>,
+    },
+}
+
+impl Database {
+    /// A database file, opened in WAL mode. Created if missing.
+    pub fn file(path: impl AsRef<Path>) -> Database {
+        Database {
+            target: Target::File(path.as_ref().to_path_buf()),
+            busy_timeout: Duration::from_secs(5),
+        }
+    }
+
+    /// A fresh in-memory database that every connection opened from this value (and its
+    /// clones) shares; it lives as long as any clone does.
+    pub fn memory() -> Result<Database, Error> {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let uri = format!("file:/pgsqlite-{}-{n}?vfs=memdb", std::process::id());
+        let anchor = open_uri(&uri).map_err(sqlite_error)?;
+        Ok(Database {
+            target: Target::Memory {
+                uri,
+                _anchor: Arc::new(Mutex::new(anchor)),
+            },
+            busy_timeout: Duration::from_secs(5),
+        })
+    }
+
+    /// How long a statement waits for another connection's lock before failing.
+    pub fn with_busy_timeout(mut self, timeout: Duration) -> Database {
+        self.busy_timeout = timeout;
+        self
+    }
+
+    /// A short description for logs: the file path or "in-memory".
+    pub fn describe(&self) -> String {
+        match &self.target {
+            Target::File(path) => path.display().to_string(),
+            Target::Memory { .. } => "in-memory (shared by all sessions)".to_string(),
+        }
+    }
+
+    /// Opens a new connection for one session.
+    pub fn connect(&self) -> Result<SqliteExecutor, Error> {
+        let conn = match &self.target {
+            Target::File(path) => {
+                let conn = Connection::open_with_flags(path, flags()).map_err(sqlite_error)?;
+                conn.pragma_update(None, "journal_mode", "WAL")
+                    .map_err(sqlite_error)?;
+                conn.pragma_update(None, "synchronous", "FULL")
+                    .map_err(sqlite_error)?;
+                conn
+            }
+            Target::Memory { uri, .. } => open_uri(uri).map_err(sqlite_error)?,
+        };
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(sqlite_error)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
+        Ok(SqliteExecutor {
+            conn,
+            busy_timeout: self.busy_timeout,
+        })
+    }
+}
+
+fn flags() -> OpenFlags {
+    OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_URI
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+}
+
+fn open_uri(uri: &str) -> rusqlite::Result<Connection> {
+    Connection::open_with_flags(uri, flags())
+}
+
+/// A session's SQLite connection.
+///
+/// Lock waits are asynchronous: SQLite's own busy handler would sleep inside
+/// `sqlite3_step` and block the worker thread (and every session on it, possibly the
+/// very one holding the lock), so the connection has no busy timeout and [`run`]
+/// retries with a timer instead.
+///
+/// [`run`]: Executor::run
+pub struct SqliteExecutor {
+    conn: Connection,
+    busy_timeout: Duration,
+}
+
+impl std::fmt::Debug for SqliteExecutor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteExecutor")
+            .field("busy_timeout", &self.busy_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SqliteExecutor {
+    /// The underlying rusqlite connection.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+
+    async fn attempt<S: RowSink>(
+        &mut self,
+        sql: &str,
+        params: &[ToSqlOutput<'_>],
+        sink: &mut S,
+    ) -> Result<Outcome, Attempt> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(Attempt::from_sqlite)?;
+        for (i, param) in params.iter().enumerate() {
+            stmt.raw_bind_parameter(i + 1, param)
+                .map_err(Attempt::from_sqlite)?;
+        }
+        let mut rows = stmt.raw_query();
+        let first = rows.next().map_err(Attempt::from_sqlite)?;
+        sink.start(first).await.map_err(Attempt::Failed)?;
+        let Some(first) = first else {
+            drop(rows);
+            return Ok(Outcome {
+                rows: 0,
+                changes: self.conn.changes(),
+            });
+        };
+        sink.row(first).await.map_err(Attempt::Failed)?;
+        let mut count = 1;
+        while let Some(row) = rows
+            .next()
+            .map_err(|e| Attempt::Failed(sqlite_error(e).into()))?
+        {
+            sink.row(row).await.map_err(Attempt::Failed)?;
+            count += 1;
+        }
+        drop(rows);
+        Ok(Outcome {
+            rows: count,
+            changes: self.conn.changes(),
+        })
+    }
+}
+
+enum Attempt {
+    /// Locked by another connection before anything happened: worth retrying.
+    Busy(rusqlite::Error),
+    Failed(Error),
+}
+
+impl Attempt {
+    fn from_sqlite(err: rusqlite::Error) -> Attempt {
+        if is_busy(&err) {
+            Attempt::Busy(err)
+        } else {
+            Attempt::Failed(sqlite_error(err).into())
+        }
+    }
+}
+
+impl Row for rusqlite::Row<'_> {
+    fn len(&self) -> usize {
+        self.as_ref().column_count()
+    }
+
+    fn value(&self, index: usize) -> ValueRef<'_> {
+        self.get_ref(index).unwrap_or(ValueRef::Null)
+    }
+}
+
+impl Executor for SqliteExecutor {
+    fn describe(&mut self, sql: &str) -> Result<StatementInfo, Error> {
+        let stmt = self.conn.prepare_cached(sql).map_err(sqlite_error)?;
+        let columns = stmt
+            .columns()
+            .into_iter()
+            .map(|c| ColumnInfo {
+                name: c.name().to_string(),
+                declared_type: c.decl_type().map(str::to_string),
+            })
+            .collect();
+        Ok(StatementInfo {
+            columns,
+            param_count: stmt.parameter_count(),
+            read_only: stmt.readonly(),
+        })
+    }
+
+    async fn run<S: RowSink>(
+        &mut self,
+        sql: &str,
+        params: &[ToSqlOutput<'_>],
+        sink: &mut S,
+    ) -> Result<Outcome, Error> {
+        let deadline = Instant::now() + self.busy_timeout;
+        let mut pause = Duration::from_micros(500);
+        loop {
+            match self.attempt(sql, params, sink).await {
+                Ok(outcome) => return Ok(outcome),
+                Err(Attempt::Failed(err)) => return Err(err),
+                Err(Attempt::Busy(err)) => {
+                    if Instant::now() + pause > deadline {
+                        return Err(sqlite_error(err).into());
+                    }
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_millis(20));
+                }
+            }
+        }
+    }
+
+    fn is_autocommit(&self) -> bool {
+        self.conn.is_autocommit()
+    }
+
+    fn table_columns(&mut self, table: &str) -> Vec<(String, Oid)> {
+        let Ok(mut stmt) = self
+            .conn
+            .prepare_cached("SELECT name, type FROM pragma_table_info(?1)")
+        else {
+            return Vec::new();
+        };
+        let rows = stmt.query_map([table], |row| {
+            let name: String = row.get(0)?;
+            let declared: String = row.get(1)?;
+            Ok((name, oid_from_type_name(&declared)))
+        });
+        match rows {
+            Ok(rows) => rows.filter_map(Result::ok).collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    fn clear_cache(&mut self) {
+        self.conn.flush_prepared_statement_cache();
+    }
+
+    fn cancel_handle(&self) -> CancelHandle {
+        let handle = self.conn.get_interrupt_handle();
+        Arc::new(move || handle.interrupt())
+    }
+}

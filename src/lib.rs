@@ -1,0 +1,66 @@
+//! # pgsqlite
+//!
+//! A PostgreSQL wire-protocol (v3) server over SQLite: psql, libpq, JDBC, psycopg,
+//! tokio-postgres and the rest talk to a SQLite database as if it were PostgreSQL.
+//!
+//! Responses travel a zero-copy pipeline: values go from SQLite's current row straight
+//! into the connection's write buffer, and pluggable strategies decide how that buffer
+//! reaches the socket. The crate is a library first; the `pgsqlite` binary is a thin
+//! command line over [`Server`].
+//!
+//! ## Layout
+//!
+//! | module | role |
+//! |---|---|
+//! | [`protocol`] | wire codec: decode frontend messages, encode backend messages (no features, no I/O) |
+//! | [`writer`] | [`ProtocolWriter`](writer::ProtocolWriter) strategies: framed, direct |
+//! | [`value`] | [`ValueHandler`](value::ValueHandler): SQLite values to PostgreSQL text/binary and back |
+//! | [`sql`] | SQL text: statement splitting, classification, translation, type hints |
+//! | [`executor`] | [`Executor`](executor::Executor) trait and the SQLite backend |
+//! | [`session`] | the per-connection protocol state machine, generic over the above |
+//! | [`server`] | listeners, worker threads, graceful shutdown |
+//!
+//! ## Features
+//!
+//! | feature | adds | state |
+//! |---|---|---|
+//! | `direct-writer` (default) | [`DirectWriter`](writer::DirectWriter) | serving |
+//! | `pooling` | `BufferPool`, `PooledDirectWriter` (implies `direct-writer`) | declared, planned |
+//! | `batching` | DataRow batching with `BatchConfig` (implies `direct-writer`) | declared, planned |
+//! | `mmap` | memory-mapped large values (`MappedValue`) | declared, planned |
+//! | `monitor` | `MemoryMonitor` (a no-op twin without it) | declared, planned |
+//! | `full` | all of the above | |
+//!
+//! Features are additive, and the protocol layer compiles with none of them.
+//! See `features.md` in the repository for details and measurements.
+//!
+//! ## Embedding
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), pgsqlite::Error> {
+//! let mut config = pgsqlite::Config::default();
+//! config.port = 0; // any free port
+//! let server = pgsqlite::Server::bind(config).await?;
+//! println!("listening on {:?}", server.local_addr());
+//! server.run_until(async { let _ = tokio::signal::ctrl_c().await; }).await
+//! # }
+//! ```
+
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+
+pub mod cancel;
+pub mod config;
+pub mod error;
+pub mod executor;
+pub mod protocol;
+pub mod server;
+pub mod session;
+pub mod sql;
+pub mod value;
+pub mod writer;
+
+pub use config::Config;
+pub use error::{Error, PgError, Result, SqlState};
+pub use server::{Server, ServerHandle};

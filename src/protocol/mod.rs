@@ -1,0 +1,20 @@
+//! The PostgreSQL v3 wire protocol, server side: decoding frontend (client) messages,
+//! encoding backend (server) messages, framing, and the type OIDs both sides share.
+//!
+//! This layer has no optional features and no I/O: it turns bytes into messages and
+//! messages into bytes. The seed architecture's pipeline types are re-exported here,
+//! as the seed's API names them (`pgsqlite::protocol::...`).
+
+pub mod backend;
+pub mod bytestr;
+pub mod codec;
+pub mod frontend;
+pub mod types;
+
+pub use bytestr::ByteStr;
+pub use codec::Decoder;
+pub use frontend::{FrontendMessage, StartupPacket};
+
+pub use crate::writer::{FramedWriter, ProtocolWriter, WriterStrategy};
+#[cfg(feature = "direct-writer")]
+pub use crate::writer::DirectWriter;

@@ -1,0 +1,250 @@
+//! PostgreSQL type OIDs, format codes, and the mapping from declared (SQL) type names to OIDs.
+//!
+//! The OIDs are PostgreSQL's built-in catalog values (`pg_type.oid`), which every driver
+//! hard-codes; the table below lists only the types pgsqlite encodes and decodes.
+
+/// A PostgreSQL object identifier; here always a type OID.
+pub type Oid = u32;
+
+/// Built-in type OIDs.
+pub mod oid {
+    use super::Oid;
+    /// Type not known (a parameter nothing tells us about).
+    pub const UNSPECIFIED: Oid = 0;
+    /// `bool`
+    pub const BOOL: Oid = 16;
+    /// `bytea`
+    pub const BYTEA: Oid = 17;
+    /// `name`
+    pub const NAME: Oid = 19;
+    /// `int8` / `bigint`
+    pub const INT8: Oid = 20;
+    /// `int2` / `smallint`
+    pub const INT2: Oid = 21;
+    /// `int4` / `integer`
+    pub const INT4: Oid = 23;
+    /// `text`
+    pub const TEXT: Oid = 25;
+    /// `oid`
+    pub const OID: Oid = 26;
+    /// `json`
+    pub const JSON: Oid = 114;
+    /// `float4` / `real`
+    pub const FLOAT4: Oid = 700;
+    /// `float8` / `double precision`
+    pub const FLOAT8: Oid = 701;
+    /// `unknown` (untyped literal)
+    pub const UNKNOWN: Oid = 705;
+    /// `bpchar` / `char(n)`
+    pub const BPCHAR: Oid = 1042;
+    /// `varchar`
+    pub const VARCHAR: Oid = 1043;
+    /// `date`
+    pub const DATE: Oid = 1082;
+    /// `time`
+    pub const TIME: Oid = 1083;
+    /// `timestamp`
+    pub const TIMESTAMP: Oid = 1114;
+    /// `timestamptz`
+    pub const TIMESTAMPTZ: Oid = 1184;
+    /// `numeric`
+    pub const NUMERIC: Oid = 1700;
+    /// `void`
+    pub const VOID: Oid = 2278;
+    /// `uuid`
+    pub const UUID: Oid = 2950;
+    /// `jsonb`
+    pub const JSONB: Oid = 3802;
+}
+
+/// The format code of a parameter or result column.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// Text format (code 0).
+    #[default]
+    Text,
+    /// Binary format (code 1).
+    Binary,
+}
+
+impl Format {
+    /// The wire code: 0 for text, 1 for binary.
+    pub fn code(self) -> i16 {
+        match self {
+            Format::Text => 0,
+            Format::Binary => 1,
+        }
+    }
+
+    /// Parses a wire format code; `None` for anything but 0 and 1.
+    pub fn from_code(code: i16) -> Option<Format> {
+        match code {
+            0 => Some(Format::Text),
+            1 => Some(Format::Binary),
+            _ => None,
+        }
+    }
+}
+
+/// `pg_type.typlen` of a type: its fixed size in bytes, or -1 for variable length.
+pub fn type_len(ty: Oid) -> i16 {
+    match ty {
+        oid::BOOL => 1,
+        oid::INT2 => 2,
+        oid::INT4 | oid::OID | oid::FLOAT4 | oid::DATE => 4,
+        oid::INT8 | oid::FLOAT8 | oid::TIME | oid::TIMESTAMP | oid::TIMESTAMPTZ => 8,
+        oid::UUID => 16,
+        oid::NAME => 64,
+        oid::VOID => 4,
+        _ => -1,
+    }
+}
+
+/// The PostgreSQL name of a supported type (`pg_type.typname`).
+pub fn type_name(ty: Oid) -> &'static str {
+    match ty {
+        oid::BOOL => "bool",
+        oid::BYTEA => "bytea",
+        oid::NAME => "name",
+        oid::INT8 => "int8",
+        oid::INT2 => "int2",
+        oid::INT4 => "int4",
+        oid::TEXT => "text",
+        oid::OID => "oid",
+        oid::JSON => "json",
+        oid::FLOAT4 => "float4",
+        oid::FLOAT8 => "float8",
+        oid::UNKNOWN => "unknown",
+        oid::BPCHAR => "bpchar",
+        oid::VARCHAR => "varchar",
+        oid::DATE => "date",
+        oid::TIME => "time",
+        oid::TIMESTAMP => "timestamp",
+        oid::TIMESTAMPTZ => "timestamptz",
+        oid::NUMERIC => "numeric",
+        oid::VOID => "void",
+        oid::UUID => "uuid",
+        oid::JSONB => "jsonb",
+        _ => "unknown",
+    }
+}
+
+/// Maps a declared column type or cast target (`"VARCHAR(20)"`, `"double precision"`,
+/// `"timestamp with time zone"`, `"INTEGER"`) to a type OID.
+///
+/// PostgreSQL spellings map to their type. Anything else falls back to SQLite's
+/// column-affinity rules (section 3.1 of SQLite's "Datatypes" page), so that tables
+/// created outside pgsqlite still get sensible types: an `INT`-containing name is an
+/// integer (int8, since SQLite integers are 64-bit), a `CHAR`/`CLOB`/`TEXT` name is
+/// text, `BLOB` (or no type) is bytea, `REAL`/`FLOA`/`DOUB` is float8, the rest numeric.
+pub fn oid_from_type_name(declared: &str) -> Oid {
+    let mut lower = [0u8; 48];
+    let trimmed = declared.trim();
+    // Strip a type modifier like "(20)" or "(10,2)" and array brackets.
+    let base = trimmed.split(['(', '[']).next().unwrap_or("").trim();
+    if base.is_empty() {
+        return oid::BYTEA;
+    }
+    if base.len() > lower.len() {
+        return affinity_oid(base);
+    }
+    // Lowercase into a stack buffer, collapsing runs of whitespace.
+    let mut len = 0;
+    let mut last_space = false;
+    for b in base.bytes() {
+        let b = b.to_ascii_lowercase();
+        let is_space = b.is_ascii_whitespace();
+        if is_space && last_space {
+            continue;
+        }
+        lower[len] = if is_space { b' ' } else { b };
+        len += 1;
+        last_space = is_space;
+    }
+    let name = std::str::from_utf8(&lower[..len]).unwrap_or("");
+    let name = name.strip_prefix("pg_catalog.").unwrap_or(name);
+    match name {
+        "bool" | "boolean" => oid::BOOL,
+        "bytea" => oid::BYTEA,
+        "name" => oid::NAME,
+        "int8" | "bigint" | "bigserial" | "serial8" => oid::INT8,
+        "int2" | "smallint" | "smallserial" | "serial2" => oid::INT2,
+        "int4" | "int" | "integer" | "serial" | "serial4" | "mediumint" => oid::INT4,
+        "text" | "clob" | "string" => oid::TEXT,
+        "oid" => oid::OID,
+        "json" => oid::JSON,
+        "float4" => oid::FLOAT4,
+        // SQLite stores REAL as an 8-byte float, so `real` reads back as float8.
+        "float8" | "double precision" | "double" | "float" | "real" => oid::FLOAT8,
+        "char" | "character" | "bpchar" | "nchar" => oid::BPCHAR,
+        "varchar" | "character varying" | "nvarchar" | "varying character" => oid::VARCHAR,
+        "date" => oid::DATE,
+        "time" | "time without time zone" => oid::TIME,
+        "timestamp" | "timestamp without time zone" | "datetime" => oid::TIMESTAMP,
+        "timestamptz" | "timestamp with time zone" => oid::TIMESTAMPTZ,
+        "numeric" | "decimal" => oid::NUMERIC,
+        "uuid" => oid::UUID,
+        "jsonb" => oid::JSONB,
+        "blob" => oid::BYTEA,
+        "unknown" => oid::UNKNOWN,
+        "void" => oid::VOID,
+        other => affinity_oid(other),
+    }
+}
+
+/// SQLite's affinity rules applied to an unrecognised type name.
+fn affinity_oid(name: &str) -> Oid {
+    let has = |needle: &str| {
+        name.as_bytes()
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+    };
+    if has("int") {
+        oid::INT8
+    } else if has("char") || has("clob") || has("text") {
+        oid::TEXT
+    } else if has("blob") {
+        oid::BYTEA
+    } else if has("real") || has("floa") || has("doub") {
+        oid::FLOAT8
+    } else {
+        oid::NUMERIC
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_spellings() {
+        assert_eq!(oid_from_type_name("INTEGER"), oid::INT4);
+        assert_eq!(oid_from_type_name("bigint"), oid::INT8);
+        assert_eq!(oid_from_type_name("VARCHAR(20)"), oid::VARCHAR);
+        assert_eq!(oid_from_type_name("double  precision"), oid::FLOAT8);
+        assert_eq!(oid_from_type_name("timestamp with time zone"), oid::TIMESTAMPTZ);
+        assert_eq!(oid_from_type_name("numeric(10,2)"), oid::NUMERIC);
+        assert_eq!(oid_from_type_name("pg_catalog.int4"), oid::INT4);
+    }
+
+    #[test]
+    fn sqlite_affinity_fallback() {
+        assert_eq!(oid_from_type_name("UNSIGNED BIG INT"), oid::INT8);
+        assert_eq!(oid_from_type_name("NATIVE CHARACTER(70)"), oid::TEXT);
+        assert_eq!(oid_from_type_name("BLOB"), oid::BYTEA);
+        assert_eq!(oid_from_type_name(""), oid::BYTEA);
+        assert_eq!(oid_from_type_name("REAL"), oid::FLOAT8);
+        assert_eq!(oid_from_type_name("float4"), oid::FLOAT4);
+        // SQLite checks for "INT" first: "FLOATING POINT" has integer affinity.
+        assert_eq!(oid_from_type_name("FLOATING POINT"), oid::INT8);
+        assert_eq!(oid_from_type_name("LONG DOUBLE"), oid::FLOAT8);
+        assert_eq!(oid_from_type_name("BOOLEANISH"), oid::NUMERIC);
+    }
+
+    #[test]
+    fn formats() {
+        assert_eq!(Format::from_code(1), Some(Format::Binary));
+        assert_eq!(Format::from_code(2), None);
+        assert_eq!(Format::Text.code(), 0);
+    }
+}

@@ -1,0 +1,77 @@
+//! Serving one accepted connection: splitting the socket and composing the pipeline
+//! (writer strategy, value handler, executor) the configuration picked.
+
+use super::Shared;
+use super::worker::Incoming;
+use crate::error::Error;
+use crate::protocol::backend::{self, tag};
+use crate::session::{Session, SessionOptions};
+use crate::value::StandardValueHandler;
+use crate::writer::{FramedWriter, ProtocolWriter, WriterStrategy};
+use std::sync::Arc;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpStream, UnixStream};
+
+/// Serves a connection to its end; errors are logged, never propagated.
+pub(crate) async fn serve(incoming: Incoming, shared: Arc<Shared>) {
+    let result = match incoming {
+        Incoming::Tcp(stream) => match TcpStream::from_std(stream) {
+            Ok(stream) => {
+                let (read, write) = stream.into_split();
+                session(read, write, &shared).await
+            }
+            Err(err) => Err(err.into()),
+        },
+        Incoming::Unix(stream) => match UnixStream::from_std(stream) {
+            Ok(stream) => {
+                let (read, write) = stream.into_split();
+                session(read, write, &shared).await
+            }
+            Err(err) => Err(err.into()),
+        },
+    };
+    match result {
+        Ok(()) => {}
+        Err(Error::Io(err)) => tracing::debug!(error = %err, "connection ended"),
+        Err(err) => tracing::debug!(error = %err, "session ended with an error"),
+    }
+}
+
+async fn session<R, W>(read: R, write: W, shared: &Shared) -> Result<(), Error>
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    let exec = match shared.database.connect() {
+        Ok(exec) => exec,
+        Err(err) => {
+            tracing::error!(error = %err, "cannot open the database for a new session");
+            let mut writer = FramedWriter::new(write);
+            if let Error::Pg(mut pg) = err {
+                pg.severity = crate::error::Severity::Fatal;
+                backend::error_response(writer.buffer(), &pg);
+                writer.message_done(tag::ERROR_RESPONSE).await?;
+            }
+            return Ok(());
+        }
+    };
+    let options = SessionOptions {
+        max_message_len: shared.config.max_message_size,
+        cancel: shared.cancel.clone(),
+        shutdown: Some(shared.shutdown.clone()),
+        ..SessionOptions::default()
+    };
+    let values = StandardValueHandler;
+    match shared.config.writer {
+        WriterStrategy::Framed => {
+            Session::new(read, FramedWriter::new(write), values, exec, options)
+                .run()
+                .await
+        }
+        #[cfg(feature = "direct-writer")]
+        WriterStrategy::Direct => {
+            let writer = crate::writer::DirectWriter::new(write);
+            Session::new(read, writer, values, exec, options).run().await
+        }
+    }
+}

@@ -1,0 +1,263 @@
+//! Commands the session answers itself: transaction control, SET / SHOW / RESET,
+//! DISCARD and DEALLOCATE.
+
+use super::Session;
+use super::rows::{encode_data_row, encode_row_description};
+use super::settings::Settings;
+use super::state::TxState;
+use super::statement::Column;
+use crate::error::{Error, PgError, SqlState};
+use crate::executor::Executor;
+use crate::protocol::backend::{self, tag};
+use crate::protocol::types::{Format, Oid, oid};
+use crate::sql::command::Command;
+use crate::value::ValueHandler;
+use crate::writer::ProtocolWriter;
+use rusqlite::types::Value;
+use tokio::io::AsyncRead;
+
+/// The result columns of a command the session answers (only SHOW has any).
+pub(super) fn columns(command: &Command, settings: &Settings) -> Vec<Column> {
+    let text = |name: &str| Column {
+        name: name.to_string(),
+        ty: Some(oid::TEXT),
+    };
+    match command {
+        Command::Show(name) if name == "all" => {
+            vec![text("name"), text("setting"), text("description")]
+        }
+        Command::Show(name) => {
+            let shown = settings.get(name).map(|(n, _)| n).unwrap_or(name.as_str());
+            vec![text(&shown.to_ascii_lowercase())]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Quotes an identifier for SQLite.
+fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+fn outside_block(what: &str) -> PgError {
+    PgError::new(
+        SqlState::NO_ACTIVE_SQL_TRANSACTION,
+        format!("{what} can only be used in transaction blocks"),
+    )
+}
+
+impl<R, W, V, E> Session<R, W, V, E>
+where
+    R: AsyncRead + Unpin,
+    W: ProtocolWriter,
+    V: ValueHandler,
+    E: Executor,
+{
+    /// Runs a session-level command; `describe` says whether a SHOW sends its own
+    /// RowDescription (simple query) or the client got it from Describe (extended).
+    pub(super) async fn control(&mut self, command: &Command, describe: bool) -> Result<(), Error> {
+        let exits = matches!(command, Command::Rollback | Command::Commit | Command::RollbackTo(_));
+        if !exits {
+            self.check_not_failed()?;
+        }
+        match command {
+            Command::Begin => {
+                if self.tx.in_block() {
+                    let warning = PgError::warning(
+                        SqlState::ACTIVE_SQL_TRANSACTION,
+                        "there is already a transaction in progress",
+                    );
+                    self.send_notice(&warning).await?;
+                } else {
+                    if self.tx == TxState::Idle {
+                        self.engine("BEGIN").await?;
+                    }
+                    self.tx = self.tx.after_begin();
+                }
+                self.command_complete("BEGIN").await?;
+            }
+            Command::Commit => match self.tx {
+                TxState::InBlock => {
+                    if let Err(err) = self.engine("COMMIT").await {
+                        // A failed COMMIT ends the transaction, as in PostgreSQL.
+                        self.tx = TxState::Idle;
+                        if !self.exec.is_autocommit() {
+                            let _ = self.engine("ROLLBACK").await;
+                        }
+                        return Err(err);
+                    }
+                    self.tx = TxState::Idle;
+                    self.command_complete("COMMIT").await?;
+                }
+                TxState::Failed => {
+                    self.rollback_engine().await?;
+                    self.command_complete("ROLLBACK").await?;
+                }
+                TxState::Idle | TxState::Implicit => {
+                    self.no_transaction_warning().await?;
+                    self.command_complete("COMMIT").await?;
+                }
+            },
+            Command::Rollback => {
+                if self.tx.in_block() {
+                    self.rollback_engine().await?;
+                } else {
+                    self.no_transaction_warning().await?;
+                }
+                self.command_complete("ROLLBACK").await?;
+            }
+            Command::Savepoint(name) => {
+                if !self.tx.in_block() {
+                    return Err(outside_block("SAVEPOINT").into());
+                }
+                self.engine(&format!("SAVEPOINT {}", quote(name))).await?;
+                self.command_complete("SAVEPOINT").await?;
+            }
+            Command::Release(name) => {
+                if !self.tx.in_block() {
+                    return Err(outside_block("RELEASE SAVEPOINT").into());
+                }
+                self.engine(&format!("RELEASE {}", quote(name))).await?;
+                self.command_complete("RELEASE").await?;
+            }
+            Command::RollbackTo(name) => {
+                if !self.tx.in_block() {
+                    return Err(outside_block("ROLLBACK TO SAVEPOINT").into());
+                }
+                self.engine(&format!("ROLLBACK TO {}", quote(name))).await?;
+                self.tx = TxState::InBlock;
+                self.command_complete("ROLLBACK").await?;
+            }
+            Command::Set { name, value, .. } => {
+                if name == "transaction_characteristics" {
+                    self.command_complete("SET").await?;
+                    return Ok(());
+                }
+                let report = self.settings.set(name, value.as_deref())?;
+                if let Some((name, value)) = report {
+                    self.parameter_status(name, &value).await?;
+                }
+                self.command_complete("SET").await?;
+            }
+            Command::Reset(name) => {
+                let reports = match name {
+                    Some(name) => self.settings.set(name, None)?.into_iter().collect(),
+                    None => self.settings.reset_all(),
+                };
+                for (name, value) in reports {
+                    self.parameter_status(name, &value).await?;
+                }
+                self.command_complete("RESET").await?;
+            }
+            Command::Show(name) => {
+                self.show(command, name, describe).await?;
+                self.command_complete("SHOW").await?;
+            }
+            Command::Discard => {
+                if self.tx.in_block() {
+                    return Err(PgError::new(
+                        SqlState::ACTIVE_SQL_TRANSACTION,
+                        "DISCARD ALL cannot run inside a transaction block",
+                    )
+                    .into());
+                }
+                self.statements.clear();
+                self.unnamed_statement = None;
+                self.close_portals();
+                for (name, value) in self.settings.reset_all() {
+                    self.parameter_status(name, &value).await?;
+                }
+                self.command_complete("DISCARD ALL").await?;
+            }
+            Command::Deallocate(name) => match name {
+                None => {
+                    self.statements.clear();
+                    self.command_complete("DEALLOCATE ALL").await?;
+                }
+                Some(name) => {
+                    if self.statements.remove(name.as_str()).is_none() {
+                        return Err(PgError::new(
+                            SqlState::INVALID_SQL_STATEMENT_NAME,
+                            format!("prepared statement \"{name}\" does not exist"),
+                        )
+                        .into());
+                    }
+                    self.command_complete("DEALLOCATE").await?;
+                }
+            },
+            Command::Listen | Command::Unlisten | Command::Notify => {
+                return Err(PgError::new(
+                    SqlState::FEATURE_NOT_SUPPORTED,
+                    "LISTEN/NOTIFY is not supported by pgsqlite",
+                )
+                .into());
+            }
+            Command::Copy => {
+                return Err(PgError::new(
+                    SqlState::FEATURE_NOT_SUPPORTED,
+                    "COPY is not supported by pgsqlite yet",
+                )
+                .into());
+            }
+            Command::Statement(_) => {
+                return Err(PgError::new(
+                    SqlState::INTERNAL_ERROR,
+                    "statement routed to the session instead of the executor",
+                )
+                .into());
+            }
+        }
+        Ok(())
+    }
+
+    async fn rollback_engine(&mut self) -> Result<(), Error> {
+        self.tx = TxState::Idle;
+        if !self.exec.is_autocommit() {
+            self.engine("ROLLBACK").await?;
+        }
+        Ok(())
+    }
+
+    async fn no_transaction_warning(&mut self) -> Result<(), Error> {
+        let warning = PgError::warning(
+            SqlState::NO_ACTIVE_SQL_TRANSACTION,
+            "there is no transaction in progress",
+        );
+        self.send_notice(&warning).await?;
+        Ok(())
+    }
+
+    async fn parameter_status(&mut self, name: &str, value: &str) -> Result<(), Error> {
+        self.send(tag::PARAMETER_STATUS, |b| {
+            backend::parameter_status(b, name, value)
+        })
+        .await?;
+        Ok(())
+    }
+
+    async fn show(&mut self, command: &Command, name: &str, describe: bool) -> Result<(), Error> {
+        let rows: Vec<Vec<Value>> = if name == "all" {
+            self.settings
+                .all()
+                .map(|(n, v, d)| vec![Value::from(n.to_string()), v.to_string().into(), d.to_string().into()])
+                .collect()
+        } else {
+            let (_, value) = self.settings.get(name)?;
+            vec![vec![Value::from(value.to_string())]]
+        };
+        let columns = columns(command, &self.settings);
+        let types: Vec<Oid> = vec![oid::TEXT; columns.len()];
+        let formats = vec![Format::Text; columns.len()];
+        if describe {
+            self.send(tag::ROW_DESCRIPTION, |b| {
+                encode_row_description(b, &columns, &types, &formats)
+            })
+            .await?;
+        }
+        for row in &rows {
+            encode_data_row(self.writer.buffer(), &self.values, row.as_slice(), &types, &formats)?;
+            self.writer.message_done(tag::DATA_ROW).await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,316 @@
+//! Session parameters: what SET, SHOW and RESET act on, and what ParameterStatus reports.
+
+use crate::error::{PgError, SqlState};
+use std::time::Duration;
+
+/// The version pgsqlite reports as `server_version`: the PostgreSQL release whose
+/// protocol and behaviour it follows.
+pub const SERVER_VERSION: &str = "15.0 (pgsqlite)";
+
+/// One parameter pgsqlite knows.
+struct Spec {
+    /// The canonical spelling (as PostgreSQL reports it).
+    name: &'static str,
+    /// Startup value.
+    default: &'static str,
+    /// Sent in ParameterStatus at startup and whenever it changes.
+    report: bool,
+    /// Set by the server only.
+    read_only: bool,
+    /// Accepts a value or explains why not.
+    check: fn(&str) -> Result<String, String>,
+    /// Shown by SHOW ALL.
+    description: &'static str,
+}
+
+fn any(value: &str) -> Result<String, String> {
+    Ok(value.to_string())
+}
+
+fn encoding(value: &str) -> Result<String, String> {
+    match value.to_ascii_uppercase().replace(['-', '_'], "").as_str() {
+        "UTF8" | "UNICODE" => Ok("UTF8".to_string()),
+        _ => Err(format!("encoding \"{value}\" is not supported: pgsqlite speaks UTF8 only")),
+    }
+}
+
+fn date_style(value: &str) -> Result<String, String> {
+    let mut order = "MDY";
+    let mut style = "ISO";
+    for part in value.split(',').map(str::trim) {
+        match part.to_ascii_uppercase().as_str() {
+            "ISO" => style = "ISO",
+            "MDY" | "US" | "NONEURO" | "NONEUROPEAN" => order = "MDY",
+            "DMY" | "EURO" | "EUROPEAN" => order = "DMY",
+            "YMD" => order = "YMD",
+            "" | "DEFAULT" => {}
+            other => {
+                return Err(format!(
+                    "DateStyle \"{other}\" is not supported: pgsqlite writes dates in ISO style"
+                ));
+            }
+        }
+    }
+    Ok(format!("{style}, {order}"))
+}
+
+fn on_only(value: &str) -> Result<String, String> {
+    match value.to_ascii_lowercase().as_str() {
+        "on" | "true" | "1" | "yes" => Ok("on".to_string()),
+        _ => Err("only \"on\" is supported".to_string()),
+    }
+}
+
+fn boolean(value: &str) -> Result<String, String> {
+    match value.to_ascii_lowercase().as_str() {
+        "on" | "true" | "1" | "yes" | "t" => Ok("on".to_string()),
+        "off" | "false" | "0" | "no" | "f" => Ok("off".to_string()),
+        _ => Err(format!("requires a Boolean value, not \"{value}\"")),
+    }
+}
+
+fn integer(value: &str) -> Result<String, String> {
+    value
+        .trim()
+        .parse::<i32>()
+        .map(|v| v.to_string())
+        .map_err(|_| format!("invalid value \"{value}\": an integer is required"))
+}
+
+fn milliseconds(value: &str) -> Result<String, String> {
+    parse_duration(value)
+        .map(|d| d.as_millis().to_string())
+        .ok_or_else(|| format!("invalid value \"{value}\": a time span like 5000, '5s' or '1min' is required"))
+}
+
+fn hex_only(value: &str) -> Result<String, String> {
+    match value.to_ascii_lowercase().as_str() {
+        "hex" => Ok("hex".to_string()),
+        _ => Err("only \"hex\" is supported".to_string()),
+    }
+}
+
+/// Parses a PostgreSQL time span: a bare number of milliseconds, or a number with a unit
+/// (`us`, `ms`, `s`, `min`, `h`, `d`).
+pub fn parse_duration(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    let split = value
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(value.len());
+    let (number, unit) = value.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    let millis = match unit.trim() {
+        "" | "ms" => number,
+        "us" => number / 1000.0,
+        "s" => number * 1000.0,
+        "min" => number * 60_000.0,
+        "h" => number * 3_600_000.0,
+        "d" => number * 86_400_000.0,
+        _ => return None,
+    };
+    (millis.is_finite() && millis >= 0.0).then(|| Duration::from_micros((millis * 1000.0) as u64))
+}
+
+const SPECS: &[Spec] = &[
+    Spec { name: "application_name", default: "", report: true, read_only: false, check: any, description: "Sets the application name to be reported in statistics and logs." },
+    Spec { name: "client_encoding", default: "UTF8", report: true, read_only: false, check: encoding, description: "Sets the client's character set encoding." },
+    Spec { name: "DateStyle", default: "ISO, MDY", report: true, read_only: false, check: date_style, description: "Sets the display format for date and time values." },
+    Spec { name: "default_transaction_isolation", default: "serializable", report: false, read_only: false, check: any, description: "SQLite transactions are always serializable." },
+    Spec { name: "default_transaction_read_only", default: "off", report: false, read_only: false, check: boolean, description: "Sets the default read-only status of new transactions." },
+    Spec { name: "extra_float_digits", default: "1", report: false, read_only: false, check: integer, description: "Sets the number of digits displayed for floating-point values." },
+    Spec { name: "idle_in_transaction_session_timeout", default: "0", report: false, read_only: false, check: milliseconds, description: "Accepted for compatibility." },
+    Spec { name: "integer_datetimes", default: "on", report: true, read_only: true, check: on_only, description: "Shows whether datetimes are integer based." },
+    Spec { name: "IntervalStyle", default: "postgres", report: true, read_only: false, check: any, description: "Sets the display format for interval values." },
+    Spec { name: "is_superuser", default: "on", report: true, read_only: true, check: boolean, description: "Shows whether the current user is a superuser." },
+    Spec { name: "lock_timeout", default: "0", report: false, read_only: false, check: milliseconds, description: "Accepted for compatibility." },
+    Spec { name: "max_identifier_length", default: "63", report: false, read_only: true, check: integer, description: "Shows the maximum identifier length." },
+    Spec { name: "bytea_output", default: "hex", report: false, read_only: false, check: hex_only, description: "Sets the output format for bytea." },
+    Spec { name: "search_path", default: "\"$user\", public", report: false, read_only: false, check: any, description: "Sets the schema search order (SQLite has one schema)." },
+    Spec { name: "server_encoding", default: "UTF8", report: true, read_only: true, check: encoding, description: "Shows the server (database) character set encoding." },
+    Spec { name: "server_version", default: SERVER_VERSION, report: true, read_only: true, check: any, description: "Shows the server version." },
+    Spec { name: "server_version_num", default: "150000", report: false, read_only: true, check: integer, description: "Shows the server version as an integer." },
+    Spec { name: "session_authorization", default: "", report: true, read_only: false, check: any, description: "Sets the session user name." },
+    Spec { name: "standard_conforming_strings", default: "on", report: true, read_only: false, check: on_only, description: "Causes '...' strings to treat backslashes literally." },
+    Spec { name: "statement_timeout", default: "0", report: false, read_only: false, check: milliseconds, description: "Sets the maximum allowed duration of any statement (milliseconds)." },
+    Spec { name: "synchronous_commit", default: "on", report: false, read_only: false, check: any, description: "Accepted for compatibility." },
+    Spec { name: "TimeZone", default: "UTC", report: true, read_only: false, check: any, description: "Sets the time zone for displaying time stamps (timestamptz is always written in UTC)." },
+    Spec { name: "transaction_isolation", default: "serializable", report: false, read_only: false, check: any, description: "SQLite transactions are always serializable." },
+    Spec { name: "transaction_read_only", default: "off", report: false, read_only: false, check: boolean, description: "Shows whether the current transaction is read-only." },
+];
+
+fn spec(name: &str) -> Option<(usize, &'static Spec)> {
+    let name = match name.to_ascii_lowercase().as_str() {
+        "timezone" | "time zone" => "timezone",
+        "names" => "client_encoding",
+        _ => name,
+    };
+    SPECS
+        .iter()
+        .enumerate()
+        .find(|(_, s)| s.name.eq_ignore_ascii_case(name))
+}
+
+/// A parameter change the client must be told about with ParameterStatus.
+pub type Report = Option<(&'static str, String)>;
+
+/// The current values of a session's parameters.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    values: Vec<String>,
+    custom: Vec<(String, String)>,
+    statement_timeout: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            values: SPECS.iter().map(|s| s.default.to_string()).collect(),
+            custom: Vec::new(),
+            statement_timeout: Duration::ZERO,
+        }
+    }
+}
+
+impl Settings {
+    /// Sets a parameter as the client asked (`SET name TO value`, a startup parameter);
+    /// `None` restores the default. Returns the ParameterStatus to send, if any.
+    pub fn set(&mut self, name: &str, value: Option<&str>) -> Result<Report, PgError> {
+        let Some((index, spec)) = spec(name) else {
+            if name.contains('.') {
+                let value = value.unwrap_or("").to_string();
+                match self.custom.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+                    Some(slot) => slot.1 = value,
+                    None => self.custom.push((name.to_ascii_lowercase(), value)),
+                }
+                return Ok(None);
+            }
+            return Err(PgError::new(
+                SqlState::UNDEFINED_OBJECT,
+                format!("unrecognized configuration parameter \"{name}\""),
+            ));
+        };
+        let value = match value {
+            None => spec.default.to_string(),
+            Some(v) => (spec.check)(v).map_err(|why| {
+                PgError::new(
+                    SqlState::INVALID_PARAMETER_VALUE,
+                    format!("invalid value for parameter \"{}\": \"{v}\"", spec.name),
+                )
+                .with_detail(why)
+            })?,
+        };
+        if spec.read_only && value != self.values[index] {
+            return Err(PgError::new(
+                SqlState::CANT_CHANGE_RUNTIME_PARAM,
+                format!("parameter \"{}\" cannot be changed", spec.name),
+            ));
+        }
+        if spec.name == "statement_timeout" {
+            self.statement_timeout = parse_duration(&value).unwrap_or_default();
+        }
+        let changed = self.values[index] != value;
+        self.values[index] = value;
+        Ok((spec.report && changed).then(|| (spec.name, self.values[index].clone())))
+    }
+
+    /// Restores every parameter the client may change (`RESET ALL`); returns the reports.
+    pub fn reset_all(&mut self) -> Vec<(&'static str, String)> {
+        let mut reports = Vec::new();
+        for (index, spec) in SPECS.iter().enumerate() {
+            if !spec.read_only && self.values[index] != spec.default {
+                self.values[index] = spec.default.to_string();
+                if spec.report {
+                    reports.push((spec.name, self.values[index].clone()));
+                }
+            }
+        }
+        self.custom.clear();
+        self.statement_timeout = Duration::ZERO;
+        reports
+    }
+
+    /// The value of one parameter, for SHOW.
+    pub fn get(&self, name: &str) -> Result<(&'static str, &str), PgError> {
+        if let Some((index, spec)) = spec(name) {
+            return Ok((spec.name, &self.values[index]));
+        }
+        if let Some((_, value)) = self.custom.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+            return Ok(("setting", value));
+        }
+        Err(PgError::new(
+            SqlState::UNDEFINED_OBJECT,
+            format!("unrecognized configuration parameter \"{name}\""),
+        ))
+    }
+
+    /// Every parameter as (name, value, description), for SHOW ALL.
+    pub fn all(&self) -> impl Iterator<Item = (&'static str, &str, &'static str)> {
+        SPECS
+            .iter()
+            .zip(&self.values)
+            .map(|(s, v)| (s.name, v.as_str(), s.description))
+    }
+
+    /// The parameters announced with ParameterStatus at startup.
+    pub fn reported(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        SPECS
+            .iter()
+            .zip(&self.values)
+            .filter(|(s, _)| s.report)
+            .map(|(s, v)| (s.name, v.as_str()))
+    }
+
+    /// The statement timeout in force (zero: none).
+    pub fn statement_timeout(&self) -> Duration {
+        self.statement_timeout
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_show_reset_round_trip() {
+        let mut s = Settings::default();
+        assert_eq!(s.get("datestyle").unwrap(), ("DateStyle", "ISO, MDY"));
+        let report = s.set("application_name", Some("app")).unwrap();
+        assert_eq!(report, Some(("application_name", "app".to_string())));
+        assert_eq!(s.set("application_name", Some("app")).unwrap(), None, "unchanged: no report");
+        assert_eq!(s.set("extra_float_digits", Some("3")).unwrap(), None, "not reported");
+        assert_eq!(s.get("extra_float_digits").unwrap().1, "3");
+        s.set("statement_timeout", Some("2s")).unwrap();
+        assert_eq!(s.statement_timeout(), Duration::from_secs(2));
+        assert_eq!(s.get("statement_timeout").unwrap().1, "2000");
+        let reports = s.reset_all();
+        assert!(reports.iter().any(|(n, v)| *n == "application_name" && v.is_empty()));
+        assert_eq!(s.statement_timeout(), Duration::ZERO);
+    }
+
+    #[test]
+    fn bad_values_and_names_have_codes() {
+        let mut s = Settings::default();
+        assert_eq!(s.set("nope", Some("1")).unwrap_err().code, SqlState::UNDEFINED_OBJECT);
+        assert_eq!(
+            s.set("client_encoding", Some("LATIN1")).unwrap_err().code,
+            SqlState::INVALID_PARAMETER_VALUE
+        );
+        assert_eq!(
+            s.set("server_version", Some("9")).unwrap_err().code,
+            SqlState::CANT_CHANGE_RUNTIME_PARAM
+        );
+        assert!(s.set("client_encoding", Some("utf-8")).is_ok());
+        assert!(s.set("myapp.flag", Some("x")).is_ok());
+        assert_eq!(s.get("myapp.flag").unwrap().1, "x");
+        assert_eq!(s.set("DateStyle", Some("ISO, DMY")).unwrap().unwrap().1, "ISO, DMY");
+        assert!(s.set("DateStyle", Some("German")).is_err());
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("150"), Some(Duration::from_millis(150)));
+        assert_eq!(parse_duration("1min"), Some(Duration::from_secs(60)));
+        assert_eq!(parse_duration("x"), None);
+        assert_eq!(parse_duration("-1"), None);
+    }
+}

@@ -1,0 +1,128 @@
+//! The simple query protocol: one Query message, possibly several statements.
+
+use super::Session;
+use super::rows::RowEncoder;
+use super::state::TxState;
+use super::statement::{Prepared, SqlStatement};
+use crate::error::{Error, PgError, SqlState};
+use crate::executor::Executor;
+use crate::protocol::backend::{self, tag};
+use crate::sql::command::{Command, StatementKind};
+use crate::sql::split::split_statements;
+use crate::value::ValueHandler;
+use crate::writer::ProtocolWriter;
+use tokio::io::AsyncRead;
+
+impl<R, W, V, E> Session<R, W, V, E>
+where
+    R: AsyncRead + Unpin,
+    W: ProtocolWriter,
+    V: ValueHandler,
+    E: Executor,
+{
+    /// Answers a Query message: every statement in turn, stopping at the first error,
+    /// then ReadyForQuery. As in PostgreSQL, several statements outside a transaction
+    /// block run in one implicit transaction, unless they control transactions themselves.
+    pub(super) async fn simple_query(&mut self, sql: &str) -> Result<(), Error> {
+        let statements = split_statements(sql);
+        if statements.is_empty() {
+            self.send(tag::EMPTY_QUERY_RESPONSE, backend::empty_query_response)
+                .await?;
+            return self.ready_for_query().await.map_err(Into::into);
+        }
+        let implicit = statements.len() > 1
+            && self.tx == TxState::Idle
+            && statements
+                .iter()
+                .all(|s| matches!(Command::parse(s), Command::Statement(_)));
+        let mut result = Ok(());
+        if implicit {
+            result = self.engine("BEGIN").await;
+            if result.is_ok() {
+                self.tx = TxState::Implicit;
+            }
+        }
+        if result.is_ok() {
+            for statement in &statements {
+                result = self.simple_statement(statement).await;
+                if result.is_err() {
+                    break;
+                }
+            }
+        }
+        if result.is_ok() && self.tx == TxState::Implicit {
+            result = self.engine("COMMIT").await;
+            if result.is_ok() {
+                self.tx = TxState::Idle;
+            }
+        }
+        match result {
+            Ok(()) => {}
+            Err(Error::Pg(err)) if !err.is_fatal() => {
+                self.abort_transaction().await?;
+                self.send_error(&err).await?;
+            }
+            Err(other) => return Err(other),
+        }
+        if !self.tx.in_block() {
+            self.close_portals();
+        }
+        self.ready_for_query().await?;
+        Ok(())
+    }
+
+    async fn simple_statement(&mut self, statement: &str) -> Result<(), Error> {
+        let prepared = self.cache.get(&mut self.exec, statement)?;
+        match &*prepared {
+            Prepared::Empty => {
+                self.send(tag::EMPTY_QUERY_RESPONSE, backend::empty_query_response)
+                    .await?;
+                Ok(())
+            }
+            Prepared::Control(command) => self.control(command, true).await,
+            Prepared::Sql(stmt) => {
+                self.check_not_failed()?;
+                let mut sink = RowEncoder::simple(&mut self.writer, &self.values, &stmt.columns);
+                let outcome = self.exec.run(&stmt.sql, &[], &mut sink).await?;
+                self.complete(stmt, outcome.rows, outcome.changes).await
+            }
+        }
+    }
+
+    /// 25P02 while the transaction block has failed.
+    pub(super) fn check_not_failed(&self) -> Result<(), PgError> {
+        if self.tx == TxState::Failed {
+            return Err(PgError::new(
+                SqlState::IN_FAILED_SQL_TRANSACTION,
+                "current transaction is aborted, commands ignored until end of transaction block",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Sends CommandComplete for a statement SQLite ran.
+    pub(super) async fn complete(
+        &mut self,
+        stmt: &SqlStatement,
+        rows: u64,
+        changes: u64,
+    ) -> Result<(), Error> {
+        if stmt.tag.with_count {
+            let count = match stmt.kind {
+                StatementKind::Insert | StatementKind::Update | StatementKind::Delete => changes,
+                _ => rows,
+            };
+            let text = &stmt.tag.text;
+            self.send(tag::COMMAND_COMPLETE, |b| {
+                backend::command_complete_count(b, text, count)
+            })
+            .await?;
+        } else {
+            self.command_complete(&stmt.tag.text).await?;
+        }
+        if stmt.changes_schema {
+            self.schema_changed();
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,155 @@
+//! Connection startup: SSL/GSS refusal, cancel requests, protocol version negotiation,
+//! authentication and the initial ParameterStatus messages.
+
+use super::Session;
+use crate::error::{Error, PgError, SqlState};
+use crate::executor::Executor;
+use crate::protocol::backend::{self, tag};
+use crate::protocol::frontend::{Startup, StartupPacket};
+use crate::value::ValueHandler;
+use crate::writer::ProtocolWriter;
+use bytes::BufMut;
+use smallvec::SmallVec;
+use tokio::io::AsyncRead;
+
+/// The newest protocol minor version pgsqlite speaks (3.0).
+pub const PROTOCOL_MINOR: u16 = 0;
+
+impl<R, W, V, E> Session<R, W, V, E>
+where
+    R: AsyncRead + Unpin,
+    W: ProtocolWriter,
+    V: ValueHandler,
+    E: Executor,
+{
+    /// Runs the startup phase; false if the connection ends here (a cancel request, or
+    /// the client left).
+    pub(super) async fn startup(&mut self) -> Result<bool, Error> {
+        loop {
+            let packet = loop {
+                if let Some(packet) = self.decoder.decode_startup(&mut self.read_buf)? {
+                    break packet;
+                }
+                if !self.read_more().await? {
+                    return Ok(false);
+                }
+            };
+            match packet {
+                StartupPacket::SslRequest | StartupPacket::GssEncRequest => {
+                    if !self.read_buf.is_empty() {
+                        // Bytes sent before our answer could be injected by a third party.
+                        return Err(PgError::protocol(
+                            "received unencrypted data after SSL request",
+                        )
+                        .into());
+                    }
+                    self.writer.buffer().put_u8(backend::SSL_NOT_SUPPORTED);
+                    self.writer.flush().await?;
+                }
+                StartupPacket::Cancel {
+                    process_id,
+                    secret_key,
+                } => {
+                    let found = self.cancel.cancel(process_id, &secret_key);
+                    tracing::debug!(process_id, found, "cancel request");
+                    return Ok(false);
+                }
+                StartupPacket::Startup(startup) => {
+                    self.accept(startup).await?;
+                    return Ok(true);
+                }
+            }
+        }
+    }
+
+    async fn accept(&mut self, startup: Startup) -> Result<(), Error> {
+        if startup.major != 3 {
+            return Err(PgError::fatal(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                format!(
+                    "unsupported frontend protocol {}.{}: server supports 3.0 to 3.{PROTOCOL_MINOR}",
+                    startup.major, startup.minor
+                ),
+            )
+            .into());
+        }
+        if startup.param("user").is_none_or(str::is_empty) {
+            return Err(PgError::fatal(
+                SqlState::INVALID_AUTHORIZATION_SPECIFICATION,
+                "no PostgreSQL user name specified in startup packet",
+            )
+            .into());
+        }
+        if startup
+            .param("replication")
+            .is_some_and(|r| !matches!(r, "false" | "off" | "no" | "0"))
+        {
+            return Err(PgError::fatal(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                "replication connections are not supported",
+            )
+            .into());
+        }
+
+        let mut unsupported: SmallVec<[&str; 4]> = SmallVec::new();
+        for (name, value) in &startup.params {
+            match name.as_str() {
+                "user" | "database" | "replication" | "options" => {}
+                n if n.starts_with("_pq_.") => unsupported.push(n),
+                n => {
+                    if let Err(err) = self.settings.set(n, Some(value)) {
+                        if err.code == SqlState::UNDEFINED_OBJECT {
+                            tracing::debug!(parameter = n, "ignoring unknown startup parameter");
+                        } else {
+                            return Err(PgError {
+                                severity: crate::error::Severity::Fatal,
+                                ..err
+                            }
+                            .into());
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(user) = startup.param("user") {
+            let _ = self.settings.set("session_authorization", Some(user));
+        }
+        if startup.minor > PROTOCOL_MINOR || !unsupported.is_empty() {
+            let minor = i32::from(startup.minor.min(PROTOCOL_MINOR));
+            self.send(tag::NEGOTIATE_PROTOCOL_VERSION, |b| {
+                backend::negotiate_protocol_version(b, minor, &unsupported)
+            })
+            .await?;
+        }
+
+        self.send(tag::AUTHENTICATION, backend::authentication_ok)
+            .await?;
+        let reported: SmallVec<[(&'static str, String); 16]> = self
+            .settings
+            .reported()
+            .map(|(n, v)| (n, v.to_string()))
+            .collect();
+        for (name, value) in &reported {
+            self.send(tag::PARAMETER_STATUS, |b| {
+                backend::parameter_status(b, name, value)
+            })
+            .await?;
+        }
+        let key = self.cancel.register(self.exec.cancel_handle());
+        let (pid, secret) = (key.process_id, key.secret_key);
+        self.key = Some(key);
+        self.send(tag::BACKEND_KEY_DATA, |b| {
+            backend::backend_key_data(b, pid, secret)
+        })
+        .await?;
+        tracing::debug!(
+            process_id = pid,
+            user = startup.param("user").unwrap_or(""),
+            database = startup.param("database").unwrap_or(""),
+            "session started"
+        );
+        self.ready_for_query().await?;
+        Ok(())
+    }
+}
+

@@ -1,0 +1,253 @@
+//! Prepared statements: what a session knows about a statement, cached by its SQL text.
+
+use crate::error::{Error, PgError, SqlState};
+use crate::executor::Executor;
+use crate::protocol::types::{Oid, oid};
+use crate::sql::command::{Command, CommandTag, StatementKind, command_tag};
+use crate::sql::infer::{ParamSource, parameter_hints, referenced_tables, result_column_hints};
+use crate::sql::translate::translate;
+use smallvec::SmallVec;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+/// A result column of a prepared statement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Column {
+    /// The column name sent in RowDescription.
+    pub name: String,
+    /// The type, if the declared column type or the expression tells it; `None` means
+    /// "take it from the first row's value" (simple query) or text (extended query).
+    pub ty: Option<Oid>,
+}
+
+/// A statement for SQLite.
+#[derive(Debug)]
+pub struct SqlStatement {
+    /// The SQL SQLite runs (PostgreSQL-isms translated, `$n` as `?n`).
+    pub sql: String,
+    /// What the statement does (decides the command tag's count).
+    pub kind: StatementKind,
+    /// The CommandComplete tag.
+    pub tag: CommandTag,
+    /// Result columns; empty for statements without rows.
+    pub columns: Vec<Column>,
+    /// Parameter types, inferred from the statement text where it shows them.
+    pub param_types: SmallVec<[Oid; 8]>,
+    /// True if running it cannot change the database.
+    pub read_only: bool,
+    /// True for CREATE / DROP / ALTER: cached statements must be forgotten afterwards.
+    pub changes_schema: bool,
+}
+
+/// A parsed statement: SQL for SQLite, a command the session handles itself, or nothing.
+#[derive(Debug)]
+pub enum Prepared {
+    /// An empty query string (answered with EmptyQueryResponse).
+    Empty,
+    /// Handled by the session: transactions, SET/SHOW/RESET and friends.
+    Control(Command),
+    /// Run by the executor.
+    Sql(SqlStatement),
+}
+
+impl Prepared {
+    /// Parses, translates and describes one statement.
+    pub fn new<E: Executor>(exec: &mut E, statement: &str) -> Result<Prepared, Error> {
+        if statement.trim().is_empty() {
+            return Ok(Prepared::Empty);
+        }
+        let kind = match Command::parse(statement) {
+            Command::Statement(kind) => kind,
+            Command::Copy => {
+                return Err(PgError::new(
+                    SqlState::FEATURE_NOT_SUPPORTED,
+                    "COPY is not supported by pgsqlite yet",
+                )
+                .into());
+            }
+            control => return Ok(Prepared::Control(control)),
+        };
+        let translation = translate(statement);
+        let info = exec.describe(&translation.sql)?;
+        let tag = command_tag(statement);
+        let changes_schema = ["CREATE", "DROP", "ALTER"]
+            .iter()
+            .any(|verb| tag.text.starts_with(verb));
+
+        let hints = result_column_hints(statement);
+        let hints_align = hints.len() == info.columns.len();
+        let columns = info
+            .columns
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let declared = c
+                    .declared_type
+                    .as_deref()
+                    .map(crate::protocol::types::oid_from_type_name);
+                let hinted = if hints_align { hints[i] } else { None };
+                Column {
+                    name: c.name,
+                    ty: declared.or(hinted),
+                }
+            })
+            .collect();
+
+        let param_types = infer_parameters(exec, statement, info.param_count);
+        Ok(Prepared::Sql(SqlStatement {
+            sql: translation.sql,
+            kind,
+            tag,
+            columns,
+            param_types,
+            read_only: info.read_only,
+            changes_schema,
+        }))
+    }
+
+    /// The parameter types clients see in ParameterDescription.
+    pub fn param_types(&self) -> &[Oid] {
+        match self {
+            Prepared::Sql(s) => &s.param_types,
+            _ => &[],
+        }
+    }
+
+    /// True for transaction control, which runs even in a failed transaction.
+    pub fn is_transaction_exit(&self) -> bool {
+        matches!(
+            self,
+            Prepared::Control(Command::Rollback | Command::Commit | Command::RollbackTo(_))
+        )
+    }
+}
+
+/// Types for `$1..$count` from what the statement shows: casts, the columns parameters
+/// are compared with or inserted into, LIMIT/OFFSET. Unknown ones are text.
+fn infer_parameters<E: Executor>(
+    exec: &mut E,
+    statement: &str,
+    count: usize,
+) -> SmallVec<[Oid; 8]> {
+    let mut types: SmallVec<[Oid; 8]> = SmallVec::from_elem(oid::UNSPECIFIED, count);
+    if count == 0 {
+        return types;
+    }
+    let hints = parameter_hints(statement);
+    let mut tables: Option<SmallVec<[(String, Option<String>); 4]>> = None;
+    let mut columns_of: HashMap<String, Vec<(String, Oid)>> = HashMap::new();
+    for hint in hints {
+        let Some(slot) = hint.index.checked_sub(1).and_then(|i| types.get_mut(i)) else {
+            continue;
+        };
+        if *slot != oid::UNSPECIFIED {
+            continue;
+        }
+        let tables = tables.get_or_insert_with(|| referenced_tables(statement));
+        let mut lookup = |table: &str| -> Vec<(String, Oid)> {
+            columns_of
+                .entry(table.to_string())
+                .or_insert_with(|| exec.table_columns(table))
+                .clone()
+        };
+        let found = match &hint.source {
+            ParamSource::Cast(ty) => Some(*ty),
+            ParamSource::Limit => Some(oid::INT8),
+            ParamSource::InsertPosition { table, position } => {
+                lookup(table).get(*position).map(|(_, ty)| *ty)
+            }
+            ParamSource::Column { table, column } => {
+                let candidates: SmallVec<[&str; 4]> = match table {
+                    Some(name) => tables
+                        .iter()
+                        .filter(|(t, alias)| {
+                            t.eq_ignore_ascii_case(name)
+                                || alias.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(name))
+                        })
+                        .map(|(t, _)| t.as_str())
+                        .collect(),
+                    None => tables.iter().map(|(t, _)| t.as_str()).collect(),
+                };
+                candidates.iter().find_map(|t| {
+                    lookup(t)
+                        .iter()
+                        .find(|(c, _)| c.eq_ignore_ascii_case(column))
+                        .map(|(_, ty)| *ty)
+                })
+            }
+        };
+        if let Some(ty) = found {
+            *slot = ty;
+        }
+    }
+    for ty in &mut types {
+        if *ty == oid::UNSPECIFIED {
+            *ty = oid::TEXT;
+        }
+    }
+    types
+}
+
+/// Prepared statements by SQL text, so a statement sent again (simple query, or a
+/// driver's unnamed Parse) is not translated, inferred or prepared twice.
+#[derive(Debug)]
+pub struct StatementCache {
+    entries: HashMap<Box<str>, Rc<Prepared>>,
+    capacity: usize,
+}
+
+impl StatementCache {
+    /// An empty cache holding at most `capacity` statements.
+    pub fn new(capacity: usize) -> StatementCache {
+        StatementCache {
+            entries: HashMap::with_capacity(capacity.min(64)),
+            capacity,
+        }
+    }
+
+    /// The prepared form of `statement`, from the cache or freshly made.
+    pub fn get<E: Executor>(&mut self, exec: &mut E, statement: &str) -> Result<Rc<Prepared>, Error> {
+        if let Some(found) = self.entries.get(statement) {
+            return Ok(found.clone());
+        }
+        let prepared = Rc::new(Prepared::new(exec, statement)?);
+        if self.entries.len() >= self.capacity {
+            // Simple and predictable: start over rather than track recency per hit.
+            self.entries.clear();
+        }
+        self.entries.insert(statement.into(), prepared.clone());
+        Ok(prepared)
+    }
+
+    /// Forgets everything (the schema changed).
+    pub fn clear(&mut self) {
+        self.entries.clear();
+    }
+}
+
+/// A statement created with Parse: the prepared form plus the client's parameter types.
+#[derive(Debug, Clone)]
+pub struct NamedStatement {
+    /// The prepared statement (shared with the cache).
+    pub prepared: Rc<Prepared>,
+    /// Parameter types: the client's where it gave them, inferred elsewhere.
+    pub param_types: SmallVec<[Oid; 8]>,
+}
+
+impl NamedStatement {
+    /// Combines the client's declared types (0 = unspecified) with the inferred ones.
+    pub fn new(prepared: Rc<Prepared>, declared: &[Oid]) -> NamedStatement {
+        let inferred = prepared.param_types();
+        let count = inferred.len().max(declared.len());
+        let param_types = (0..count)
+            .map(|i| match declared.get(i) {
+                Some(&ty) if ty != oid::UNSPECIFIED => ty,
+                _ => inferred.get(i).copied().unwrap_or(oid::TEXT),
+            })
+            .collect();
+        NamedStatement {
+            prepared,
+            param_types,
+        }
+    }
+}

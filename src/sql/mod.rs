@@ -1,0 +1,25 @@
+//! The SQL-text layer: what the server learns about a PostgreSQL query string before
+//! SQLite sees it.
+//!
+//! There is no full SQL parser here. Everything works over the tokens of [`lexer`], which
+//! follows PostgreSQL's lexical rules exactly (quotes, dollar quoting, nesting comments),
+//! so keyword matching is case-insensitive and indifferent to comments and whitespace:
+//!
+//! - [`split`] cuts a simple-query string into statements;
+//! - [`command`] classifies a statement (transaction control, `SET`/`SHOW`, or SQL for
+//!   SQLite) and computes its CommandComplete tag;
+//! - [`translate`] rewrites the few PostgreSQL spellings SQLite rejects (`$n`, `::` casts,
+//!   `serial`, function-call defaults, `ILIKE`, `E'...'` strings);
+//! - [`infer`] derives type hints for result columns and parameters.
+
+pub mod command;
+pub mod infer;
+pub mod lexer;
+pub mod split;
+pub mod translate;
+
+pub use command::{Command, CommandTag, StatementKind, command_tag};
+pub use infer::{ParamHint, ParamSource, parameter_hints, referenced_tables, result_column_hints};
+pub use lexer::{Lexer, Token, TokenKind, tokenize};
+pub use split::split_statements;
+pub use translate::{Translation, translate};

@@ -1,0 +1,110 @@
+//! Writer strategies: how encoded backend messages travel from the session to the socket.
+//!
+//! Every strategy implements [`ProtocolWriter`]. The session encodes each message straight
+//! into [`ProtocolWriter::buffer`] with the encoders in [`crate::protocol::backend`], then
+//! calls [`ProtocolWriter::message_done`]; strategies differ only in when bytes reach
+//! the socket:
+//!
+//! | strategy | feature | writes |
+//! |---|---|---|
+//! | [`FramedWriter`] | always | every message on its own, as codec-based servers do |
+//! | [`DirectWriter`] | `direct-writer` | when the client waits for output or the buffer is full |
+//!
+//! Because encoding is shared, every strategy sends byte-identical output for the same
+//! session; only the number and size of `write` calls differ.
+
+mod framed;
+pub use framed::FramedWriter;
+
+#[cfg(feature = "direct-writer")]
+mod direct;
+#[cfg(feature = "direct-writer")]
+pub use direct::DirectWriter;
+
+use bytes::BytesMut;
+use std::fmt;
+use std::io;
+use std::str::FromStr;
+
+/// A way of getting encoded backend messages onto the wire.
+///
+/// Sessions are `!Send` (each runs on one worker thread next to its SQLite connection),
+/// so the futures returned here carry no `Send` bound.
+#[allow(async_fn_in_trait)]
+pub trait ProtocolWriter {
+    /// The buffer the next message is encoded into. A message is appended whole, then
+    /// [`message_done`](ProtocolWriter::message_done) is called.
+    fn buffer(&mut self) -> &mut BytesMut;
+
+    /// Called once a complete message with tag `tag` has been appended to [`buffer`].
+    /// The strategy may write now or keep the bytes for later.
+    ///
+    /// [`buffer`]: ProtocolWriter::buffer
+    async fn message_done(&mut self, tag: u8) -> io::Result<()>;
+
+    /// Writes everything buffered. The session calls this whenever the client may be
+    /// waiting: before it blocks reading the next request.
+    async fn flush(&mut self) -> io::Result<()>;
+
+    /// The strategy's name as shown in `--writer` and statistics.
+    fn strategy(&self) -> WriterStrategy;
+}
+
+/// The writer strategies this build can use, for `--writer` and `PGSQLITE_WRITER`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum WriterStrategy {
+    /// [`FramedWriter`].
+    Framed,
+    /// [`DirectWriter`] (feature `direct-writer`).
+    #[cfg(feature = "direct-writer")]
+    Direct,
+}
+
+impl WriterStrategy {
+    /// Every strategy compiled into this build, baseline first.
+    pub const ALL: &'static [WriterStrategy] = &[
+        WriterStrategy::Framed,
+        #[cfg(feature = "direct-writer")]
+        WriterStrategy::Direct,
+    ];
+
+    /// The best strategy compiled in: the one the server uses unless told otherwise.
+    pub fn best() -> WriterStrategy {
+        *Self::ALL.last().unwrap_or(&WriterStrategy::Framed)
+    }
+
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            WriterStrategy::Framed => "framed",
+            #[cfg(feature = "direct-writer")]
+            WriterStrategy::Direct => "direct",
+        }
+    }
+}
+
+impl fmt::Display for WriterStrategy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for WriterStrategy {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if let Some(found) = Self::ALL.iter().find(|w| w.name().eq_ignore_ascii_case(s)) {
+            return Ok(*found);
+        }
+        let known: Vec<&str> = Self::ALL.iter().map(|w| w.name()).collect();
+        let hint = match s {
+            "direct" => " (this build lacks the `direct-writer` feature)",
+            _ => "",
+        };
+        Err(format!(
+            "unknown writer strategy {s:?}{hint}; this build has: {}",
+            known.join(", ")
+        ))
+    }
+}
