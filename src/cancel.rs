@@ -26,7 +26,9 @@ struct Inner {
 impl std::fmt::Debug for CancelRegistry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let count = self.inner.sessions.lock().map(|s| s.len()).unwrap_or(0);
-        f.debug_struct("CancelRegistry").field("sessions", &count).finish()
+        f.debug_struct("CancelRegistry")
+            .field("sessions", &count)
+            .finish()
     }
 }
 
@@ -34,7 +36,11 @@ impl CancelRegistry {
     /// Registers a session; the returned key is what it sends in BackendKeyData, and
     /// dropping it unregisters the session.
     pub fn register(&self, handle: CancelHandle) -> CancelKey {
-        let process_id = self.inner.next_pid.fetch_add(1, Ordering::Relaxed).wrapping_add(1000);
+        let process_id = self
+            .inner
+            .next_pid
+            .fetch_add(1, Ordering::Relaxed)
+            .wrapping_add(1000);
         let mut hasher = RandomState::new().build_hasher();
         hasher.write_i32(process_id);
         let secret_key = hasher.finish() as i32;

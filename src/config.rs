@@ -117,7 +117,10 @@ const OPTIONS: &[Opt] = &[
                 "none" | "" => None,
                 "localhost" => Some(IpAddr::from([127, 0, 0, 1])),
                 "*" => Some(IpAddr::from([0, 0, 0, 0])),
-                addr => Some(addr.parse().map_err(|_| format!("{addr:?} is not an IP address"))?),
+                addr => Some(
+                    addr.parse()
+                        .map_err(|_| format!("{addr:?} is not an IP address"))?,
+                ),
             };
             Ok(())
         },
@@ -219,7 +222,10 @@ impl Config {
             match arg.as_str() {
                 "-h" | "--help" => return Ok(Command::Print(usage())),
                 "-V" | "--version" => {
-                    return Ok(Command::Print(format!("pgsqlite {}", env!("CARGO_PKG_VERSION"))));
+                    return Ok(Command::Print(format!(
+                        "pgsqlite {}",
+                        env!("CARGO_PKG_VERSION")
+                    )));
                 }
                 _ => {}
             }
@@ -227,10 +233,13 @@ impl Config {
                 Some((flag, value)) => (flag.to_string(), Some(value.to_string())),
                 None => (arg.clone(), None),
             };
-            let opt = OPTIONS.iter().find(|o| o.flag == flag).ok_or_else(|| Error::Config {
-                name: flag.clone(),
-                message: "unknown option (see --help)".to_string(),
-            })?;
+            let opt = OPTIONS
+                .iter()
+                .find(|o| o.flag == flag)
+                .ok_or_else(|| Error::Config {
+                    name: flag.clone(),
+                    message: "unknown option (see --help)".to_string(),
+                })?;
             let value = match inline.or_else(|| args.next()) {
                 Some(value) => value,
                 None => {
@@ -275,8 +284,10 @@ mod tests {
     use super::*;
 
     fn parse(args: &[&str], env: &[(&str, &str)]) -> Result<Config, Error> {
-        let env: Vec<(String, String)> =
-            env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         match Config::from_args(args.iter().copied(), |name| {
             env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
         })? {
@@ -300,7 +311,11 @@ mod tests {
         assert_eq!(c.port, 7000);
         let c = parse(&[], &[("PGSQLITE_PORT", "6000")]).unwrap();
         assert_eq!(c.port, 6000);
-        let c = parse(&["--port=6001", "--listen", "none", "--socket-dir", "/tmp"], &[]).unwrap();
+        let c = parse(
+            &["--port=6001", "--listen", "none", "--socket-dir", "/tmp"],
+            &[],
+        )
+        .unwrap();
         assert_eq!((c.port, c.listen), (6001, None));
     }
 

@@ -6,7 +6,8 @@ use pgsqlite::{Error, Server};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let command = match Config::from_args(std::env::args().skip(1), |name| std::env::var(name).ok()) {
+    let command = match Config::from_args(std::env::args().skip(1), |name| std::env::var(name).ok())
+    {
         Ok(command) => command,
         Err(err) => {
             eprintln!("pgsqlite: {err}");

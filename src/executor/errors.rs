@@ -86,11 +86,17 @@ fn code_from_message(message: &str) -> SqlState {
         ("no such column", SqlState::UNDEFINED_COLUMN),
         ("has no column named", SqlState::UNDEFINED_COLUMN),
         ("no such function", SqlState::UNDEFINED_FUNCTION),
-        ("wrong number of arguments to function", SqlState::UNDEFINED_FUNCTION),
+        (
+            "wrong number of arguments to function",
+            SqlState::UNDEFINED_FUNCTION,
+        ),
         ("no such index", SqlState::UNDEFINED_OBJECT),
         ("no such view", SqlState::UNDEFINED_TABLE),
         ("no such trigger", SqlState::UNDEFINED_OBJECT),
-        ("no such savepoint", SqlState::INVALID_SAVEPOINT_SPECIFICATION),
+        (
+            "no such savepoint",
+            SqlState::INVALID_SAVEPOINT_SPECIFICATION,
+        ),
         ("already exists", SqlState::DUPLICATE_TABLE),
         ("duplicate column name", SqlState::DUPLICATE_COLUMN),
         ("ambiguous column name", SqlState::AMBIGUOUS_COLUMN),
@@ -101,8 +107,14 @@ fn code_from_message(message: &str) -> SqlState {
         ("values for", SqlState::SYNTAX_ERROR),
         ("misuse of aggregate", SqlState::GROUPING_ERROR),
         ("misuse of window function", SqlState::GROUPING_ERROR),
-        ("cannot start a transaction within a transaction", SqlState::ACTIVE_SQL_TRANSACTION),
-        ("no transaction is active", SqlState::NO_ACTIVE_SQL_TRANSACTION),
+        (
+            "cannot start a transaction within a transaction",
+            SqlState::ACTIVE_SQL_TRANSACTION,
+        ),
+        (
+            "no transaction is active",
+            SqlState::NO_ACTIVE_SQL_TRANSACTION,
+        ),
         ("integer overflow", SqlState::NUMERIC_VALUE_OUT_OF_RANGE),
         ("too many", SqlState::PROGRAM_LIMIT_EXCEEDED),
         ("may not be dropped", SqlState::WRONG_OBJECT_TYPE),
@@ -138,21 +150,51 @@ mod tests {
                         c INTEGER CHECK (c > 0), p INTEGER REFERENCES p(id));
                      INSERT INTO t VALUES (1, 'a', 'x', 1, NULL);";
         let ins = |cols: &str| format!("INSERT INTO t VALUES {cols}");
-        assert_eq!(code_of(setup, &ins("(1, 'b', 'x', 1, NULL)")), SqlState::UNIQUE_VIOLATION);
-        assert_eq!(code_of(setup, &ins("(2, 'a', 'x', 1, NULL)")), SqlState::UNIQUE_VIOLATION);
-        assert_eq!(code_of(setup, &ins("(2, 'b', NULL, 1, NULL)")), SqlState::NOT_NULL_VIOLATION);
-        assert_eq!(code_of(setup, &ins("(2, 'b', 'x', 0, NULL)")), SqlState::CHECK_VIOLATION);
-        assert_eq!(code_of(setup, &ins("(2, 'b', 'x', 1, 9)")), SqlState::FOREIGN_KEY_VIOLATION);
+        assert_eq!(
+            code_of(setup, &ins("(1, 'b', 'x', 1, NULL)")),
+            SqlState::UNIQUE_VIOLATION
+        );
+        assert_eq!(
+            code_of(setup, &ins("(2, 'a', 'x', 1, NULL)")),
+            SqlState::UNIQUE_VIOLATION
+        );
+        assert_eq!(
+            code_of(setup, &ins("(2, 'b', NULL, 1, NULL)")),
+            SqlState::NOT_NULL_VIOLATION
+        );
+        assert_eq!(
+            code_of(setup, &ins("(2, 'b', 'x', 0, NULL)")),
+            SqlState::CHECK_VIOLATION
+        );
+        assert_eq!(
+            code_of(setup, &ins("(2, 'b', 'x', 1, 9)")),
+            SqlState::FOREIGN_KEY_VIOLATION
+        );
     }
 
     #[test]
     fn sql_mistakes_map_to_their_codes() {
         let setup = "CREATE TABLE t (a INTEGER);";
-        assert_eq!(code_of(setup, "SELECT * FROM nope"), SqlState::UNDEFINED_TABLE);
-        assert_eq!(code_of(setup, "SELECT b FROM t"), SqlState::UNDEFINED_COLUMN);
+        assert_eq!(
+            code_of(setup, "SELECT * FROM nope"),
+            SqlState::UNDEFINED_TABLE
+        );
+        assert_eq!(
+            code_of(setup, "SELECT b FROM t"),
+            SqlState::UNDEFINED_COLUMN
+        );
         assert_eq!(code_of(setup, "SELEC 1"), SqlState::SYNTAX_ERROR);
-        assert_eq!(code_of(setup, "SELECT nofunc(1)"), SqlState::UNDEFINED_FUNCTION);
-        assert_eq!(code_of(setup, "CREATE TABLE t (x)"), SqlState::DUPLICATE_TABLE);
-        assert_eq!(code_of(setup, "RELEASE nope"), SqlState::INVALID_SAVEPOINT_SPECIFICATION);
+        assert_eq!(
+            code_of(setup, "SELECT nofunc(1)"),
+            SqlState::UNDEFINED_FUNCTION
+        );
+        assert_eq!(
+            code_of(setup, "CREATE TABLE t (x)"),
+            SqlState::DUPLICATE_TABLE
+        );
+        assert_eq!(
+            code_of(setup, "RELEASE nope"),
+            SqlState::INVALID_SAVEPOINT_SPECIFICATION
+        );
     }
 }

@@ -133,14 +133,16 @@ impl SqliteExecutor {
         &self.conn
     }
 
-
     async fn attempt<S: RowSink>(
         &mut self,
         sql: &str,
         params: &[ToSqlOutput<'_>],
         sink: &mut S,
     ) -> Result<Outcome, Attempt> {
-        let mut stmt = self.conn.prepare_cached(sql).map_err(Attempt::from_sqlite)?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(sql)
+            .map_err(Attempt::from_sqlite)?;
         for (i, param) in params.iter().enumerate() {
             stmt.raw_bind_parameter(i + 1, param)
                 .map_err(Attempt::from_sqlite)?;
@@ -203,7 +205,6 @@ impl Executor for SqliteExecutor {
         let stmt = self.conn.prepare_cached(sql).map_err(sqlite_error)?;
         let columns = stmt
             .columns()
-            .into_iter()
             .map(|c| ColumnInfo {
                 name: c.name().to_string(),
                 declared_type: c.decl_type().map(str::to_string),

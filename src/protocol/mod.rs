@@ -15,6 +15,6 @@ pub use bytestr::ByteStr;
 pub use codec::Decoder;
 pub use frontend::{FrontendMessage, StartupPacket};
 
-pub use crate::writer::{FramedWriter, ProtocolWriter, WriterStrategy};
 #[cfg(feature = "direct-writer")]
 pub use crate::writer::DirectWriter;
+pub use crate::writer::{FramedWriter, ProtocolWriter, WriterStrategy};

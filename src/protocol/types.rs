@@ -222,7 +222,10 @@ mod tests {
         assert_eq!(oid_from_type_name("bigint"), oid::INT8);
         assert_eq!(oid_from_type_name("VARCHAR(20)"), oid::VARCHAR);
         assert_eq!(oid_from_type_name("double  precision"), oid::FLOAT8);
-        assert_eq!(oid_from_type_name("timestamp with time zone"), oid::TIMESTAMPTZ);
+        assert_eq!(
+            oid_from_type_name("timestamp with time zone"),
+            oid::TIMESTAMPTZ
+        );
         assert_eq!(oid_from_type_name("numeric(10,2)"), oid::NUMERIC);
         assert_eq!(oid_from_type_name("pg_catalog.int4"), oid::INT4);
     }

@@ -71,7 +71,9 @@ where
         #[cfg(feature = "direct-writer")]
         WriterStrategy::Direct => {
             let writer = crate::writer::DirectWriter::new(write);
-            Session::new(read, writer, values, exec, options).run().await
+            Session::new(read, writer, values, exec, options)
+                .run()
+                .await
         }
     }
 }

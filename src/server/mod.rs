@@ -151,7 +151,10 @@ impl Server {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         if !shared.cancel.is_empty() {
-            tracing::warn!(sessions = shared.cancel.len(), "interrupting running statements");
+            tracing::warn!(
+                sessions = shared.cancel.len(),
+                "interrupting running statements"
+            );
             shared.cancel.cancel_all();
         }
         let joins: Vec<_> = workers.into_iter().map(Worker::finish).collect();

@@ -56,7 +56,10 @@ where
     /// Runs a session-level command; `describe` says whether a SHOW sends its own
     /// RowDescription (simple query) or the client got it from Describe (extended).
     pub(super) async fn control(&mut self, command: &Command, describe: bool) -> Result<(), Error> {
-        let exits = matches!(command, Command::Rollback | Command::Commit | Command::RollbackTo(_));
+        let exits = matches!(
+            command,
+            Command::Rollback | Command::Commit | Command::RollbackTo(_)
+        );
         if !exits {
             self.check_not_failed()?;
         }
@@ -239,7 +242,13 @@ where
         let rows: Vec<Vec<Value>> = if name == "all" {
             self.settings
                 .all()
-                .map(|(n, v, d)| vec![Value::from(n.to_string()), v.to_string().into(), d.to_string().into()])
+                .map(|(n, v, d)| {
+                    vec![
+                        Value::from(n.to_string()),
+                        v.to_string().into(),
+                        d.to_string().into(),
+                    ]
+                })
                 .collect()
         } else {
             let (_, value) = self.settings.get(name)?;
@@ -255,7 +264,13 @@ where
             .await?;
         }
         for row in &rows {
-            encode_data_row(self.writer.buffer(), &self.values, row.as_slice(), &types, &formats)?;
+            encode_data_row(
+                self.writer.buffer(),
+                &self.values,
+                row.as_slice(),
+                &types,
+                &formats,
+            )?;
             self.writer.message_done(tag::DATA_ROW).await?;
         }
         Ok(())

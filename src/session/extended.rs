@@ -168,7 +168,9 @@ where
             )
             .into());
         }
-        let param_formats = (0..bind.params.len()).map(|i| bind.param_format(i)).collect();
+        let param_formats = (0..bind.params.len())
+            .map(|i| bind.param_format(i))
+            .collect();
         let portal = Portal {
             column_types,
             column_formats: (0..count)
@@ -184,7 +186,8 @@ where
         } else {
             self.portals.insert(bind.portal.to_string(), portal);
         }
-        self.send(tag::BIND_COMPLETE, backend::bind_complete).await?;
+        self.send(tag::BIND_COMPLETE, backend::bind_complete)
+            .await?;
         Ok(())
     }
 
@@ -198,7 +201,8 @@ where
                 })
                 .await?;
                 let types = column_types(&statement.prepared, &self.settings);
-                let formats: SmallVec<[Format; 16]> = SmallVec::from_elem(Format::Text, types.len());
+                let formats: SmallVec<[Format; 16]> =
+                    SmallVec::from_elem(Format::Text, types.len());
                 self.describe_rows(&statement.prepared, &types, &formats)
                     .await
             }
@@ -318,9 +322,17 @@ where
 
         let mut params: SmallVec<[ToSqlOutput<'_>; 8]> = SmallVec::new();
         for (i, raw) in portal.params.iter().enumerate() {
-            let ty = portal.statement.param_types.get(i).copied().unwrap_or(oid::TEXT);
+            let ty = portal
+                .statement
+                .param_types
+                .get(i)
+                .copied()
+                .unwrap_or(oid::TEXT);
             let format = portal.param_formats.get(i).copied().unwrap_or_default();
-            params.push(self.values.decode_bind_param(i + 1, raw.as_deref(), ty, format)?);
+            params.push(
+                self.values
+                    .decode_bind_param(i + 1, raw.as_deref(), ty, format)?,
+            );
         }
         if self.tx == TxState::Idle && !stmt.read_only {
             // Writes between two Syncs form one implicit transaction, as in PostgreSQL.

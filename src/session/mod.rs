@@ -67,11 +67,16 @@ impl Default for SessionOptions {
 }
 
 /// What reading the next message can give.
+// Boxing the message would cost an allocation per message; this enum lives on the stack.
+#[allow(clippy::large_enum_variant)]
 enum Input {
     Message(FrontendMessage),
     /// A message that was consumed but could not be decoded (bad UTF-8, say); `extended`
     /// tells whether it belonged to the extended protocol.
-    Invalid { err: PgError, extended: bool },
+    Invalid {
+        err: PgError,
+        extended: bool,
+    },
     Closed,
 }
 
@@ -132,7 +137,12 @@ where
     /// Errors a client should see are sent to it; the returned error is only for logs.
     pub async fn run(mut self) -> Result<(), Error> {
         match self.serve().await {
-            Ok(()) => Ok(()),
+            Ok(()) => {
+                // The client may have sent Terminate right behind requests whose answers
+                // are still buffered.
+                self.writer.flush().await?;
+                Ok(())
+            }
             Err(Error::Pg(err)) => {
                 // Fatal: tell the client why, then close.
                 backend::error_response(self.writer.buffer(), &err);
@@ -249,19 +259,25 @@ where
     }
 
     async fn send_notice(&mut self, notice: &PgError) -> io::Result<()> {
-        self.send(tag::NOTICE_RESPONSE, |b| backend::notice_response(b, notice))
-            .await
+        self.send(tag::NOTICE_RESPONSE, |b| {
+            backend::notice_response(b, notice)
+        })
+        .await
     }
 
     async fn command_complete(&mut self, text: &str) -> io::Result<()> {
-        self.send(tag::COMMAND_COMPLETE, |b| backend::command_complete(b, text))
-            .await
+        self.send(tag::COMMAND_COMPLETE, |b| {
+            backend::command_complete(b, text)
+        })
+        .await
     }
 
     async fn ready_for_query(&mut self) -> io::Result<()> {
         let status = self.tx.status();
-        self.send(tag::READY_FOR_QUERY, |b| backend::ready_for_query(b, status))
-            .await
+        self.send(tag::READY_FOR_QUERY, |b| {
+            backend::ready_for_query(b, status)
+        })
+        .await
     }
 
     /// Runs transaction-control SQL on the engine (BEGIN, COMMIT, ROLLBACK, SAVEPOINT).

@@ -18,7 +18,9 @@ impl Row for [Value] {
     }
 
     fn value(&self, index: usize) -> ValueRef<'_> {
-        self.get(index).map(ValueRef::from).unwrap_or(ValueRef::Null)
+        self.get(index)
+            .map(ValueRef::from)
+            .unwrap_or(ValueRef::Null)
     }
 }
 
@@ -165,7 +167,12 @@ impl<W: ProtocolWriter, V: ValueHandler> RowSink for RowEncoder<'_, W, V> {
             }
         }
         if self.describe && !self.columns.is_empty() {
-            encode_row_description(self.writer.buffer(), self.columns, &self.types, &self.formats);
+            encode_row_description(
+                self.writer.buffer(),
+                self.columns,
+                &self.types,
+                &self.formats,
+            );
             self.writer.message_done(tag::ROW_DESCRIPTION).await?;
         }
         Ok(())
@@ -177,7 +184,13 @@ impl<W: ProtocolWriter, V: ValueHandler> RowSink for RowEncoder<'_, W, V> {
                 .push_back((0..row.len()).map(|i| owned(row.value(i))).collect());
             return Ok(());
         }
-        encode_data_row(self.writer.buffer(), self.values, row, &self.types, &self.formats)?;
+        encode_data_row(
+            self.writer.buffer(),
+            self.values,
+            row,
+            &self.types,
+            &self.formats,
+        )?;
         self.sent += 1;
         self.writer.message_done(tag::DATA_ROW).await?;
         Ok(())

@@ -30,7 +30,9 @@ fn any(value: &str) -> Result<String, String> {
 fn encoding(value: &str) -> Result<String, String> {
     match value.to_ascii_uppercase().replace(['-', '_'], "").as_str() {
         "UTF8" | "UNICODE" => Ok("UTF8".to_string()),
-        _ => Err(format!("encoding \"{value}\" is not supported: pgsqlite speaks UTF8 only")),
+        _ => Err(format!(
+            "encoding \"{value}\" is not supported: pgsqlite speaks UTF8 only"
+        )),
     }
 }
 
@@ -80,7 +82,9 @@ fn integer(value: &str) -> Result<String, String> {
 fn milliseconds(value: &str) -> Result<String, String> {
     parse_duration(value)
         .map(|d| d.as_millis().to_string())
-        .ok_or_else(|| format!("invalid value \"{value}\": a time span like 5000, '5s' or '1min' is required"))
+        .ok_or_else(|| {
+            format!("invalid value \"{value}\": a time span like 5000, '5s' or '1min' is required")
+        })
 }
 
 fn hex_only(value: &str) -> Result<String, String> {
@@ -112,30 +116,198 @@ pub fn parse_duration(value: &str) -> Option<Duration> {
 }
 
 const SPECS: &[Spec] = &[
-    Spec { name: "application_name", default: "", report: true, read_only: false, check: any, description: "Sets the application name to be reported in statistics and logs." },
-    Spec { name: "client_encoding", default: "UTF8", report: true, read_only: false, check: encoding, description: "Sets the client's character set encoding." },
-    Spec { name: "DateStyle", default: "ISO, MDY", report: true, read_only: false, check: date_style, description: "Sets the display format for date and time values." },
-    Spec { name: "default_transaction_isolation", default: "serializable", report: false, read_only: false, check: any, description: "SQLite transactions are always serializable." },
-    Spec { name: "default_transaction_read_only", default: "off", report: false, read_only: false, check: boolean, description: "Sets the default read-only status of new transactions." },
-    Spec { name: "extra_float_digits", default: "1", report: false, read_only: false, check: integer, description: "Sets the number of digits displayed for floating-point values." },
-    Spec { name: "idle_in_transaction_session_timeout", default: "0", report: false, read_only: false, check: milliseconds, description: "Accepted for compatibility." },
-    Spec { name: "integer_datetimes", default: "on", report: true, read_only: true, check: on_only, description: "Shows whether datetimes are integer based." },
-    Spec { name: "IntervalStyle", default: "postgres", report: true, read_only: false, check: any, description: "Sets the display format for interval values." },
-    Spec { name: "is_superuser", default: "on", report: true, read_only: true, check: boolean, description: "Shows whether the current user is a superuser." },
-    Spec { name: "lock_timeout", default: "0", report: false, read_only: false, check: milliseconds, description: "Accepted for compatibility." },
-    Spec { name: "max_identifier_length", default: "63", report: false, read_only: true, check: integer, description: "Shows the maximum identifier length." },
-    Spec { name: "bytea_output", default: "hex", report: false, read_only: false, check: hex_only, description: "Sets the output format for bytea." },
-    Spec { name: "search_path", default: "\"$user\", public", report: false, read_only: false, check: any, description: "Sets the schema search order (SQLite has one schema)." },
-    Spec { name: "server_encoding", default: "UTF8", report: true, read_only: true, check: encoding, description: "Shows the server (database) character set encoding." },
-    Spec { name: "server_version", default: SERVER_VERSION, report: true, read_only: true, check: any, description: "Shows the server version." },
-    Spec { name: "server_version_num", default: "150000", report: false, read_only: true, check: integer, description: "Shows the server version as an integer." },
-    Spec { name: "session_authorization", default: "", report: true, read_only: false, check: any, description: "Sets the session user name." },
-    Spec { name: "standard_conforming_strings", default: "on", report: true, read_only: false, check: on_only, description: "Causes '...' strings to treat backslashes literally." },
-    Spec { name: "statement_timeout", default: "0", report: false, read_only: false, check: milliseconds, description: "Sets the maximum allowed duration of any statement (milliseconds)." },
-    Spec { name: "synchronous_commit", default: "on", report: false, read_only: false, check: any, description: "Accepted for compatibility." },
-    Spec { name: "TimeZone", default: "UTC", report: true, read_only: false, check: any, description: "Sets the time zone for displaying time stamps (timestamptz is always written in UTC)." },
-    Spec { name: "transaction_isolation", default: "serializable", report: false, read_only: false, check: any, description: "SQLite transactions are always serializable." },
-    Spec { name: "transaction_read_only", default: "off", report: false, read_only: false, check: boolean, description: "Shows whether the current transaction is read-only." },
+    Spec {
+        name: "application_name",
+        default: "",
+        report: true,
+        read_only: false,
+        check: any,
+        description: "Sets the application name to be reported in statistics and logs.",
+    },
+    Spec {
+        name: "client_encoding",
+        default: "UTF8",
+        report: true,
+        read_only: false,
+        check: encoding,
+        description: "Sets the client's character set encoding.",
+    },
+    Spec {
+        name: "DateStyle",
+        default: "ISO, MDY",
+        report: true,
+        read_only: false,
+        check: date_style,
+        description: "Sets the display format for date and time values.",
+    },
+    Spec {
+        name: "default_transaction_isolation",
+        default: "serializable",
+        report: false,
+        read_only: false,
+        check: any,
+        description: "SQLite transactions are always serializable.",
+    },
+    Spec {
+        name: "default_transaction_read_only",
+        default: "off",
+        report: false,
+        read_only: false,
+        check: boolean,
+        description: "Sets the default read-only status of new transactions.",
+    },
+    Spec {
+        name: "extra_float_digits",
+        default: "1",
+        report: false,
+        read_only: false,
+        check: integer,
+        description: "Sets the number of digits displayed for floating-point values.",
+    },
+    Spec {
+        name: "idle_in_transaction_session_timeout",
+        default: "0",
+        report: false,
+        read_only: false,
+        check: milliseconds,
+        description: "Accepted for compatibility.",
+    },
+    Spec {
+        name: "integer_datetimes",
+        default: "on",
+        report: true,
+        read_only: true,
+        check: on_only,
+        description: "Shows whether datetimes are integer based.",
+    },
+    Spec {
+        name: "IntervalStyle",
+        default: "postgres",
+        report: true,
+        read_only: false,
+        check: any,
+        description: "Sets the display format for interval values.",
+    },
+    Spec {
+        name: "is_superuser",
+        default: "on",
+        report: true,
+        read_only: true,
+        check: boolean,
+        description: "Shows whether the current user is a superuser.",
+    },
+    Spec {
+        name: "lock_timeout",
+        default: "0",
+        report: false,
+        read_only: false,
+        check: milliseconds,
+        description: "Accepted for compatibility.",
+    },
+    Spec {
+        name: "max_identifier_length",
+        default: "63",
+        report: false,
+        read_only: true,
+        check: integer,
+        description: "Shows the maximum identifier length.",
+    },
+    Spec {
+        name: "bytea_output",
+        default: "hex",
+        report: false,
+        read_only: false,
+        check: hex_only,
+        description: "Sets the output format for bytea.",
+    },
+    Spec {
+        name: "search_path",
+        default: "\"$user\", public",
+        report: false,
+        read_only: false,
+        check: any,
+        description: "Sets the schema search order (SQLite has one schema).",
+    },
+    Spec {
+        name: "server_encoding",
+        default: "UTF8",
+        report: true,
+        read_only: true,
+        check: encoding,
+        description: "Shows the server (database) character set encoding.",
+    },
+    Spec {
+        name: "server_version",
+        default: SERVER_VERSION,
+        report: true,
+        read_only: true,
+        check: any,
+        description: "Shows the server version.",
+    },
+    Spec {
+        name: "server_version_num",
+        default: "150000",
+        report: false,
+        read_only: true,
+        check: integer,
+        description: "Shows the server version as an integer.",
+    },
+    Spec {
+        name: "session_authorization",
+        default: "",
+        report: true,
+        read_only: false,
+        check: any,
+        description: "Sets the session user name.",
+    },
+    Spec {
+        name: "standard_conforming_strings",
+        default: "on",
+        report: true,
+        read_only: false,
+        check: on_only,
+        description: "Causes '...' strings to treat backslashes literally.",
+    },
+    Spec {
+        name: "statement_timeout",
+        default: "0",
+        report: false,
+        read_only: false,
+        check: milliseconds,
+        description: "Sets the maximum allowed duration of any statement (milliseconds).",
+    },
+    Spec {
+        name: "synchronous_commit",
+        default: "on",
+        report: false,
+        read_only: false,
+        check: any,
+        description: "Accepted for compatibility.",
+    },
+    Spec {
+        name: "TimeZone",
+        default: "UTC",
+        report: true,
+        read_only: false,
+        check: any,
+        description: "Sets the time zone for displaying time stamps (timestamptz is always written in UTC).",
+    },
+    Spec {
+        name: "transaction_isolation",
+        default: "serializable",
+        report: false,
+        read_only: false,
+        check: any,
+        description: "SQLite transactions are always serializable.",
+    },
+    Spec {
+        name: "transaction_read_only",
+        default: "off",
+        report: false,
+        read_only: false,
+        check: boolean,
+        description: "Shows whether the current transaction is read-only.",
+    },
 ];
 
 fn spec(name: &str) -> Option<(usize, &'static Spec)> {
@@ -178,7 +350,11 @@ impl Settings {
         let Some((index, spec)) = spec(name) else {
             if name.contains('.') {
                 let value = value.unwrap_or("").to_string();
-                match self.custom.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+                match self
+                    .custom
+                    .iter_mut()
+                    .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                {
                     Some(slot) => slot.1 = value,
                     None => self.custom.push((name.to_ascii_lowercase(), value)),
                 }
@@ -234,7 +410,11 @@ impl Settings {
         if let Some((index, spec)) = spec(name) {
             return Ok((spec.name, &self.values[index]));
         }
-        if let Some((_, value)) = self.custom.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+        if let Some((_, value)) = self
+            .custom
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
             return Ok(("setting", value));
         }
         Err(PgError::new(
@@ -276,21 +456,36 @@ mod tests {
         assert_eq!(s.get("datestyle").unwrap(), ("DateStyle", "ISO, MDY"));
         let report = s.set("application_name", Some("app")).unwrap();
         assert_eq!(report, Some(("application_name", "app".to_string())));
-        assert_eq!(s.set("application_name", Some("app")).unwrap(), None, "unchanged: no report");
-        assert_eq!(s.set("extra_float_digits", Some("3")).unwrap(), None, "not reported");
+        assert_eq!(
+            s.set("application_name", Some("app")).unwrap(),
+            None,
+            "unchanged: no report"
+        );
+        assert_eq!(
+            s.set("extra_float_digits", Some("3")).unwrap(),
+            None,
+            "not reported"
+        );
         assert_eq!(s.get("extra_float_digits").unwrap().1, "3");
         s.set("statement_timeout", Some("2s")).unwrap();
         assert_eq!(s.statement_timeout(), Duration::from_secs(2));
         assert_eq!(s.get("statement_timeout").unwrap().1, "2000");
         let reports = s.reset_all();
-        assert!(reports.iter().any(|(n, v)| *n == "application_name" && v.is_empty()));
+        assert!(
+            reports
+                .iter()
+                .any(|(n, v)| *n == "application_name" && v.is_empty())
+        );
         assert_eq!(s.statement_timeout(), Duration::ZERO);
     }
 
     #[test]
     fn bad_values_and_names_have_codes() {
         let mut s = Settings::default();
-        assert_eq!(s.set("nope", Some("1")).unwrap_err().code, SqlState::UNDEFINED_OBJECT);
+        assert_eq!(
+            s.set("nope", Some("1")).unwrap_err().code,
+            SqlState::UNDEFINED_OBJECT
+        );
         assert_eq!(
             s.set("client_encoding", Some("LATIN1")).unwrap_err().code,
             SqlState::INVALID_PARAMETER_VALUE
@@ -302,7 +497,10 @@ mod tests {
         assert!(s.set("client_encoding", Some("utf-8")).is_ok());
         assert!(s.set("myapp.flag", Some("x")).is_ok());
         assert_eq!(s.get("myapp.flag").unwrap().1, "x");
-        assert_eq!(s.set("DateStyle", Some("ISO, DMY")).unwrap().unwrap().1, "ISO, DMY");
+        assert_eq!(
+            s.set("DateStyle", Some("ISO, DMY")).unwrap().unwrap().1,
+            "ISO, DMY"
+        );
         assert!(s.set("DateStyle", Some("German")).is_err());
     }
 

@@ -115,7 +115,7 @@ where
             let _ = self.settings.set("session_authorization", Some(user));
         }
         if startup.minor > PROTOCOL_MINOR || !unsupported.is_empty() {
-            let minor = i32::from(startup.minor.min(PROTOCOL_MINOR));
+            let minor = i32::from(PROTOCOL_MINOR);
             self.send(tag::NEGOTIATE_PROTOCOL_VERSION, |b| {
                 backend::negotiate_protocol_version(b, minor, &unsupported)
             })
@@ -152,4 +152,3 @@ where
         Ok(())
     }
 }
-

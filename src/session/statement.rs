@@ -122,6 +122,9 @@ impl Prepared {
     }
 }
 
+/// Tables a statement names, with their aliases.
+type Tables = SmallVec<[(String, Option<String>); 4]>;
+
 /// Types for `$1..$count` from what the statement shows: casts, the columns parameters
 /// are compared with or inserted into, LIMIT/OFFSET. Unknown ones are text.
 fn infer_parameters<E: Executor>(
@@ -134,7 +137,7 @@ fn infer_parameters<E: Executor>(
         return types;
     }
     let hints = parameter_hints(statement);
-    let mut tables: Option<SmallVec<[(String, Option<String>); 4]>> = None;
+    let mut tables: Option<Tables> = None;
     let mut columns_of: HashMap<String, Vec<(String, Oid)>> = HashMap::new();
     for hint in hints {
         let Some(slot) = hint.index.checked_sub(1).and_then(|i| types.get_mut(i)) else {
@@ -162,7 +165,9 @@ fn infer_parameters<E: Executor>(
                         .iter()
                         .filter(|(t, alias)| {
                             t.eq_ignore_ascii_case(name)
-                                || alias.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(name))
+                                || alias
+                                    .as_deref()
+                                    .is_some_and(|a| a.eq_ignore_ascii_case(name))
                         })
                         .map(|(t, _)| t.as_str())
                         .collect(),
@@ -206,7 +211,11 @@ impl StatementCache {
     }
 
     /// The prepared form of `statement`, from the cache or freshly made.
-    pub fn get<E: Executor>(&mut self, exec: &mut E, statement: &str) -> Result<Rc<Prepared>, Error> {
+    pub fn get<E: Executor>(
+        &mut self,
+        exec: &mut E,
+        statement: &str,
+    ) -> Result<Rc<Prepared>, Error> {
         if let Some(found) = self.entries.get(statement) {
             return Ok(found.clone());
         }

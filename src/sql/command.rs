@@ -228,7 +228,9 @@ impl<'a, I: Iterator<Item = Token<'a>>> Cursor<'a, I> {
 impl Command {
     /// Classifies one statement (as produced by [`split_statements`](super::split_statements)).
     pub fn parse(statement: &str) -> Command {
-        let mut c = Cursor { iter: significant(statement).peekable() };
+        let mut c = Cursor {
+            iter: significant(statement).peekable(),
+        };
         let Some(first) = c.next() else {
             return Command::Statement(StatementKind::Other);
         };
@@ -272,7 +274,8 @@ impl Command {
                 if c.eat("all") {
                     Command::Deallocate(None)
                 } else {
-                    c.name().map_or_else(other, |n| Command::Deallocate(Some(n)))
+                    c.name()
+                        .map_or_else(other, |n| Command::Deallocate(Some(n)))
                 }
             }
             "listen" => Command::Listen,
@@ -311,7 +314,11 @@ fn parse_show<'a, I: Iterator<Item = Token<'a>>>(c: &mut Cursor<'a, I>) -> Optio
 
 fn parse_set<'a, I: Iterator<Item = Token<'a>>>(c: &mut Cursor<'a, I>) -> Option<Command> {
     let set = |name: &str, value: Option<String>, local: bool| {
-        Some(Command::Set { name: name.to_owned(), value, local })
+        Some(Command::Set {
+            name: name.to_owned(),
+            value,
+            local,
+        })
     };
     let mut local = false;
     if c.eat("session") {
@@ -369,9 +376,7 @@ fn parse_set<'a, I: Iterator<Item = Token<'a>>>(c: &mut Cursor<'a, I>) -> Option
 }
 
 /// The value list of a `SET`: `Some(None)` for `DEFAULT`, `None` when there is no value.
-fn set_value<'a, I: Iterator<Item = Token<'a>>>(
-    c: &mut Cursor<'a, I>,
-) -> Option<Option<String>> {
+fn set_value<'a, I: Iterator<Item = Token<'a>>>(c: &mut Cursor<'a, I>) -> Option<Option<String>> {
     if c.peek().is_some_and(|t| t.is_keyword("default")) {
         c.next();
         return c.at_end().then_some(None);
@@ -439,25 +444,74 @@ pub struct CommandTag {
 
 impl CommandTag {
     const fn fixed(text: &'static str, with_count: bool) -> CommandTag {
-        CommandTag { text: Cow::Borrowed(text), with_count }
+        CommandTag {
+            text: Cow::Borrowed(text),
+            with_count,
+        }
     }
 }
 
 /// Complete tags of the common one-word commands, so they need no allocation.
 const ONE_WORD_TAGS: &[&str] = &[
-    "ANALYZE", "ATTACH", "BEGIN", "CALL", "CHECKPOINT", "CLOSE", "COMMENT", "COPY", "DEALLOCATE",
-    "DECLARE", "DETACH", "DO", "EXPLAIN", "FETCH", "GRANT", "LISTEN", "LOCK", "MOVE", "NOTIFY",
-    "PRAGMA", "PREPARE", "REINDEX", "RELEASE", "RESET", "REVOKE", "SAVEPOINT", "SET", "SHOW",
-    "TRUNCATE", "UNLISTEN", "VACUUM",
+    "ANALYZE",
+    "ATTACH",
+    "BEGIN",
+    "CALL",
+    "CHECKPOINT",
+    "CLOSE",
+    "COMMENT",
+    "COPY",
+    "DEALLOCATE",
+    "DECLARE",
+    "DETACH",
+    "DO",
+    "EXPLAIN",
+    "FETCH",
+    "GRANT",
+    "LISTEN",
+    "LOCK",
+    "MOVE",
+    "NOTIFY",
+    "PRAGMA",
+    "PREPARE",
+    "REINDEX",
+    "RELEASE",
+    "RESET",
+    "REVOKE",
+    "SAVEPOINT",
+    "SET",
+    "SHOW",
+    "TRUNCATE",
+    "UNLISTEN",
+    "VACUUM",
 ];
 
 /// Complete `CREATE`/`DROP`/`ALTER` tags of the common object kinds.
 const OBJECT_TAGS: &[&str] = &[
-    "CREATE TABLE", "CREATE INDEX", "CREATE VIEW", "CREATE TRIGGER", "CREATE SCHEMA",
-    "CREATE SEQUENCE", "CREATE FUNCTION", "CREATE TYPE", "CREATE EXTENSION",
-    "CREATE MATERIALIZED VIEW", "DROP TABLE", "DROP INDEX", "DROP VIEW", "DROP TRIGGER",
-    "DROP SCHEMA", "DROP SEQUENCE", "DROP FUNCTION", "DROP TYPE", "DROP EXTENSION",
-    "DROP MATERIALIZED VIEW", "ALTER TABLE", "ALTER INDEX", "ALTER VIEW", "ALTER SEQUENCE",
+    "CREATE TABLE",
+    "CREATE INDEX",
+    "CREATE VIEW",
+    "CREATE TRIGGER",
+    "CREATE SCHEMA",
+    "CREATE SEQUENCE",
+    "CREATE FUNCTION",
+    "CREATE TYPE",
+    "CREATE EXTENSION",
+    "CREATE MATERIALIZED VIEW",
+    "DROP TABLE",
+    "DROP INDEX",
+    "DROP VIEW",
+    "DROP TRIGGER",
+    "DROP SCHEMA",
+    "DROP SEQUENCE",
+    "DROP FUNCTION",
+    "DROP TYPE",
+    "DROP EXTENSION",
+    "DROP MATERIALIZED VIEW",
+    "ALTER TABLE",
+    "ALTER INDEX",
+    "ALTER VIEW",
+    "ALTER SEQUENCE",
 ];
 
 /// The CommandComplete tag of a statement handed to SQLite: `SELECT`/`VALUES`/`TABLE` give
@@ -494,9 +548,15 @@ pub fn command_tag(statement: &str) -> CommandTag {
             _ => CommandTag::fixed("DISCARD", false),
         },
         "create" | "drop" | "alter" => object_tag(verb.text, tokens),
-        _ => match ONE_WORD_TAGS.iter().find(|w| w.eq_ignore_ascii_case(verb.text)) {
+        _ => match ONE_WORD_TAGS
+            .iter()
+            .find(|w| w.eq_ignore_ascii_case(verb.text))
+        {
             Some(w) => CommandTag::fixed(w, false),
-            None => CommandTag { text: Cow::Owned(verb.text.to_ascii_uppercase()), with_count: false },
+            None => CommandTag {
+                text: Cow::Owned(verb.text.to_ascii_uppercase()),
+                with_count: false,
+            },
         },
     }
 }
@@ -504,29 +564,48 @@ pub fn command_tag(statement: &str) -> CommandTag {
 /// `CREATE`/`DROP`/`ALTER` + object kind, skipping the modifiers in between.
 fn object_tag<'a>(verb: &str, mut tokens: impl Iterator<Item = Token<'a>>) -> CommandTag {
     const MODIFIERS: &[&str] = &[
-        "temp", "temporary", "unique", "virtual", "or", "replace", "if", "not", "exists",
-        "unlogged", "global", "local", "concurrently",
+        "temp",
+        "temporary",
+        "unique",
+        "virtual",
+        "or",
+        "replace",
+        "if",
+        "not",
+        "exists",
+        "unlogged",
+        "global",
+        "local",
+        "concurrently",
     ];
     let object = tokens.find(|t| !t.is_any_keyword(MODIFIERS));
     let Some(object) = object.filter(|t| t.kind == TokenKind::Ident) else {
-        return CommandTag { text: Cow::Owned(verb.to_ascii_uppercase()), with_count: false };
+        return CommandTag {
+            text: Cow::Owned(verb.to_ascii_uppercase()),
+            with_count: false,
+        };
     };
     let second = if object.is_any_keyword(&["materialized", "foreign"]) {
-        tokens.next().filter(|t| t.kind == TokenKind::Ident).map(|t| t.text)
+        tokens
+            .next()
+            .filter(|t| t.kind == TokenKind::Ident)
+            .map(|t| t.text)
     } else {
         None
     };
     let matches = |tag: &&str| {
         let mut words = tag.split(' ');
         words.next().is_some_and(|w| w.eq_ignore_ascii_case(verb))
-            && words.next().is_some_and(|w| w.eq_ignore_ascii_case(object.text))
+            && words
+                .next()
+                .is_some_and(|w| w.eq_ignore_ascii_case(object.text))
             && match (words.next(), second) {
                 (None, None) => true,
                 (Some(w), Some(s)) => w.eq_ignore_ascii_case(s),
                 _ => false,
             }
     };
-    if let Some(tag) = OBJECT_TAGS.iter().find(matches) {
+    if let Some(tag) = OBJECT_TAGS.iter().copied().find(matches) {
         return CommandTag::fixed(tag, false);
     }
     let mut text = verb.to_ascii_uppercase();
@@ -536,7 +615,10 @@ fn object_tag<'a>(verb: &str, mut tokens: impl Iterator<Item = Token<'a>>) -> Co
         text.push(' ');
         text.push_str(&s.to_ascii_uppercase());
     }
-    CommandTag { text: Cow::Owned(text), with_count: false }
+    CommandTag {
+        text: Cow::Owned(text),
+        with_count: false,
+    }
 }
 
 #[cfg(test)]
@@ -544,7 +626,11 @@ mod tests {
     use super::*;
 
     fn set(name: &str, value: Option<&str>, local: bool) -> Command {
-        Command::Set { name: name.into(), value: value.map(Into::into), local }
+        Command::Set {
+            name: name.into(),
+            value: value.map(Into::into),
+            local,
+        }
     }
 
     #[test]
@@ -561,30 +647,69 @@ mod tests {
         ] {
             assert_eq!(Command::parse(sql), Command::Begin, "{sql}");
         }
-        for sql in ["COMMIT", "commit work", "END", "end transaction", "COMMIT AND NO CHAIN"] {
+        for sql in [
+            "COMMIT",
+            "commit work",
+            "END",
+            "end transaction",
+            "COMMIT AND NO CHAIN",
+        ] {
             assert_eq!(Command::parse(sql), Command::Commit, "{sql}");
         }
-        for sql in ["ROLLBACK", "rollback work", "ABORT", "abort transaction", "ROLLBACK;"] {
+        for sql in [
+            "ROLLBACK",
+            "rollback work",
+            "ABORT",
+            "abort transaction",
+            "ROLLBACK;",
+        ] {
             assert_eq!(Command::parse(sql), Command::Rollback, "{sql}");
         }
-        assert_eq!(Command::parse("COMMIT PREPARED 'x'"), Command::Statement(StatementKind::Other));
-        assert_eq!(Command::parse("start"), Command::Statement(StatementKind::Other));
+        assert_eq!(
+            Command::parse("COMMIT PREPARED 'x'"),
+            Command::Statement(StatementKind::Other)
+        );
+        assert_eq!(
+            Command::parse("start"),
+            Command::Statement(StatementKind::Other)
+        );
     }
 
     #[test]
     fn savepoints() {
-        assert_eq!(Command::parse("SAVEPOINT Sp1"), Command::Savepoint("sp1".into()));
-        assert_eq!(Command::parse(r#"savepoint "My SP""#), Command::Savepoint("My SP".into()));
-        assert_eq!(Command::parse("RELEASE SAVEPOINT a"), Command::Release("a".into()));
+        assert_eq!(
+            Command::parse("SAVEPOINT Sp1"),
+            Command::Savepoint("sp1".into())
+        );
+        assert_eq!(
+            Command::parse(r#"savepoint "My SP""#),
+            Command::Savepoint("My SP".into())
+        );
+        assert_eq!(
+            Command::parse("RELEASE SAVEPOINT a"),
+            Command::Release("a".into())
+        );
         assert_eq!(Command::parse("release B"), Command::Release("b".into()));
-        assert_eq!(Command::parse("ROLLBACK TO SAVEPOINT a"), Command::RollbackTo("a".into()));
-        assert_eq!(Command::parse("rollback to X"), Command::RollbackTo("x".into()));
+        assert_eq!(
+            Command::parse("ROLLBACK TO SAVEPOINT a"),
+            Command::RollbackTo("a".into())
+        );
+        assert_eq!(
+            Command::parse("rollback to X"),
+            Command::RollbackTo("x".into())
+        );
         assert_eq!(
             Command::parse("ROLLBACK /* c */ WORK TO SAVEPOINT \"Q\""),
             Command::RollbackTo("Q".into())
         );
-        assert_eq!(Command::parse("abort transaction to s"), Command::RollbackTo("s".into()));
-        assert_eq!(Command::parse("SAVEPOINT"), Command::Statement(StatementKind::Other));
+        assert_eq!(
+            Command::parse("abort transaction to s"),
+            Command::RollbackTo("s".into())
+        );
+        assert_eq!(
+            Command::parse("SAVEPOINT"),
+            Command::Statement(StatementKind::Other)
+        );
     }
 
     #[test]
@@ -601,7 +726,10 @@ mod tests {
             Command::parse("SET DateStyle = 'ISO, MDY'"),
             set("datestyle", Some("ISO, MDY"), false)
         );
-        assert_eq!(Command::parse("SET datestyle TO ISO, MDY"), set("datestyle", Some("iso, mdy"), false));
+        assert_eq!(
+            Command::parse("SET datestyle TO ISO, MDY"),
+            set("datestyle", Some("iso, mdy"), false)
+        );
         assert_eq!(
             Command::parse("SET LOCAL statement_timeout = 1000"),
             set("statement_timeout", Some("1000"), true)
@@ -612,19 +740,35 @@ mod tests {
         );
         assert_eq!(Command::parse("SET x TO DEFAULT"), set("x", None, false));
         assert_eq!(Command::parse("set x = default;"), set("x", None, false));
-        assert_eq!(Command::parse("SET TIME ZONE 'UTC'"), set("timezone", Some("UTC"), false));
-        assert_eq!(Command::parse("SET LOCAL TIME ZONE LOCAL"), set("timezone", None, true));
+        assert_eq!(
+            Command::parse("SET TIME ZONE 'UTC'"),
+            set("timezone", Some("UTC"), false)
+        );
+        assert_eq!(
+            Command::parse("SET LOCAL TIME ZONE LOCAL"),
+            set("timezone", None, true)
+        );
         assert_eq!(
             Command::parse("SET NAMES 'UTF8'"),
             set("client_encoding", Some("UTF8"), false)
         );
         assert_eq!(
-            Command::parse("SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ COMMITTED"),
-            set("transaction_characteristics", Some("isolation level read committed"), false)
+            Command::parse(
+                "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ COMMITTED"
+            ),
+            set(
+                "transaction_characteristics",
+                Some("isolation level read committed"),
+                false
+            )
         );
         assert_eq!(
             Command::parse("SET TRANSACTION READ ONLY, DEFERRABLE"),
-            set("transaction_characteristics", Some("read only, deferrable"), true)
+            set(
+                "transaction_characteristics",
+                Some("read only, deferrable"),
+                true
+            )
         );
         assert_eq!(
             Command::parse("SET application_name = E'a\\tb'"),
@@ -634,32 +778,73 @@ mod tests {
             Command::parse("SET /* c */ myapp.user_id -- x\n = '42'"),
             set("myapp.user_id", Some("42"), false)
         );
-        assert_eq!(Command::parse("SET client_min_messages TO WARNING"), set("client_min_messages", Some("warning"), false));
+        assert_eq!(
+            Command::parse("SET client_min_messages TO WARNING"),
+            set("client_min_messages", Some("warning"), false)
+        );
         assert_eq!(Command::parse("SET ROLE NONE"), set("role", None, false));
-        assert_eq!(Command::parse("SET SCHEMA 'app'"), set("search_path", Some("app"), false));
-        assert_eq!(Command::parse("SET x"), Command::Statement(StatementKind::Other));
-        assert_eq!(Command::parse("SET x TO"), Command::Statement(StatementKind::Other));
-        assert_eq!(Command::parse("SET x TO a,"), Command::Statement(StatementKind::Other));
+        assert_eq!(
+            Command::parse("SET SCHEMA 'app'"),
+            set("search_path", Some("app"), false)
+        );
+        assert_eq!(
+            Command::parse("SET x"),
+            Command::Statement(StatementKind::Other)
+        );
+        assert_eq!(
+            Command::parse("SET x TO"),
+            Command::Statement(StatementKind::Other)
+        );
+        assert_eq!(
+            Command::parse("SET x TO a,"),
+            Command::Statement(StatementKind::Other)
+        );
     }
 
     #[test]
     fn show_reset_and_friends() {
-        assert_eq!(Command::parse("SHOW server_version"), Command::Show("server_version".into()));
+        assert_eq!(
+            Command::parse("SHOW server_version"),
+            Command::Show("server_version".into())
+        );
         assert_eq!(Command::parse("show ALL"), Command::Show("all".into()));
-        assert_eq!(Command::parse("SHOW TIME ZONE"), Command::Show("timezone".into()));
+        assert_eq!(
+            Command::parse("SHOW TIME ZONE"),
+            Command::Show("timezone".into())
+        );
         assert_eq!(
             Command::parse("show transaction isolation level;"),
             Command::Show("transaction_isolation".into())
         );
-        assert_eq!(Command::parse("SHOW DateStyle"), Command::Show("datestyle".into()));
+        assert_eq!(
+            Command::parse("SHOW DateStyle"),
+            Command::Show("datestyle".into())
+        );
         assert_eq!(Command::parse("RESET ALL"), Command::Reset(None));
-        assert_eq!(Command::parse("reset Work_Mem"), Command::Reset(Some("work_mem".into())));
-        assert_eq!(Command::parse("RESET TIME ZONE"), Command::Reset(Some("timezone".into())));
-        for sql in ["DISCARD ALL", "discard plans", "DISCARD SEQUENCES", "discard temp"] {
+        assert_eq!(
+            Command::parse("reset Work_Mem"),
+            Command::Reset(Some("work_mem".into()))
+        );
+        assert_eq!(
+            Command::parse("RESET TIME ZONE"),
+            Command::Reset(Some("timezone".into()))
+        );
+        for sql in [
+            "DISCARD ALL",
+            "discard plans",
+            "DISCARD SEQUENCES",
+            "discard temp",
+        ] {
             assert_eq!(Command::parse(sql), Command::Discard);
         }
-        assert_eq!(Command::parse("DEALLOCATE s1"), Command::Deallocate(Some("s1".into())));
-        assert_eq!(Command::parse("deallocate prepare S1"), Command::Deallocate(Some("s1".into())));
+        assert_eq!(
+            Command::parse("DEALLOCATE s1"),
+            Command::Deallocate(Some("s1".into()))
+        );
+        assert_eq!(
+            Command::parse("deallocate prepare S1"),
+            Command::Deallocate(Some("s1".into()))
+        );
         assert_eq!(Command::parse("DEALLOCATE ALL"), Command::Deallocate(None));
         assert_eq!(Command::parse("LISTEN ch"), Command::Listen);
         assert_eq!(Command::parse("UNLISTEN *"), Command::Unlisten);
@@ -689,7 +874,9 @@ mod tests {
             StatementKind::Delete
         );
         assert_eq!(
-            kind("with a as (select 1), b as (insert into x values (1) returning *) select * from b"),
+            kind(
+                "with a as (select 1), b as (insert into x values (1) returning *) select * from b"
+            ),
             StatementKind::Select
         );
     }
@@ -706,12 +893,17 @@ mod tests {
         assert_eq!(tag("VALUES (1), (2)"), ("SELECT".into(), true));
         assert_eq!(tag("table t"), ("SELECT".into(), true));
         assert_eq!(tag("insert into t values (1)"), ("INSERT 0".into(), true));
-        assert_eq!(tag("INSERT OR REPLACE INTO t VALUES (1)"), ("INSERT 0".into(), true));
+        assert_eq!(
+            tag("INSERT OR REPLACE INTO t VALUES (1)"),
+            ("INSERT 0".into(), true)
+        );
         assert_eq!(tag("REPLACE INTO t VALUES (1)"), ("INSERT 0".into(), true));
         assert_eq!(tag("Update t set a = 1"), ("UPDATE".into(), true));
         assert_eq!(tag("delete from t"), ("DELETE".into(), true));
         assert_eq!(
-            tag("WITH RECURSIVE x(n) AS (SELECT 1 UNION SELECT n+1 FROM x WHERE n < 3) SELECT n FROM x"),
+            tag(
+                "WITH RECURSIVE x(n) AS (SELECT 1 UNION SELECT n+1 FROM x WHERE n < 3) SELECT n FROM x"
+            ),
             ("SELECT".into(), true)
         );
         assert_eq!(
@@ -720,24 +912,60 @@ mod tests {
         );
         // The common tags do not allocate.
         assert!(matches!(command_tag("select 1").text, Cow::Borrowed(_)));
-        assert!(matches!(command_tag("create table t (a int)").text, Cow::Borrowed(_)));
+        assert!(matches!(
+            command_tag("create table t (a int)").text,
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]
     fn tags_without_counts() {
-        assert_eq!(tag("CREATE TABLE t (a int)"), ("CREATE TABLE".into(), false));
-        assert_eq!(tag("create temp table t (a int)"), ("CREATE TABLE".into(), false));
-        assert_eq!(tag("CREATE TABLE IF NOT EXISTS t (a)"), ("CREATE TABLE".into(), false));
-        assert_eq!(tag("create virtual table f using fts5(x)"), ("CREATE TABLE".into(), false));
-        assert_eq!(tag("CREATE UNIQUE INDEX i ON t (a)"), ("CREATE INDEX".into(), false));
-        assert_eq!(tag("create or replace view v as select 1"), ("CREATE VIEW".into(), false));
-        assert_eq!(tag("CREATE TEMPORARY VIEW v AS SELECT 1"), ("CREATE VIEW".into(), false));
-        assert_eq!(tag("create trigger t after insert on x begin select 1; end"), ("CREATE TRIGGER".into(), false));
-        assert_eq!(tag("CREATE MATERIALIZED VIEW m AS SELECT 1"), ("CREATE MATERIALIZED VIEW".into(), false));
-        assert_eq!(tag("create domain d as int"), ("CREATE DOMAIN".into(), false));
+        assert_eq!(
+            tag("CREATE TABLE t (a int)"),
+            ("CREATE TABLE".into(), false)
+        );
+        assert_eq!(
+            tag("create temp table t (a int)"),
+            ("CREATE TABLE".into(), false)
+        );
+        assert_eq!(
+            tag("CREATE TABLE IF NOT EXISTS t (a)"),
+            ("CREATE TABLE".into(), false)
+        );
+        assert_eq!(
+            tag("create virtual table f using fts5(x)"),
+            ("CREATE TABLE".into(), false)
+        );
+        assert_eq!(
+            tag("CREATE UNIQUE INDEX i ON t (a)"),
+            ("CREATE INDEX".into(), false)
+        );
+        assert_eq!(
+            tag("create or replace view v as select 1"),
+            ("CREATE VIEW".into(), false)
+        );
+        assert_eq!(
+            tag("CREATE TEMPORARY VIEW v AS SELECT 1"),
+            ("CREATE VIEW".into(), false)
+        );
+        assert_eq!(
+            tag("create trigger t after insert on x begin select 1; end"),
+            ("CREATE TRIGGER".into(), false)
+        );
+        assert_eq!(
+            tag("CREATE MATERIALIZED VIEW m AS SELECT 1"),
+            ("CREATE MATERIALIZED VIEW".into(), false)
+        );
+        assert_eq!(
+            tag("create domain d as int"),
+            ("CREATE DOMAIN".into(), false)
+        );
         assert_eq!(tag("DROP TABLE IF EXISTS t"), ("DROP TABLE".into(), false));
         assert_eq!(tag("drop index i"), ("DROP INDEX".into(), false));
-        assert_eq!(tag("ALTER TABLE t ADD COLUMN b int"), ("ALTER TABLE".into(), false));
+        assert_eq!(
+            tag("ALTER TABLE t ADD COLUMN b int"),
+            ("ALTER TABLE".into(), false)
+        );
         assert_eq!(tag("pragma foreign_keys = on"), ("PRAGMA".into(), false));
         assert_eq!(tag("VACUUM"), ("VACUUM".into(), false));
         assert_eq!(tag("analyze t"), ("ANALYZE".into(), false));

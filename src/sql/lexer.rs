@@ -116,7 +116,9 @@ impl<'a> Token<'a> {
         let digits = self.text.get(1..)?;
         let mut n: usize = 0;
         for b in digits.bytes() {
-            n = n.saturating_mul(10).saturating_add(usize::from(b.wrapping_sub(b'0')));
+            n = n
+                .saturating_mul(10)
+                .saturating_add(usize::from(b.wrapping_sub(b'0')));
         }
         Some(n)
     }
@@ -279,7 +281,11 @@ fn lex_one(bytes: &[u8], i: usize) -> (TokenKind, usize) {
 }
 
 fn memchr(bytes: &[u8], from: usize, needle: u8) -> Option<usize> {
-    bytes.get(from..)?.iter().position(|&b| b == needle).map(|p| p + from)
+    bytes
+        .get(from..)?
+        .iter()
+        .position(|&b| b == needle)
+        .map(|p| p + from)
 }
 
 /// End of a quoted run whose body starts at `from`, with `quote` doubled as its escape.
@@ -436,7 +442,11 @@ pub fn string_value(token: &Token<'_>) -> Option<String> {
         TokenKind::EscapeString => {
             let body = token.text.get(2..)?;
             let terminated = escape_string_close(body.as_bytes(), 0).is_some();
-            let body = if terminated { body.strip_suffix('\'').unwrap_or(body) } else { body };
+            let body = if terminated {
+                body.strip_suffix('\'').unwrap_or(body)
+            } else {
+                body
+            };
             decode_escape_string(body)
         }
         TokenKind::DollarString => {
@@ -461,7 +471,11 @@ pub fn decode_escape_string(body: &str) -> Option<String> {
     while let Some(&b) = bytes.get(i) {
         if b == b'\'' {
             out.push(b'\'');
-            i += if bytes.get(i + 1) == Some(&b'\'') { 2 } else { 1 };
+            i += if bytes.get(i + 1) == Some(&b'\'') {
+                2
+            } else {
+                1
+            };
             continue;
         }
         if b != b'\\' {
@@ -674,18 +688,73 @@ pub fn is_reserved_keyword(word: &str) -> bool {
     lower.copy_from_slice(word.as_bytes());
     lower.make_ascii_lowercase();
     let lower: &[u8] = lower;
-    RESERVED.binary_search_by(|k| k.as_bytes().cmp(lower)).is_ok()
+    RESERVED
+        .binary_search_by(|k| k.as_bytes().cmp(lower))
+        .is_ok()
 }
 
 /// Deterministic xorshift generator for the garbled-input tests of the whole module.
 #[cfg(test)]
 pub(crate) fn garbled_inputs(count: usize) -> impl Iterator<Item = String> {
     const PIECES: &[&str] = &[
-        "'", "\"", "$", "$$", "$a$", "E'", "\\", "--", "/*", "*/", ";", "(", ")", "::", "$1",
-        "select", "insert", "into", "values", "create", "trigger", "begin", "end", "with",
-        "as", "cast", "default", "serial", "ilike", "not", "in", "between", "and", "limit",
-        " ", "\n", ",", ".", "*", "=", "1", "1.5", "é", "\u{0}", "x", "t", "set", "to",
-        "[", "]", "from", "join", "update", "delete", "returning", "case", "table", "e",
+        "'",
+        "\"",
+        "$",
+        "$$",
+        "$a$",
+        "E'",
+        "\\",
+        "--",
+        "/*",
+        "*/",
+        ";",
+        "(",
+        ")",
+        "::",
+        "$1",
+        "select",
+        "insert",
+        "into",
+        "values",
+        "create",
+        "trigger",
+        "begin",
+        "end",
+        "with",
+        "as",
+        "cast",
+        "default",
+        "serial",
+        "ilike",
+        "not",
+        "in",
+        "between",
+        "and",
+        "limit",
+        " ",
+        "\n",
+        ",",
+        ".",
+        "*",
+        "=",
+        "1",
+        "1.5",
+        "é",
+        "\u{0}",
+        "x",
+        "t",
+        "set",
+        "to",
+        "[",
+        "]",
+        "from",
+        "join",
+        "update",
+        "delete",
+        "returning",
+        "case",
+        "table",
+        "e",
     ];
     let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut next = move || {
@@ -701,7 +770,9 @@ pub(crate) fn garbled_inputs(count: usize) -> impl Iterator<Item = String> {
             let bytes: Vec<u8> = (0..len * 2).map(|_| next() as u8).collect();
             String::from_utf8_lossy(&bytes).into_owned()
         } else {
-            (0..len).map(|_| PIECES[(next() % PIECES.len() as u64) as usize]).collect()
+            (0..len)
+                .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+                .collect()
         }
     })
 }
@@ -725,12 +796,21 @@ mod tests {
 
     #[test]
     fn strings_and_escapes() {
-        assert_eq!(kinds("'it''s' x"), vec![(TokenKind::String, "'it''s'"), (TokenKind::Ident, "x")]);
+        assert_eq!(
+            kinds("'it''s' x"),
+            vec![(TokenKind::String, "'it''s'"), (TokenKind::Ident, "x")]
+        );
         assert_eq!(
             kinds(r"E'a\'b' 1"),
-            vec![(TokenKind::EscapeString, r"E'a\'b'"), (TokenKind::Number, "1")]
+            vec![
+                (TokenKind::EscapeString, r"E'a\'b'"),
+                (TokenKind::Number, "1")
+            ]
         );
-        assert_eq!(kinds(r"'a\' b"), vec![(TokenKind::String, r"'a\'"), (TokenKind::Ident, "b")]);
+        assert_eq!(
+            kinds(r"'a\' b"),
+            vec![(TokenKind::String, r"'a\'"), (TokenKind::Ident, "b")]
+        );
         assert_eq!(kinds("X'0aFF'")[0].0, TokenKind::BitString);
         assert_eq!(kinds("N'x'")[0], (TokenKind::String, "N'x'"));
         assert_eq!(kinds("e'x'")[0].0, TokenKind::EscapeString);
@@ -742,13 +822,22 @@ mod tests {
     fn dollar_quoting() {
         assert_eq!(
             kinds("$$a;'b$$ x"),
-            vec![(TokenKind::DollarString, "$$a;'b$$"), (TokenKind::Ident, "x")]
+            vec![
+                (TokenKind::DollarString, "$$a;'b$$"),
+                (TokenKind::Ident, "x")
+            ]
         );
         assert_eq!(
             kinds("$fn$ $$ inner $$ $fn$;"),
-            vec![(TokenKind::DollarString, "$fn$ $$ inner $$ $fn$"), (TokenKind::Semicolon, ";")]
+            vec![
+                (TokenKind::DollarString, "$fn$ $$ inner $$ $fn$"),
+                (TokenKind::Semicolon, ";")
+            ]
         );
-        assert_eq!(kinds("$1 $23"), vec![(TokenKind::Param, "$1"), (TokenKind::Param, "$23")]);
+        assert_eq!(
+            kinds("$1 $23"),
+            vec![(TokenKind::Param, "$1"), (TokenKind::Param, "$23")]
+        );
         // `$1abc$` is a parameter followed by an identifier, never a tag.
         assert_eq!(kinds("$1abc$")[0], (TokenKind::Param, "$1"));
         assert_eq!(kinds("a$b")[0], (TokenKind::Ident, "a$b"));
@@ -761,7 +850,10 @@ mod tests {
         let sql = "/* a /* b */ c */ x -- tail\ny";
         let all: Vec<_> = tokenize(sql).map(|t| (t.kind, t.text)).collect();
         assert_eq!(all[0], (TokenKind::BlockComment, "/* a /* b */ c */"));
-        assert_eq!(kinds(sql), vec![(TokenKind::Ident, "x"), (TokenKind::Ident, "y")]);
+        assert_eq!(
+            kinds(sql),
+            vec![(TokenKind::Ident, "x"), (TokenKind::Ident, "y")]
+        );
         assert!(all.contains(&(TokenKind::LineComment, "-- tail")));
         assert_eq!(kinds("/* open /* */"), vec![]);
     }
@@ -819,11 +911,14 @@ mod tests {
 
     #[test]
     fn identifiers() {
-        assert_eq!(kinds(r#""My ""x""" _a1 été"#), vec![
-            (TokenKind::QuotedIdent, r#""My ""x""""#),
-            (TokenKind::Ident, "_a1"),
-            (TokenKind::Ident, "été"),
-        ]);
+        assert_eq!(
+            kinds(r#""My ""x""" _a1 été"#),
+            vec![
+                (TokenKind::QuotedIdent, r#""My ""x""""#),
+                (TokenKind::Ident, "_a1"),
+                (TokenKind::Ident, "été"),
+            ]
+        );
         let t = significant(r#""My ""x""""#).next().unwrap();
         assert_eq!(identifier_name(&t), r#"My "x""#);
         let t = significant("MixedCase").next().unwrap();

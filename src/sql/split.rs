@@ -84,7 +84,11 @@ impl TriggerTracker {
     fn feed(&mut self, token: &Token<'_>) {
         match self.head {
             Head::Start => {
-                self.head = if token.is_keyword("create") { Head::Create } else { Head::Other };
+                self.head = if token.is_keyword("create") {
+                    Head::Create
+                } else {
+                    Head::Other
+                };
             }
             Head::Create => {
                 if token.is_keyword("trigger") {
@@ -121,7 +125,10 @@ mod tests {
     #[test]
     fn plain_statements() {
         assert_eq!(split("select 1; select 2"), vec!["select 1", "select 2"]);
-        assert_eq!(split("  select 1 ;\n\n select 2;  "), vec!["select 1", "select 2"]);
+        assert_eq!(
+            split("  select 1 ;\n\n select 2;  "),
+            vec!["select 1", "select 2"]
+        );
         assert_eq!(split("select 1"), vec!["select 1"]);
     }
 
@@ -136,24 +143,39 @@ mod tests {
 
     #[test]
     fn semicolons_inside_quotes_and_comments() {
-        assert_eq!(split("select 'a;b'; select 2"), vec!["select 'a;b'", "select 2"]);
+        assert_eq!(
+            split("select 'a;b'; select 2"),
+            vec!["select 'a;b'", "select 2"]
+        );
         assert_eq!(split("select 'it'';s'; x"), vec!["select 'it'';s'", "x"]);
         assert_eq!(split(r"select E'\';'; x"), vec![r"select E'\';'", "x"]);
         assert_eq!(split("select $$;$$; x"), vec!["select $$;$$", "x"]);
-        assert_eq!(split("select $f$ a; $$ ; $f$; x"), vec!["select $f$ a; $$ ; $f$", "x"]);
-        assert_eq!(split(r#"select "a;b" from t; x"#), vec![r#"select "a;b" from t"#, "x"]);
+        assert_eq!(
+            split("select $f$ a; $$ ; $f$; x"),
+            vec!["select $f$ a; $$ ; $f$", "x"]
+        );
+        assert_eq!(
+            split(r#"select "a;b" from t; x"#),
+            vec![r#"select "a;b" from t"#, "x"]
+        );
         assert_eq!(
             split("select /* a /* ; */ ; */ 1; x"),
             vec!["select /* a /* ; */ ; */ 1", "x"]
         );
-        assert_eq!(split("select 1 -- ; no split\n; x"), vec!["select 1 -- ; no split", "x"]);
+        assert_eq!(
+            split("select 1 -- ; no split\n; x"),
+            vec!["select 1 -- ; no split", "x"]
+        );
         assert_eq!(split("select 1; -- trailing comment"), vec!["select 1"]);
         assert_eq!(split("select 1; /* trailing */"), vec!["select 1"]);
     }
 
     #[test]
     fn semicolon_in_parentheses_still_splits() {
-        assert_eq!(split("select (1; select 2)"), vec!["select (1", "select 2)"]);
+        assert_eq!(
+            split("select (1; select 2)"),
+            vec!["select (1", "select 2)"]
+        );
     }
 
     #[test]
@@ -181,11 +203,17 @@ mod tests {
         assert!(parts[0].ends_with("end; end"));
         assert_eq!(parts[1], "select 2");
         // BEGIN as a statement of its own is just a statement.
-        assert_eq!(split("BEGIN; SELECT 1; END;"), vec!["BEGIN", "SELECT 1", "END"]);
+        assert_eq!(
+            split("BEGIN; SELECT 1; END;"),
+            vec!["BEGIN", "SELECT 1", "END"]
+        );
         // A trigger without a body (PostgreSQL style).
         assert_eq!(
             split("create trigger t after insert on x execute function f(); select 1"),
-            vec!["create trigger t after insert on x execute function f()", "select 1"]
+            vec![
+                "create trigger t after insert on x execute function f()",
+                "select 1"
+            ]
         );
     }
 

@@ -32,7 +32,10 @@ pub struct Translation {
 ///    single literal or parenthesised already is wrapped in parentheses (`DEFAULT now()` ->
 ///    `DEFAULT (now())`), as SQLite requires.
 /// 4. `ILIKE` becomes `LIKE` (case-insensitive for ASCII in SQLite).
-/// 5. `E'...'` strings become standard strings with their escapes decoded, and a leading
+/// 5. In the same statements, `GENERATED {ALWAYS|BY DEFAULT} AS IDENTITY [(...)]` is
+///    dropped and its column's integer type becomes `INTEGER` (a rowid alias when it is the
+///    primary key).
+/// 6. `E'...'` strings become standard strings with their escapes decoded, and a leading
 ///    `TABLE name` becomes `SELECT * FROM name`.
 ///
 /// Everything else, comments included, is copied byte for byte.
@@ -52,13 +55,25 @@ pub fn translate(statement: &str) -> Translation {
         wrap: None,
         ddl: is_table_ddl(&tokens),
     };
+    if t.ddl {
+        t.plan_identities();
+    }
     t.run();
-    let Translator { mut out, changed, param_count, .. } = t;
+    let Translator {
+        mut out,
+        changed,
+        param_count,
+        ..
+    } = t;
     if !changed {
         out.clear();
         out.push_str(statement);
     }
-    Translation { sql: out, param_count, changed }
+    Translation {
+        sql: out,
+        param_count,
+        changed,
+    }
 }
 
 /// `CREATE [TEMP] TABLE` or `ALTER TABLE`.
@@ -100,8 +115,9 @@ struct Translator<'s, 't> {
     operand: Option<usize>,
     /// The operand before a `.`, for dotted chains like `s.t.col`.
     chain: Option<usize>,
-    /// Operand start of each open `(`/`[` (including a preceding function name).
-    frames: SmallVec<[usize; 8]>,
+    /// Operand start of each open `(`/`[` (including a preceding function name) or
+    /// `CASE`, flagged `true` for `CASE`.
+    frames: SmallVec<[(usize, bool); 8]>,
     skips: SmallVec<[Skip; 4]>,
     wrap: Option<Wrap>,
     ddl: bool,
@@ -144,13 +160,15 @@ impl<'s> Translator<'s, '_> {
                 self.wrap = None;
             }
         }
-        self.out.push_str(self.src.get(self.copied_to..).unwrap_or(""));
+        self.out
+            .push_str(self.src.get(self.copied_to..).unwrap_or(""));
     }
 
     /// Copies the source between the last copied offset and `to`.
     fn gap(&mut self, to: usize) {
         if to > self.copied_to {
-            self.out.push_str(self.src.get(self.copied_to..to).unwrap_or(""));
+            self.out
+                .push_str(self.src.get(self.copied_to..to).unwrap_or(""));
             self.copied_to = to;
         }
     }
@@ -196,13 +214,23 @@ impl<'s> Translator<'s, '_> {
                     .checked_sub(1)
                     .and_then(|k| self.tokens.get(k))
                     .is_some_and(|p| tok.kind == TokenKind::LBracket || precedes_call(p));
-                let start = if prev_is_callee { self.operand.unwrap_or(at) } else { at };
-                self.frames.push(start);
+                let start = if prev_is_callee {
+                    self.operand.unwrap_or(at)
+                } else {
+                    at
+                };
+                self.frames.push((start, false));
                 self.plain(tok);
             }
             TokenKind::RParen | TokenKind::RBracket => {
                 self.plain(tok);
-                self.operand = self.frames.pop();
+                self.operand = match self.frames.last() {
+                    Some(&(start, false)) => {
+                        self.frames.pop();
+                        Some(start)
+                    }
+                    _ => None,
+                };
             }
             TokenKind::Dot => {
                 let chain = self.operand;
@@ -252,7 +280,17 @@ impl<'s> Translator<'s, '_> {
             self.out.push_str("INTEGER");
             self.changed = true;
             self.primary(at);
-        } else if self.ddl && tok.is_keyword("default") {
+        } else if tok.is_keyword("case") {
+            self.plain(tok);
+            self.frames.push((at, true));
+        } else if tok.is_keyword("end") && matches!(self.frames.last(), Some((_, true))) {
+            self.out.push_str(tok.text);
+            self.operand = self.frames.pop().map(|(start, _)| start);
+            self.chain = None;
+        } else if self.ddl
+            && tok.is_keyword("default")
+            && !prev.is_some_and(|p| p.is_any_keyword(&["by", "set"]))
+        {
             self.plan_default(i);
             self.plain(tok);
         } else {
@@ -269,7 +307,10 @@ impl<'s> Translator<'s, '_> {
             return i + 1;
         };
         // Drop whitespace emitted between the operand and `::`.
-        let trimmed = self.out.trim_end_matches(|c: char| c.is_ascii_whitespace()).len();
+        let trimmed = self
+            .out
+            .trim_end_matches(|c: char| c.is_ascii_whitespace())
+            .len();
         if trimmed > start {
             self.out.truncate(trimmed);
         }
@@ -321,14 +362,90 @@ impl<'s> Translator<'s, '_> {
                     _ => "",
                 };
                 if written != target {
-                    self.skips.push(Skip { from: as_idx + 1, to: close, text: target });
+                    self.skips.push(Skip {
+                        from: as_idx + 1,
+                        to: close,
+                        text: target,
+                    });
                 }
                 true
             }
             None => {
-                self.skips.push(Skip { from: as_idx, to: close, text: "" });
+                self.skips.push(Skip {
+                    from: as_idx,
+                    to: close,
+                    text: "",
+                });
                 self.changed = true;
                 false
+            }
+        }
+    }
+
+    /// Plans the removal of every `GENERATED {ALWAYS|BY DEFAULT} AS IDENTITY [(...)]`
+    /// clause, and turns its column's integer type into `INTEGER` so that an identity
+    /// primary key becomes SQLite's auto-assigned rowid alias.
+    fn plan_identities(&mut self) {
+        let tokens = self.tokens;
+        let kw = |k: usize, word: &str| tokens.get(k).is_some_and(|t| t.is_keyword(word));
+        for g in 0..tokens.len() {
+            if !kw(g, "generated") {
+                continue;
+            }
+            let mut k = g + 1;
+            if kw(k, "always") {
+                k += 1;
+            } else if kw(k, "by") && kw(k + 1, "default") {
+                k += 2;
+            } else {
+                continue;
+            }
+            if !(kw(k, "as") && kw(k + 1, "identity")) {
+                continue;
+            }
+            k += 2;
+            if tokens.get(k).is_some_and(|t| t.kind == TokenKind::LParen) {
+                match matching_close(tokens, k) {
+                    Some(close) => k = close + 1,
+                    None => continue,
+                }
+            }
+            self.skips.push(Skip {
+                from: g,
+                to: k,
+                text: "",
+            });
+            // The column definition starts after the `(`, `,`, `ADD` or `COLUMN` before it.
+            let mut j = g;
+            let mut depth = 0usize;
+            while j > 0 {
+                j -= 1;
+                let Some(t) = tokens.get(j) else { break };
+                match t.kind {
+                    TokenKind::RParen => depth += 1,
+                    TokenKind::LParen if depth == 0 => break,
+                    TokenKind::LParen => depth -= 1,
+                    TokenKind::Comma if depth == 0 => break,
+                    TokenKind::Ident if depth == 0 && t.is_any_keyword(&["add", "column"]) => break,
+                    _ => {}
+                }
+            }
+            let ty = j + 2;
+            let integer_type = tokens.get(ty).is_some_and(|t| {
+                t.is_any_keyword(&[
+                    "int", "integer", "int2", "int4", "int8", "bigint", "smallint",
+                ])
+            });
+            if ty < g
+                && integer_type
+                && tokens.get(j + 1).is_some_and(|t| t.is_identifier())
+                && !tokens.get(ty).is_some_and(|t| t.text == "INTEGER")
+            {
+                self.skips.push(Skip {
+                    from: ty,
+                    to: ty + 1,
+                    text: "INTEGER",
+                });
             }
         }
     }
@@ -360,11 +477,17 @@ impl<'s> Translator<'s, '_> {
         let simple = count <= 1
             || (count == 2
                 && first.is_some_and(|t| t.is_operator("-") || t.is_operator("+"))
-                && tokens.get(open + 1).is_some_and(|t| t.kind == TokenKind::Number))
+                && tokens
+                    .get(open + 1)
+                    .is_some_and(|t| t.kind == TokenKind::Number))
             || (first.is_some_and(|t| t.kind == TokenKind::LParen)
                 && matching_close(tokens, open) == Some(close - 1));
         if !simple {
-            self.wrap = Some(Wrap { open, close, opened: false });
+            self.wrap = Some(Wrap {
+                open,
+                close,
+                opened: false,
+            });
         }
     }
 }
@@ -395,7 +518,14 @@ fn ends_default(tokens: &[Token<'_>], k: usize) -> bool {
 }
 
 fn is_serial(tok: &Token<'_>) -> bool {
-    tok.is_any_keyword(&["serial", "serial4", "bigserial", "serial8", "smallserial", "serial2"])
+    tok.is_any_keyword(&[
+        "serial",
+        "serial4",
+        "bigserial",
+        "serial8",
+        "smallserial",
+        "serial2",
+    ])
 }
 
 /// A type name parsed from tokens (the target of `::` or `CAST(... AS`).
@@ -508,7 +638,11 @@ pub(crate) fn parse_type_name(tokens: &[Token<'_>], start: usize) -> Option<Type
         && follows(j + 1, "time")
         && follows(j + 2, "zone")
     {
-        name.push_str(if follows(j, "with") { " with time zone" } else { " without time zone" });
+        name.push_str(if follows(j, "with") {
+            " with time zone"
+        } else {
+            " without time zone"
+        });
         j += 3;
     }
     let mut array = false;
@@ -528,7 +662,11 @@ pub(crate) fn parse_type_name(tokens: &[Token<'_>], start: usize) -> Option<Type
         }
     }
     let known = KNOWN_TYPE_NAMES.binary_search(&name.as_str()).is_ok();
-    Some(TypeName { end: j, oid: known.then(|| oid_from_type_name(&name)), array })
+    Some(TypeName {
+        end: j,
+        oid: known.then(|| oid_from_type_name(&name)),
+        array,
+    })
 }
 
 #[cfg(test)]
@@ -548,7 +686,14 @@ mod tests {
     fn unchanged_statements_are_copied() {
         let sql = "SELECT a, 'x' /* c */ FROM t -- tail";
         let t = translate(sql);
-        assert_eq!(t, Translation { sql: sql.into(), param_count: 0, changed: false });
+        assert_eq!(
+            t,
+            Translation {
+                sql: sql.into(),
+                param_count: 0,
+                changed: false
+            }
+        );
         assert!(!translate("select 'a::b', '$1', \"x::y\"").changed);
         assert!(!translate("select $$ $1::int $$").changed);
         assert!(!translate("-- $1::int\nselect 1 /* a ilike b */").changed);
@@ -568,19 +713,31 @@ mod tests {
     #[test]
     fn casts_by_target_type() {
         assert_eq!(tr("select $1::int"), "select CAST(?1 AS INTEGER)");
-        assert_eq!(tr("select x::bigint, y::int2"), "select CAST(x AS INTEGER), CAST(y AS INTEGER)");
-        assert_eq!(tr("select 1::float8, 2::real"), "select CAST(1 AS REAL), CAST(2 AS REAL)");
+        assert_eq!(
+            tr("select x::bigint, y::int2"),
+            "select CAST(x AS INTEGER), CAST(y AS INTEGER)"
+        );
+        assert_eq!(
+            tr("select 1::float8, 2::real"),
+            "select CAST(1 AS REAL), CAST(2 AS REAL)"
+        );
         assert_eq!(tr("select a::double precision"), "select CAST(a AS REAL)");
         assert_eq!(tr("select a::numeric(10,2)"), "select CAST(a AS NUMERIC)");
         assert_eq!(tr("select a::varchar(20)"), "select CAST(a AS TEXT)");
         assert_eq!(tr("select a::character varying"), "select CAST(a AS TEXT)");
-        assert_eq!(tr("select a::bpchar, n::name"), "select CAST(a AS TEXT), CAST(n AS TEXT)");
+        assert_eq!(
+            tr("select a::bpchar, n::name"),
+            "select CAST(a AS TEXT), CAST(n AS TEXT)"
+        );
         assert_eq!(tr("select $1::bytea"), "select CAST(?1 AS BLOB)");
         assert_eq!(tr("select a::pg_catalog.int4"), "select CAST(a AS INTEGER)");
         // Types SQLite's CAST would mangle keep the bare operand.
         assert_eq!(tr("select 'yes'::bool"), "select 'yes'");
         assert_eq!(tr("select '2024-01-01'::date, b"), "select '2024-01-01', b");
-        assert_eq!(tr("select x::timestamp with time zone from t"), "select x from t");
+        assert_eq!(
+            tr("select x::timestamp with time zone from t"),
+            "select x from t"
+        );
         assert_eq!(tr("select x::timestamp(3) without time zone"), "select x");
         assert_eq!(tr("select $1::uuid, $2::jsonb"), "select ?1, ?2");
         assert_eq!(tr("select 't'::regclass"), "select 't'");
@@ -590,14 +747,26 @@ mod tests {
 
     #[test]
     fn cast_operands() {
-        assert_eq!(tr("select t.a::int from t"), "select CAST(t.a AS INTEGER) from t");
+        assert_eq!(
+            tr("select t.a::int from t"),
+            "select CAST(t.a AS INTEGER) from t"
+        );
         assert_eq!(tr("select s.t.a::text"), "select CAST(s.t.a AS TEXT)");
         assert_eq!(tr("select (a + b)::int"), "select CAST((a + b) AS INTEGER)");
-        assert_eq!(tr("select lower(x)::varchar"), "select CAST(lower(x) AS TEXT)");
-        assert_eq!(tr("select pg_catalog.f(x, y)::int"), "select CAST(pg_catalog.f(x, y) AS INTEGER)");
+        assert_eq!(
+            tr("select lower(x)::varchar"),
+            "select CAST(lower(x) AS TEXT)"
+        );
+        assert_eq!(
+            tr("select pg_catalog.f(x, y)::int"),
+            "select CAST(pg_catalog.f(x, y) AS INTEGER)"
+        );
         assert_eq!(tr("select \"A\"::int"), "select CAST(\"A\" AS INTEGER)");
         assert_eq!(tr("select a[1]::int"), "select CAST(a[1] AS INTEGER)");
-        assert_eq!(tr("select x::text::int"), "select CAST(CAST(x AS TEXT) AS INTEGER)");
+        assert_eq!(
+            tr("select x::text::int"),
+            "select CAST(CAST(x AS TEXT) AS INTEGER)"
+        );
         assert_eq!(tr("select x::date::text"), "select CAST(x AS TEXT)");
         assert_eq!(tr("select x :: int"), "select CAST(x AS INTEGER)");
         assert_eq!(
@@ -608,26 +777,55 @@ mod tests {
             tr("select coalesce(a, 0)::int, left(s, 2)::int"),
             "select CAST(coalesce(a, 0) AS INTEGER), CAST(left(s, 2) AS INTEGER)"
         );
-        assert_eq!(tr("where x in (1, 2) and y = 3::int"), "where x in (1, 2) and y = CAST(3 AS INTEGER)");
+        assert_eq!(
+            tr("where x in (1, 2) and y = 3::int"),
+            "where x in (1, 2) and y = CAST(3 AS INTEGER)"
+        );
         assert_eq!(tr("select -1::int"), "select -CAST(1 AS INTEGER)");
+        assert_eq!(
+            tr("select case when a then (1) else 2 end::text, b::int"),
+            "select CAST(case when a then (1) else 2 end AS TEXT), CAST(b AS INTEGER)"
+        );
+        assert_eq!(
+            tr("select case when (a = 1 then b::int end"),
+            "select case when (a = 1 then CAST(b AS INTEGER) end"
+        );
         assert_eq!(tr("select 'a::b'::text"), "select CAST('a::b' AS TEXT)");
-        assert_eq!(tr("select x::int -- c\n from t"), "select CAST(x AS INTEGER) -- c\n from t");
+        assert_eq!(
+            tr("select x::int -- c\n from t"),
+            "select CAST(x AS INTEGER) -- c\n from t"
+        );
     }
 
     #[test]
     fn written_casts() {
-        assert_eq!(tr("select CAST(x AS double precision)"), "select CAST(x AS REAL)");
-        assert_eq!(tr("select cast($1 as varchar(10))"), "select cast(?1 as TEXT)");
+        assert_eq!(
+            tr("select CAST(x AS double precision)"),
+            "select CAST(x AS REAL)"
+        );
+        assert_eq!(
+            tr("select cast($1 as varchar(10))"),
+            "select cast(?1 as TEXT)"
+        );
         assert_eq!(tr("select CAST(x AS date) from t"), "select (x) from t");
-        assert_eq!(tr("select CAST(x AS timestamp with time zone)"), "select (x)");
+        assert_eq!(
+            tr("select CAST(x AS timestamp with time zone)"),
+            "select (x)"
+        );
         assert!(!translate("select CAST(x AS INTEGER)").changed);
         assert!(!translate("select CAST(x AS TEXT)").changed);
         assert_eq!(
             tr("select cast(cast(a as bigint) as text)"),
             "select cast(cast(a as INTEGER) as TEXT)"
         );
-        assert_eq!(tr("select cast(a as int4)::text"), "select CAST(cast(a as INTEGER) AS TEXT)");
-        assert_eq!(tr("select cast(a::int as date)"), "select (CAST(a AS INTEGER))");
+        assert_eq!(
+            tr("select cast(a as int4)::text"),
+            "select CAST(cast(a as INTEGER) AS TEXT)"
+        );
+        assert_eq!(
+            tr("select cast(a::int as date)"),
+            "select (CAST(a AS INTEGER))"
+        );
         // Malformed casts are left for SQLite to report.
         assert_eq!(tr("select cast(a)"), "select cast(a)");
     }
@@ -638,21 +836,31 @@ mod tests {
             tr("CREATE TABLE t (id SERIAL PRIMARY KEY, n bigserial, s smallserial)"),
             "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, s INTEGER)"
         );
-        assert_eq!(tr("create temp table t (serial serial4)"), "create temp table t (serial INTEGER)");
+        assert_eq!(
+            tr("create temp table t (serial serial4)"),
+            "create temp table t (serial INTEGER)"
+        );
         assert_eq!(
             tr("ALTER TABLE t ADD COLUMN id serial8"),
             "ALTER TABLE t ADD COLUMN id INTEGER"
         );
-        assert_eq!(tr("ALTER TABLE t ADD COLUMN serial int"), "ALTER TABLE t ADD COLUMN serial int");
+        assert_eq!(
+            tr("ALTER TABLE t ADD COLUMN serial int"),
+            "ALTER TABLE t ADD COLUMN serial int"
+        );
         // Not DDL: untouched.
         assert!(!translate("select serial from t").changed);
         assert!(!translate("select a serial from t").changed);
         assert_eq!(
-            tr("create table t (ts timestamptz DEFAULT now(), u uuid default gen_random_uuid() not null)"),
+            tr(
+                "create table t (ts timestamptz DEFAULT now(), u uuid default gen_random_uuid() not null)"
+            ),
             "create table t (ts timestamptz DEFAULT (now()), u uuid default (gen_random_uuid()) not null)"
         );
         assert_eq!(
-            tr("create table t (a int default 0, b text default 'x', c int default -1, d default (1+1), e default null, f default current_timestamp)"),
+            tr(
+                "create table t (a int default 0, b text default 'x', c int default -1, d default (1+1), e default null, f default current_timestamp)"
+            ),
             "create table t (a int default 0, b text default 'x', c int default -1, d default (1+1), e default null, f default current_timestamp)"
         );
         assert_eq!(
@@ -663,15 +871,45 @@ mod tests {
             tr("create table t (a text default lower('X') collate nocase, b int)"),
             "create table t (a text default (lower('X')) collate nocase, b int)"
         );
-        assert_eq!(tr("create table t (a int default 1 + 2)"), "create table t (a int default (1 + 2))");
+        assert_eq!(
+            tr("create table t (a int default 1 + 2)"),
+            "create table t (a int default (1 + 2))"
+        );
         // DEFAULT outside table DDL is not touched.
         assert!(!translate("insert into t values (default)").changed);
     }
 
     #[test]
+    fn identity_columns() {
+        assert_eq!(
+            tr("CREATE TABLE t (id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, x int)"),
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, x int)"
+        );
+        assert_eq!(
+            tr(
+                "create table t (x numeric(3, 1), id int generated always as identity (start with 10) primary key)"
+            ),
+            "create table t (x numeric(3, 1), id INTEGER primary key)"
+        );
+        assert_eq!(
+            tr("ALTER TABLE t ADD COLUMN id int4 GENERATED ALWAYS AS IDENTITY"),
+            "ALTER TABLE t ADD COLUMN id INTEGER"
+        );
+        // SQLite's own generated columns stay.
+        let sql = "create table t (a int, b int generated always as (a * 2) stored)";
+        assert!(!translate(sql).changed);
+    }
+
+    #[test]
     fn ilike_escape_strings_and_table() {
-        assert_eq!(tr("select * from t where a ILIKE 'x%'"), "select * from t where a LIKE 'x%'");
-        assert_eq!(tr("select * from t where a not ilike $1"), "select * from t where a not LIKE ?1");
+        assert_eq!(
+            tr("select * from t where a ILIKE 'x%'"),
+            "select * from t where a LIKE 'x%'"
+        );
+        assert_eq!(
+            tr("select * from t where a not ilike $1"),
+            "select * from t where a not LIKE ?1"
+        );
         assert_eq!(tr(r"select E'it\'s\n'"), "select 'it''s\n'");
         assert_eq!(tr(r"select e'\x41'"), "select 'A'");
         // An escape that does not decode is left for SQLite to reject.

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The project's test command: `bash scripts/test.sh`. Sets up the Python venv used by
+# the psycopg test, then runs the Rust test suites with default, all and no features.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+step() {
+    echo "+ $*"
+    "$@"
+}
+
+step bash scripts/setup-python.sh
+step cargo test
+step cargo test --all-features
+step cargo test --no-default-features
