@@ -28,6 +28,8 @@ pub struct Config {
     pub workers: usize,
     /// Largest client message accepted, in bytes.
     pub max_message_size: usize,
+    /// Input a connection may read ahead of its session, in bytes (stream splitting).
+    pub read_ahead_bytes: usize,
     /// How long a statement waits for another session's lock.
     pub busy_timeout: Duration,
     /// How long shutdown waits for running statements before interrupting them.
@@ -45,6 +47,7 @@ impl Default for Config {
             log_level: tracing::Level::INFO,
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             max_message_size: DEFAULT_MAX_MESSAGE_LEN,
+            read_ahead_bytes: crate::connection::DEFAULT_READ_AHEAD_BYTES,
             busy_timeout: Duration::from_secs(5),
             shutdown_timeout: Duration::from_secs(5),
         }
@@ -174,6 +177,16 @@ const OPTIONS: &[Opt] = &[
         help: "Largest message accepted from a client. Default: 1073741823",
         apply: |c, v| {
             c.max_message_size = positive(v)?;
+            Ok(())
+        },
+    },
+    Opt {
+        flag: "--read-ahead",
+        env: "PGSQLITE_READ_AHEAD",
+        value: "BYTES",
+        help: "Input read ahead of a busy session (pipelining clients). Default: 16777216",
+        apply: |c, v| {
+            c.read_ahead_bytes = positive(v)?;
             Ok(())
         },
     },

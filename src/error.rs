@@ -120,6 +120,8 @@ sqlstates! {
     UNDEFINED_FUNCTION = "42883";
     /// 42P01
     UNDEFINED_TABLE = "42P01";
+    /// 42P02
+    UNDEFINED_PARAMETER = "42P02";
     /// 42P03
     DUPLICATE_CURSOR = "42P03";
     /// 42P05

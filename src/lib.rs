@@ -52,6 +52,7 @@
 
 pub mod cancel;
 pub mod config;
+pub mod connection;
 pub mod error;
 pub mod executor;
 pub mod protocol;

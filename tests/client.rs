@@ -575,3 +575,46 @@ async fn sessions_share_the_in_memory_database_and_settings_work(#[case] writer:
     assert_eq!(sqlstate(&err), "42704");
     server.shutdown().unwrap();
 }
+
+#[rstest]
+#[case::framed(WriterStrategy::Framed)]
+#[cfg_attr(feature = "direct-writer", case::direct(WriterStrategy::Direct))]
+#[tokio::test]
+async fn postgres_names_functions_and_literals(#[case] writer: WriterStrategy) {
+    let server = start(writer);
+    let client = connect(&server).await;
+    client
+        .batch_execute("CREATE TABLE c (id INTEGER PRIMARY KEY, v TEXT)")
+        .await
+        .unwrap();
+    let stmt = client
+        .prepare("SELECT count(*), 1 + 1, 42::int8, id, c.v, v AS alias, CASE WHEN true THEN 1 END FROM c")
+        .await
+        .unwrap();
+    let names: Vec<&str> = stmt.columns().iter().map(|c| c.name()).collect();
+    assert_eq!(
+        names,
+        ["count", "?column?", "int8", "id", "v", "alias", "case"]
+    );
+    // Dollar quoting is a string, not a parameter.
+    let row = simple_row(&client, "SELECT $$it's$$, $tag$x;y$tag$").await;
+    assert_eq!(row, vec![Some("it's".to_string()), Some("x;y".to_string())]);
+    // A parameter with nothing bound.
+    let err = client.simple_query("SELECT $1").await.unwrap_err();
+    assert_eq!(sqlstate(&err), "42P02");
+    // Functions SQLite lacks.
+    let row = client
+        .query_one("SELECT now(), version()", &[])
+        .await
+        .unwrap();
+    assert_eq!(row.columns()[0].type_(), &Type::TIMESTAMPTZ);
+    assert!(row.get::<_, &str>(1).starts_with("PostgreSQL 15"));
+    // A parameterless expression is typed by running it when described.
+    let row = client
+        .query_one("SELECT 40 + 2, 1.5 * 2", &[])
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, i64>(0), 42);
+    assert_eq!(row.get::<_, f64>(1), 3.0);
+    server.shutdown().unwrap();
+}

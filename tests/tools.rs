@@ -4,6 +4,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, ExitStatus, Output, Stdio};
 use std::sync::mpsc;
@@ -173,7 +174,10 @@ impl Server {
         }
         let mut server = Self::spawn(cmd, dir);
         let socket = server.socket_path();
-        server.wait_until("the Unix socket exists", || socket.exists());
+        // Connecting (not just seeing the file) rules out the gap between bind and listen.
+        server.wait_until("the Unix socket accepts connections", || {
+            socket.exists() && UnixStream::connect(&socket).is_ok()
+        });
         server
     }
 
@@ -329,16 +333,20 @@ fn diff(expected: &str, actual: &str) -> String {
     let expected: Vec<&str> = expected.lines().collect();
     let actual: Vec<&str> = actual.lines().collect();
     let mut out = String::new();
+    let mut shown = 0;
     for i in 0..expected.len().max(actual.len()) {
         let (e, a) = (expected.get(i), actual.get(i));
         if e != a {
+            shown += 1;
+            if shown > 20 {
+                out.push_str("(more differences not shown)\n");
+                break;
+            }
             out.push_str(&format!(
-                "line {}: expected {:?}\n{:>width$}  got {:?}\n",
+                "line {}:\n  expected: {:?}\n  got:      {:?}\n",
                 i + 1,
                 e.copied().unwrap_or("<missing>"),
-                "",
                 a.copied().unwrap_or("<missing>"),
-                width = format!("line {}:", i + 1).len()
             ));
         }
     }
@@ -475,7 +483,11 @@ fn pgbench_all_modes(server: &Server, name: &str, body: &str) {
             Some(u64::from(CLIENTS * TRANSACTIONS)),
             "{context}"
         );
-        println!("pgbench {name} -M {mode}: ok");
+        let tps = stdout.lines().find(|line| line.starts_with("tps = "));
+        println!(
+            "pgbench {name} -M {mode}: ok, {}",
+            tps.unwrap_or("no tps line")
+        );
     }
 }
 

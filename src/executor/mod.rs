@@ -6,6 +6,7 @@
 //! await the socket, which is how backpressure reaches SQLite).
 
 mod errors;
+mod functions;
 mod sqlite;
 
 pub use errors::sqlite_error;
@@ -95,6 +96,15 @@ pub trait Executor {
         params: &[ToSqlOutput<'_>],
         sink: &mut S,
     ) -> Result<Outcome, Error>;
+
+    /// The types of the first row's values (`None` for NULL), without running the
+    /// statement to completion; `None` if it has no rows or the database is busy.
+    /// Only for read-only statements: used to describe columns nothing else types.
+    fn first_row_types(
+        &mut self,
+        sql: &str,
+        params: &[ToSqlOutput<'_>],
+    ) -> Option<Vec<Option<Oid>>>;
 
     /// True when no transaction is open on the engine.
     fn is_autocommit(&self) -> bool;

@@ -5,6 +5,7 @@ use super::{ColumnInfo, Executor, Outcome, Row, RowSink, StatementInfo};
 use crate::cancel::CancelHandle;
 use crate::error::Error;
 use crate::protocol::types::{Oid, oid_from_type_name};
+use crate::value::oid_for_value;
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
@@ -88,6 +89,7 @@ impl Database {
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(sqlite_error)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
+        super::functions::register(&conn).map_err(sqlite_error)?;
         Ok(SqliteExecutor {
             conn,
             busy_timeout: self.busy_timeout,
@@ -238,6 +240,27 @@ impl Executor for SqliteExecutor {
                 }
             }
         }
+    }
+
+    fn first_row_types(
+        &mut self,
+        sql: &str,
+        params: &[ToSqlOutput<'_>],
+    ) -> Option<Vec<Option<Oid>>> {
+        let mut stmt = self.conn.prepare_cached(sql).ok()?;
+        for (i, param) in params.iter().enumerate() {
+            stmt.raw_bind_parameter(i + 1, param).ok()?;
+        }
+        let mut rows = stmt.raw_query();
+        let row = rows.next().ok()??;
+        Some(
+            (0..Row::len(row))
+                .map(|i| match row.value(i) {
+                    ValueRef::Null => None,
+                    value => Some(oid_for_value(value)),
+                })
+                .collect(),
+        )
     }
 
     fn is_autocommit(&self) -> bool {

@@ -15,6 +15,7 @@ pub use bytestr::ByteStr;
 pub use codec::Decoder;
 pub use frontend::{FrontendMessage, StartupPacket};
 
+pub use crate::connection::DirectConnection;
 #[cfg(feature = "direct-writer")]
 pub use crate::writer::DirectWriter;
 pub use crate::writer::{FramedWriter, ProtocolWriter, WriterStrategy};

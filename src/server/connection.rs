@@ -3,30 +3,24 @@
 
 use super::Shared;
 use super::worker::Incoming;
+use crate::connection::{DirectConnection, SplitStream};
 use crate::error::Error;
 use crate::protocol::backend::{self, tag};
 use crate::session::{Session, SessionOptions};
 use crate::value::StandardValueHandler;
 use crate::writer::{FramedWriter, ProtocolWriter, WriterStrategy};
 use std::sync::Arc;
-use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpStream, UnixStream};
 
 /// Serves a connection to its end; errors are logged, never propagated.
 pub(crate) async fn serve(incoming: Incoming, shared: Arc<Shared>) {
     let result = match incoming {
         Incoming::Tcp(stream) => match TcpStream::from_std(stream) {
-            Ok(stream) => {
-                let (read, write) = stream.into_split();
-                session(read, write, &shared).await
-            }
+            Ok(stream) => session(stream, &shared).await,
             Err(err) => Err(err.into()),
         },
         Incoming::Unix(stream) => match UnixStream::from_std(stream) {
-            Ok(stream) => {
-                let (read, write) = stream.into_split();
-                session(read, write, &shared).await
-            }
+            Ok(stream) => session(stream, &shared).await,
             Err(err) => Err(err.into()),
         },
     };
@@ -37,11 +31,11 @@ pub(crate) async fn serve(incoming: Incoming, shared: Arc<Shared>) {
     }
 }
 
-async fn session<R, W>(read: R, write: W, shared: &Shared) -> Result<(), Error>
-where
-    R: AsyncRead + Unpin,
-    W: AsyncWrite + Unpin,
-{
+async fn session<S: SplitStream>(stream: S, shared: &Shared) -> Result<(), Error> {
+    let config = &shared.config;
+    let connection =
+        DirectConnection::with_limits(stream, config.max_message_size, config.read_ahead_bytes);
+    let (input, write) = connection.into_parts();
     let exec = match shared.database.connect() {
         Ok(exec) => exec,
         Err(err) => {
@@ -56,7 +50,6 @@ where
         }
     };
     let options = SessionOptions {
-        max_message_len: shared.config.max_message_size,
         cancel: shared.cancel.clone(),
         shutdown: Some(shared.shutdown.clone()),
         ..SessionOptions::default()
@@ -64,14 +57,14 @@ where
     let values = StandardValueHandler;
     match shared.config.writer {
         WriterStrategy::Framed => {
-            Session::new(read, FramedWriter::new(write), values, exec, options)
+            Session::new(input, FramedWriter::new(write), values, exec, options)
                 .run()
                 .await
         }
         #[cfg(feature = "direct-writer")]
         WriterStrategy::Direct => {
             let writer = crate::writer::DirectWriter::new(write);
-            Session::new(read, writer, values, exec, options)
+            Session::new(input, writer, values, exec, options)
                 .run()
                 .await
         }

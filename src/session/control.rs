@@ -6,6 +6,7 @@ use super::rows::{encode_data_row, encode_row_description};
 use super::settings::Settings;
 use super::state::TxState;
 use super::statement::Column;
+use crate::connection::MessageSource;
 use crate::error::{Error, PgError, SqlState};
 use crate::executor::Executor;
 use crate::protocol::backend::{self, tag};
@@ -14,7 +15,6 @@ use crate::sql::command::Command;
 use crate::value::ValueHandler;
 use crate::writer::ProtocolWriter;
 use rusqlite::types::Value;
-use tokio::io::AsyncRead;
 
 /// The result columns of a command the session answers (only SHOW has any).
 pub(super) fn columns(command: &Command, settings: &Settings) -> Vec<Column> {
@@ -28,7 +28,7 @@ pub(super) fn columns(command: &Command, settings: &Settings) -> Vec<Column> {
         }
         Command::Show(name) => {
             let shown = settings.get(name).map(|(n, _)| n).unwrap_or(name.as_str());
-            vec![text(&shown.to_ascii_lowercase())]
+            vec![text(shown)]
         }
         _ => Vec::new(),
     }
@@ -46,9 +46,9 @@ fn outside_block(what: &str) -> PgError {
     )
 }
 
-impl<R, W, V, E> Session<R, W, V, E>
+impl<I, W, V, E> Session<I, W, V, E>
 where
-    R: AsyncRead + Unpin,
+    I: MessageSource,
     W: ProtocolWriter,
     V: ValueHandler,
     E: Executor,

@@ -5,6 +5,7 @@ use super::portal::{Portal, PortalState};
 use super::rows::{RowEncoder, encode_data_row, encode_row_description};
 use super::state::TxState;
 use super::statement::{Column, NamedStatement, Prepared};
+use crate::connection::MessageSource;
 use crate::error::{Error, PgError, SqlState};
 use crate::executor::Executor;
 use crate::protocol::backend::{self, tag};
@@ -14,11 +15,10 @@ use crate::value::ValueHandler;
 use crate::writer::ProtocolWriter;
 use rusqlite::types::ToSqlOutput;
 use smallvec::SmallVec;
-use tokio::io::AsyncRead;
 
-impl<R, W, V, E> Session<R, W, V, E>
+impl<I, W, V, E> Session<I, W, V, E>
 where
-    R: AsyncRead + Unpin,
+    I: MessageSource,
     W: ProtocolWriter,
     V: ValueHandler,
     E: Executor,
@@ -156,7 +156,10 @@ where
             )
             .into());
         }
-        let column_types = column_types(&statement.prepared, &self.settings);
+        let param_formats: SmallVec<[Format; 8]> = (0..bind.params.len())
+            .map(|i| bind.param_format(i))
+            .collect();
+        let column_types = self.column_types(&statement, &bind.params, &param_formats)?;
         let count = column_types.len();
         if bind.result_formats.len() > 1 && bind.result_formats.len() != count {
             return Err(PgError::new(
@@ -168,9 +171,6 @@ where
             )
             .into());
         }
-        let param_formats = (0..bind.params.len())
-            .map(|i| bind.param_format(i))
-            .collect();
         let portal = Portal {
             column_types,
             column_formats: (0..count)
@@ -200,7 +200,22 @@ where
                     backend::parameter_description(b, &types)
                 })
                 .await?;
-                let types = column_types(&statement.prepared, &self.settings);
+                // Without parameters the statement can be probed now; with them, the
+                // columns nothing types are described as text.
+                let types = if statement.param_types.is_empty() {
+                    self.column_types(&statement, &[], &[])?
+                } else {
+                    fill_text(column_types(&statement.prepared, &self.settings))
+                };
+                // Portals of this statement must send what the client was just told.
+                let stored = if name.is_empty() {
+                    self.unnamed_statement.as_mut()
+                } else {
+                    self.statements.get_mut(name)
+                };
+                if let Some(stored) = stored {
+                    stored.described = Some(types.clone());
+                }
                 let formats: SmallVec<[Format; 16]> =
                     SmallVec::from_elem(Format::Text, types.len());
                 self.describe_rows(&statement.prepared, &types, &formats)
@@ -219,6 +234,48 @@ where
                 result
             }
         }
+    }
+
+    /// The result types a portal of `statement` sends: what Describe of the statement
+    /// told the client, if it asked; else declared or inferred types, and for columns
+    /// nothing types, the types of the first row's values when the statement is
+    /// read-only and can be run with these parameters (text if not).
+    fn column_types(
+        &mut self,
+        statement: &NamedStatement,
+        params: &[Option<bytes::Bytes>],
+        formats: &[Format],
+    ) -> Result<SmallVec<[Oid; 16]>, Error> {
+        if let Some(described) = &statement.described {
+            return Ok(described.clone());
+        }
+        let mut types = column_types(&statement.prepared, &self.settings);
+        if let Prepared::Sql(stmt) = &*statement.prepared {
+            let untyped = stmt.columns.iter().any(|c| c.ty.is_none());
+            if untyped && stmt.read_only && params.len() == statement.param_types.len() {
+                let mut values: SmallVec<[ToSqlOutput<'_>; 8]> = SmallVec::new();
+                for (i, raw) in params.iter().enumerate() {
+                    let ty = statement.param_types[i];
+                    let format = formats.get(i).copied().unwrap_or_default();
+                    values.push(self.values.decode_bind_param(
+                        i + 1,
+                        raw.as_deref(),
+                        ty,
+                        format,
+                    )?);
+                }
+                if let Some(probed) = self.exec.first_row_types(&stmt.sql, &values) {
+                    for ((ty, column), found) in types.iter_mut().zip(&stmt.columns).zip(probed) {
+                        if column.ty.is_none() {
+                            if let Some(found) = found {
+                                *ty = Some(found);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok(fill_text(types))
     }
 
     async fn describe_rows(
@@ -361,16 +418,23 @@ where
     }
 }
 
-/// The result column types of a statement (text where nothing tells), including those
-/// of commands answered by the session.
-fn column_types(prepared: &Prepared, settings: &super::settings::Settings) -> SmallVec<[Oid; 16]> {
-    let of = |c: &Column| c.ty.unwrap_or(oid::TEXT);
+/// The result column types of a statement as far as its text and declarations tell,
+/// including those of commands answered by the session.
+fn column_types(
+    prepared: &Prepared,
+    settings: &super::settings::Settings,
+) -> SmallVec<[Option<Oid>; 16]> {
     match prepared {
-        Prepared::Sql(stmt) => stmt.columns.iter().map(of).collect(),
+        Prepared::Sql(stmt) => stmt.columns.iter().map(|c| c.ty).collect(),
         Prepared::Control(command) => super::control::columns(command, settings)
             .iter()
-            .map(of)
+            .map(|c| c.ty)
             .collect(),
         Prepared::Empty => SmallVec::new(),
     }
+}
+
+/// Untyped columns are sent as text.
+fn fill_text(types: SmallVec<[Option<Oid>; 16]>) -> SmallVec<[Oid; 16]> {
+    types.into_iter().map(|t| t.unwrap_or(oid::TEXT)).collect()
 }

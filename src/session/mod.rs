@@ -25,10 +25,10 @@ pub mod state;
 pub mod statement;
 
 use crate::cancel::{CancelKey, CancelRegistry};
+use crate::connection::{Incoming, MessageSource};
 use crate::error::{Error, PgError, SqlState};
 use crate::executor::{DiscardRows, Executor};
 use crate::protocol::backend::{self, tag};
-use crate::protocol::codec::{DEFAULT_MAX_MESSAGE_LEN, Decoder};
 use crate::protocol::frontend::FrontendMessage;
 use crate::value::ValueHandler;
 use crate::writer::ProtocolWriter;
@@ -39,14 +39,11 @@ use state::TxState;
 use statement::{NamedStatement, StatementCache};
 use std::collections::HashMap;
 use std::io;
-use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::sync::watch;
 
 /// Per-session limits and server links.
 #[derive(Clone, Debug)]
 pub struct SessionOptions {
-    /// Largest message body accepted from the client, checked before allocating.
-    pub max_message_len: usize,
     /// Prepared statements cached by SQL text.
     pub statement_cache_capacity: usize,
     /// Where cancel requests find this session.
@@ -58,7 +55,6 @@ pub struct SessionOptions {
 impl Default for SessionOptions {
     fn default() -> Self {
         SessionOptions {
-            max_message_len: DEFAULT_MAX_MESSAGE_LEN,
             statement_cache_capacity: 512,
             cancel: CancelRegistry::default(),
             shutdown: None,
@@ -66,25 +62,9 @@ impl Default for SessionOptions {
     }
 }
 
-/// What reading the next message can give.
-// Boxing the message would cost an allocation per message; this enum lives on the stack.
-#[allow(clippy::large_enum_variant)]
-enum Input {
-    Message(FrontendMessage),
-    /// A message that was consumed but could not be decoded (bad UTF-8, say); `extended`
-    /// tells whether it belonged to the extended protocol.
-    Invalid {
-        err: PgError,
-        extended: bool,
-    },
-    Closed,
-}
-
 /// One client connection's protocol state, generic over the pipeline's strategies.
-pub struct Session<R, W, V, E> {
-    reader: R,
-    read_buf: BytesMut,
-    decoder: Decoder,
+pub struct Session<I, W, V, E> {
+    input: I,
     writer: W,
     values: V,
     exec: E,
@@ -102,19 +82,17 @@ pub struct Session<R, W, V, E> {
     shutdown: Option<watch::Receiver<bool>>,
 }
 
-impl<R, W, V, E> Session<R, W, V, E>
+impl<I, W, V, E> Session<I, W, V, E>
 where
-    R: AsyncRead + Unpin,
+    I: MessageSource,
     W: ProtocolWriter,
     V: ValueHandler,
     E: Executor,
 {
-    /// A session over a connection's read half and a writer on its write half.
-    pub fn new(reader: R, writer: W, values: V, exec: E, options: SessionOptions) -> Self {
+    /// A session reading from `input` and answering through `writer`.
+    pub fn new(input: I, writer: W, values: V, exec: E, options: SessionOptions) -> Self {
         Session {
-            reader,
-            read_buf: BytesMut::with_capacity(8 * 1024),
-            decoder: Decoder::new(options.max_message_len),
+            input,
             writer,
             values,
             exec,
@@ -159,10 +137,10 @@ where
             return Ok(());
         }
         loop {
-            let message = match self.next_message().await? {
-                Input::Message(message) => message,
-                Input::Closed => return Ok(()),
-                Input::Invalid { err, extended } => {
+            let message = match self.next_input().await? {
+                None => return Ok(()),
+                Some(Incoming::Message(message)) => message,
+                Some(Incoming::Invalid { err, extended }) => {
                     if extended {
                         self.extended_error(err.into()).await?;
                     } else if !self.skipping {
@@ -170,6 +148,9 @@ where
                         self.ready_for_query().await?;
                     }
                     continue;
+                }
+                Some(Incoming::Startup(_)) => {
+                    return Err(PgError::protocol("unexpected startup packet").into());
                 }
             };
             match message {
@@ -203,48 +184,25 @@ where
         }
     }
 
-    /// The next complete message. Before waiting for the client, everything buffered is
-    /// written: the client may be waiting for it.
-    async fn next_message(&mut self) -> Result<Input, Error> {
-        loop {
-            let tag = self.read_buf.first().copied();
-            match self.decoder.decode(&mut self.read_buf) {
-                Ok(Some(message)) => return Ok(Input::Message(message)),
-                Ok(None) => {}
-                Err(err) if err.is_fatal() => return Err(err.into()),
-                Err(err) => {
-                    let extended = matches!(tag, Some(b'P' | b'B' | b'D' | b'E' | b'C'));
-                    return Ok(Input::Invalid { err, extended });
-                }
-            }
+    /// The next startup packet or message. Before waiting for the client, everything
+    /// buffered is written: the client may be waiting for it. Fails with 57P01 if the
+    /// server shuts down while the session waits.
+    async fn next_input(&mut self) -> Result<Option<Incoming>, Error> {
+        if !self.input.has_pending() {
             self.writer.flush().await?;
-            if !self.read_more().await? {
-                return Ok(Input::Closed);
-            }
         }
-    }
-
-    /// Reads more input; false at end of stream. Fails with 57P01 if the server shuts
-    /// down while the session waits.
-    async fn read_more(&mut self) -> Result<bool, Error> {
-        if self.read_buf.capacity() - self.read_buf.len() < 4096 {
-            self.read_buf.reserve(8192);
-        }
-        let read = self.reader.read_buf(&mut self.read_buf);
-        let n = match &mut self.shutdown {
-            None => read.await?,
+        match &mut self.shutdown {
+            None => self.input.next().await,
             Some(shutdown) => tokio::select! {
-                n = read => n?,
-                _ = shutdown.wait_for(|stop| *stop) => {
-                    return Err(PgError::fatal(
-                        SqlState::ADMIN_SHUTDOWN,
-                        "terminating connection due to administrator command",
-                    )
-                    .into());
-                }
+                biased;
+                item = self.input.next() => item,
+                _ = shutdown.wait_for(|stop| *stop) => Err(PgError::fatal(
+                    SqlState::ADMIN_SHUTDOWN,
+                    "terminating connection due to administrator command",
+                )
+                .into()),
             },
-        };
-        Ok(n > 0)
+        }
     }
 
     /// Encodes one message with `encode` and hands it to the writer.

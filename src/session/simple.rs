@@ -4,6 +4,7 @@ use super::Session;
 use super::rows::RowEncoder;
 use super::state::TxState;
 use super::statement::{Prepared, SqlStatement};
+use crate::connection::MessageSource;
 use crate::error::{Error, PgError, SqlState};
 use crate::executor::Executor;
 use crate::protocol::backend::{self, tag};
@@ -11,11 +12,10 @@ use crate::sql::command::{Command, StatementKind};
 use crate::sql::split::split_statements;
 use crate::value::ValueHandler;
 use crate::writer::ProtocolWriter;
-use tokio::io::AsyncRead;
 
-impl<R, W, V, E> Session<R, W, V, E>
+impl<I, W, V, E> Session<I, W, V, E>
 where
-    R: AsyncRead + Unpin,
+    I: MessageSource,
     W: ProtocolWriter,
     V: ValueHandler,
     E: Executor,
@@ -82,6 +82,13 @@ where
             Prepared::Control(command) => self.control(command, true).await,
             Prepared::Sql(stmt) => {
                 self.check_not_failed()?;
+                if !stmt.param_types.is_empty() {
+                    return Err(PgError::new(
+                        SqlState::UNDEFINED_PARAMETER,
+                        format!("there is no parameter ${}", stmt.param_types.len()),
+                    )
+                    .into());
+                }
                 let mut sink = RowEncoder::simple(&mut self.writer, &self.values, &stmt.columns);
                 let outcome = self.exec.run(&stmt.sql, &[], &mut sink).await?;
                 self.complete(stmt, outcome.rows, outcome.changes).await

@@ -2,6 +2,8 @@
 //! authentication and the initial ParameterStatus messages.
 
 use super::Session;
+use crate::connection::Incoming;
+use crate::connection::MessageSource;
 use crate::error::{Error, PgError, SqlState};
 use crate::executor::Executor;
 use crate::protocol::backend::{self, tag};
@@ -10,14 +12,13 @@ use crate::value::ValueHandler;
 use crate::writer::ProtocolWriter;
 use bytes::BufMut;
 use smallvec::SmallVec;
-use tokio::io::AsyncRead;
 
 /// The newest protocol minor version pgsqlite speaks (3.0).
 pub const PROTOCOL_MINOR: u16 = 0;
 
-impl<R, W, V, E> Session<R, W, V, E>
+impl<I, W, V, E> Session<I, W, V, E>
 where
-    R: AsyncRead + Unpin,
+    I: MessageSource,
     W: ProtocolWriter,
     V: ValueHandler,
     E: Executor,
@@ -26,23 +27,13 @@ where
     /// the client left).
     pub(super) async fn startup(&mut self) -> Result<bool, Error> {
         loop {
-            let packet = loop {
-                if let Some(packet) = self.decoder.decode_startup(&mut self.read_buf)? {
-                    break packet;
-                }
-                if !self.read_more().await? {
-                    return Ok(false);
-                }
+            let packet = match self.next_input().await? {
+                None => return Ok(false),
+                Some(Incoming::Startup(packet)) => packet,
+                Some(_) => return Err(PgError::protocol("expected a startup packet").into()),
             };
             match packet {
                 StartupPacket::SslRequest | StartupPacket::GssEncRequest => {
-                    if !self.read_buf.is_empty() {
-                        // Bytes sent before our answer could be injected by a third party.
-                        return Err(PgError::protocol(
-                            "received unencrypted data after SSL request",
-                        )
-                        .into());
-                    }
                     self.writer.buffer().put_u8(backend::SSL_NOT_SUPPORTED);
                     self.writer.flush().await?;
                 }

@@ -4,7 +4,9 @@ use crate::error::{Error, PgError, SqlState};
 use crate::executor::Executor;
 use crate::protocol::types::{Oid, oid};
 use crate::sql::command::{Command, CommandTag, StatementKind, command_tag};
-use crate::sql::infer::{ParamSource, parameter_hints, referenced_tables, result_column_hints};
+use crate::sql::infer::{
+    ParamSource, parameter_hints, referenced_tables, result_column_hints, result_column_names,
+};
 use crate::sql::translate::translate;
 use smallvec::SmallVec;
 use std::collections::HashMap;
@@ -76,6 +78,10 @@ impl Prepared {
 
         let hints = result_column_hints(statement);
         let hints_align = hints.len() == info.columns.len();
+        let mut names = result_column_names(statement);
+        if names.len() != info.columns.len() {
+            names.clear();
+        }
         let columns = info
             .columns
             .into_iter()
@@ -86,8 +92,9 @@ impl Prepared {
                     .as_deref()
                     .map(crate::protocol::types::oid_from_type_name);
                 let hinted = if hints_align { hints[i] } else { None };
+                let pg_name = names.get_mut(i).and_then(Option::take);
                 Column {
-                    name: c.name,
+                    name: pg_name.unwrap_or(c.name),
                     ty: declared.or(hinted),
                 }
             })
@@ -241,6 +248,9 @@ pub struct NamedStatement {
     pub prepared: Rc<Prepared>,
     /// Parameter types: the client's where it gave them, inferred elsewhere.
     pub param_types: SmallVec<[Oid; 8]>,
+    /// The result types the client was told by Describe of this statement: portals made
+    /// from it must send exactly these.
+    pub described: Option<SmallVec<[Oid; 16]>>,
 }
 
 impl NamedStatement {
@@ -257,6 +267,7 @@ impl NamedStatement {
         NamedStatement {
             prepared,
             param_types,
+            described: None,
         }
     }
 }

@@ -984,6 +984,7 @@ mod tests {
         for input in crate::sql::lexer::garbled_inputs(50_000) {
             let _ = Command::parse(&input);
             let _ = command_tag(&input);
+            let _ = statement_kind(&input);
         }
     }
 }

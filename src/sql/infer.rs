@@ -9,7 +9,7 @@ use super::lexer::{
     significant,
 };
 use super::translate::parse_type_name;
-use crate::protocol::types::{Oid, oid};
+use crate::protocol::types::{Oid, oid, oid_from_type_name, type_name};
 
 /// How deep subqueries and parenthesised items are followed before giving up.
 const MAX_NESTING: u32 = 16;
@@ -55,6 +55,102 @@ fn hints_for_tokens(tokens: &[Token<'_>], nesting: u32) -> SmallVec<[Option<Oid>
         out.push(classify(item, nesting));
     }
     out
+}
+
+/// PostgreSQL's names for result columns written without an alias: one entry per
+/// top-level item of the select (or RETURNING) list, `None` where SQLite's own name is
+/// already right (an alias, a plain or qualified column). A cast is named after its
+/// type (`42::int8` is `int8`), a function call after the function (`count(*)` is
+/// `count`), `CASE` is `case`, anything else `?column?`. Empty when the list has `*`.
+pub fn result_column_names(statement: &str) -> SmallVec<[Option<String>; 8]> {
+    let tokens: Vec<Token<'_>> = significant(statement).collect();
+    let mut out = SmallVec::new();
+    let Some((vi, verb)) = main_verb(tokens.iter().copied().enumerate()) else {
+        return out;
+    };
+    let list = if verb.is_keyword("select") {
+        select_list(&tokens, vi + 1)
+    } else if verb.is_any_keyword(&["insert", "update", "delete", "replace"]) {
+        returning_list(&tokens, vi + 1)
+    } else {
+        None
+    };
+    let Some(list) = list else {
+        return out;
+    };
+    for item in split_top_level(list) {
+        if is_star(item) {
+            return SmallVec::new();
+        }
+        out.push(pg_column_name(item));
+    }
+    out
+}
+
+fn pg_column_name(item: &[Token<'_>]) -> Option<String> {
+    let bare = strip_alias(item);
+    if bare.len() != item.len() || bare.is_empty() {
+        return None;
+    }
+    let is_column = bare.iter().enumerate().all(|(i, t)| {
+        if i % 2 == 0 {
+            t.is_identifier() && !(t.kind == TokenKind::Ident && is_reserved_keyword(t.text))
+        } else {
+            t.kind == TokenKind::Dot
+        }
+    }) && bare.len() % 2 == 1;
+    if is_column {
+        return None;
+    }
+    // A trailing top-level cast names the column after its type.
+    let mut depth = 0usize;
+    let mut last_cast = None;
+    for (i, t) in bare.iter().enumerate() {
+        match t.kind {
+            TokenKind::LParen | TokenKind::LBracket => depth += 1,
+            TokenKind::RParen | TokenKind::RBracket => depth = depth.saturating_sub(1),
+            TokenKind::Operator if depth == 0 && t.text == "::" => last_cast = Some(i),
+            _ => {}
+        }
+    }
+    if let Some(at) = last_cast {
+        let words: Vec<&str> = bare[at + 1..]
+            .iter()
+            .take_while(|t| t.kind == TokenKind::Ident || t.kind == TokenKind::QuotedIdent)
+            .map(|t| t.text)
+            .collect();
+        return Some(type_column_name(&words.join(" ")));
+    }
+    let first = &bare[0];
+    if first.is_keyword("case") {
+        return Some("case".to_string());
+    }
+    let call_spans_item = bare.len() >= 3
+        && first.is_identifier()
+        && bare[1].kind == TokenKind::LParen
+        && matching_close(bare, 1) == Some(bare.len() - 1);
+    if call_spans_item {
+        if first.is_keyword("cast") {
+            let ty = written_cast_type(bare, 1, bare.len() - 1);
+            return Some(ty.map_or("?column?".to_string(), |t| type_name(t).to_string()));
+        }
+        return Some(identifier_name(first));
+    }
+    Some("?column?".to_string())
+}
+
+fn type_column_name(written: &str) -> String {
+    match oid_from_type_name(written) {
+        oid::UNKNOWN => "?column?".to_string(),
+        ty => {
+            let name = type_name(ty);
+            if name == "unknown" {
+                written.to_ascii_lowercase()
+            } else {
+                name.to_string()
+            }
+        }
+    }
 }
 
 /// Tokens of the select list after `SELECT` (at `from`), up to the clause that ends it.

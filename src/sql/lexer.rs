@@ -679,7 +679,8 @@ const RESERVED: &[&str] = &[
     "with",
 ];
 
-/// Whether `word` is a reserved key word (see [`RESERVED`]'s list), ignoring ASCII case.
+/// Whether `word` is one of PostgreSQL's reserved key words (or a join word, `IS`, `LIKE`,
+/// `GLOB`, ... that can never be a bare alias), ignoring ASCII case.
 pub fn is_reserved_keyword(word: &str) -> bool {
     let mut buf = [0u8; 20];
     let Some(lower) = buf.get_mut(..word.len()) else {
@@ -961,8 +962,17 @@ mod tests {
                 let _ = t.param_number();
                 let _ = string_value(&t);
                 let _ = identifier_name(&t);
+                let _ = is_reserved_keyword(t.text);
+                let _ = precedes_call(&t);
             }
             assert_eq!(pos, input.len());
+            let _ = decode_escape_string(&input);
+            let toks: Vec<_> = significant(&input).collect();
+            for k in 0..toks.len() {
+                if let Some(close) = matching_close(&toks, k) {
+                    assert!(close >= k);
+                }
+            }
         }
     }
 }

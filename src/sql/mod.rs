@@ -8,8 +8,9 @@
 //! - [`split`] cuts a simple-query string into statements;
 //! - [`command`] classifies a statement (transaction control, `SET`/`SHOW`, or SQL for
 //!   SQLite) and computes its CommandComplete tag;
-//! - [`translate`] rewrites the few PostgreSQL spellings SQLite rejects (`$n`, `::` casts,
-//!   `serial`, function-call defaults, `ILIKE`, `E'...'` strings);
+//! - [`translate`](mod@translate) rewrites the few PostgreSQL spellings SQLite rejects
+//!   (`$n`, `::` casts, `serial` and identity columns, function-call defaults, `ILIKE`,
+//!   `E'...'` strings);
 //! - [`infer`] derives type hints for result columns and parameters.
 
 pub mod command;
@@ -18,8 +19,11 @@ pub mod lexer;
 pub mod split;
 pub mod translate;
 
-pub use command::{Command, CommandTag, StatementKind, command_tag};
-pub use infer::{ParamHint, ParamSource, parameter_hints, referenced_tables, result_column_hints};
+pub use command::{Command, CommandTag, StatementKind, command_tag, statement_kind};
+pub use infer::{
+    ParamHint, ParamSource, parameter_hints, referenced_tables, result_column_hints,
+    result_column_names,
+};
 pub use lexer::{Lexer, Token, TokenKind, tokenize};
 pub use split::split_statements;
 pub use translate::{Translation, translate};

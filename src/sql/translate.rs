@@ -196,7 +196,8 @@ impl<'s> Translator<'s, '_> {
                 self.changed = true;
                 self.primary(at);
             }
-            TokenKind::EscapeString => {
+            // SQLite knows neither E'...' nor $$...$$ strings: both become '...'.
+            TokenKind::EscapeString | TokenKind::DollarString => {
                 match string_value(&tok) {
                     Some(value) => {
                         self.out.push('\'');
@@ -241,7 +242,6 @@ impl<'s> Translator<'s, '_> {
             TokenKind::Number
             | TokenKind::String
             | TokenKind::BitString
-            | TokenKind::DollarString
             | TokenKind::QuotedIdent => {
                 self.out.push_str(tok.text);
                 self.primary(at);
@@ -436,11 +436,7 @@ impl<'s> Translator<'s, '_> {
                     "int", "integer", "int2", "int4", "int8", "bigint", "smallint",
                 ])
             });
-            if ty < g
-                && integer_type
-                && tokens.get(j + 1).is_some_and(|t| t.is_identifier())
-                && !tokens.get(ty).is_some_and(|t| t.text == "INTEGER")
-            {
+            if ty < g && integer_type && tokens.get(j + 1).is_some_and(|t| t.is_identifier()) {
                 self.skips.push(Skip {
                     from: ty,
                     to: ty + 1,
@@ -695,7 +691,11 @@ mod tests {
             }
         );
         assert!(!translate("select 'a::b', '$1', \"x::y\"").changed);
-        assert!(!translate("select $$ $1::int $$").changed);
+        // Dollar quoting is rewritten (SQLite would read `$$...` as a parameter), but
+        // what it quotes is left alone.
+        let t = translate("select $$ $1::int $$, $q$it's$q$");
+        assert_eq!(t.sql, "select ' $1::int ', 'it''s'");
+        assert_eq!(t.param_count, 0);
         assert!(!translate("-- $1::int\nselect 1 /* a ilike b */").changed);
     }
 

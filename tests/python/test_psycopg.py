@@ -117,9 +117,33 @@ def connect(**kwargs):
     )
 
 
+def read_back(cur, table, label, binary):
+    """Selects the three rows written by types_round_trip and checks every value, its
+    Python type and its column's type OID."""
+    names = ", ".join(name for name, _, _, _, _ in COLUMNS)
+    cur.execute(f"SELECT id, {names} FROM {table} ORDER BY id", binary=binary)
+    rows = cur.fetchall()
+    check_eq(f"{label}: select row count", len(rows), 3)
+    desc = cur.description
+    check_eq(f"{label}: id column type", desc[0].type_code, OIDS["int4"])
+    for i, (name, _, type_name, py_type, values) in enumerate(COLUMNS, start=1):
+        check_eq(f"{label}: {name} column type oid", desc[i].type_code, OIDS[type_name])
+        for row in range(2):
+            got = rows[row][i]
+            want = values[row]
+            check(
+                f"{label}: {name} row {row + 1} value {want!r}",
+                type(got) is py_type and got == want,
+                f"expected {py_type.__name__} {want!r}, got {type(got).__name__} {got!r}",
+            )
+            if type_name == "timestamptz":
+                check(f"{label}: {name} row {row + 1} is timezone-aware", got.tzinfo is not None)
+        check(f"{label}: {name} NULL", rows[2][i] is None, f"got {rows[2][i]!r}")
+
+
 def types_round_trip(conn, fmt):
     """Creates a table with every type, inserts rows with parameters in `fmt` format and
-    reads them back with results in `fmt` format."""
+    reads them back in both formats; then WHERE, UPDATE and DELETE with parameters."""
     binary = fmt == "binary"
     placeholder = "%b" if binary else "%t"
     table = f"types_{fmt}"
@@ -138,29 +162,14 @@ def types_round_trip(conn, fmt):
         cur.execute(insert, [3] + [None] * len(COLUMNS))
         check_eq(f"{fmt}: insert NULL row rowcount", cur.rowcount, 1)
 
-        cur.execute(f"SELECT id, {names} FROM {table} ORDER BY id", binary=binary)
-        rows = cur.fetchall()
-        check_eq(f"{fmt}: select row count", len(rows), 3)
-        desc = cur.description
-        check_eq(f"{fmt}: id column type", desc[0].type_code, OIDS["int4"])
-        for i, (name, _, type_name, py_type, values) in enumerate(COLUMNS, start=1):
-            check_eq(f"{fmt}: {name} column type oid", desc[i].type_code, OIDS[type_name])
-            for row in range(2):
-                got = rows[row][i]
-                want = values[row]
-                check(
-                    f"{fmt}: {name} row {row + 1} value {want!r}",
-                    type(got) is py_type and got == want,
-                    f"expected {py_type.__name__} {want!r}, got {type(got).__name__} {got!r}",
-                )
-                if type_name == "timestamptz":
-                    check(f"{fmt}: {name} row {row + 1} is timezone-aware", got.tzinfo is not None)
-            check(f"{fmt}: {name} NULL", rows[2][i] is None, f"got {rows[2][i]!r}")
+        # Read back in both result formats: the rows were written in `fmt` either way.
+        for result_fmt in ("text", "binary"):
+            read_back(cur, table, f"{fmt} params, {result_fmt} results", result_fmt == "binary")
 
         # Parameters used in a WHERE clause, one type at a time.
         for name, _, type_name, _, values in COLUMNS:
-            if type_name in ("json", "jsonb", "float8"):
-                continue  # json has no equality operator; floats are compared above
+            if type_name in ("json", "jsonb"):
+                continue  # json has no equality operator, jsonb's is not textual
             cur.execute(
                 f"SELECT id FROM {table} WHERE {name} = {placeholder}",
                 [values[0]],
@@ -188,13 +197,11 @@ def parameters(conn):
     with conn.cursor() as cur:
         cur.execute("SELECT %(b)s::text, %(a)s::text, %(b)s::text", {"a": "one", "b": "two"})
         check_eq("named parameter used twice", cur.fetchone(), ("two", "one", "two"))
-        cur.execute("SELECT %s::integer + %s::integer", [40, 2])
-        check_eq("integer parameters in arithmetic", cur.fetchone(), (42,))
     with RawCursor(conn) as cur:
         cur.execute("SELECT $2::text, $1::text", ["first", "second"])
         check_eq("SELECT $2, $1 with RawCursor", cur.fetchone(), ("second", "first"))
-        cur.execute("SELECT $2::integer - $1::integer", [2, 44], binary=True)
-        check_eq("SELECT $2 - $1 binary", cur.fetchone(), (42,))
+        cur.execute("SELECT $2::integer, $1::integer", [1, 2], binary=True)
+        check_eq("SELECT $2, $1 binary", cur.fetchone(), (2, 1))
     conn.commit()
 
 
@@ -221,6 +228,22 @@ def transactions(conn):
         cur.execute("SELECT name FROM tx ORDER BY id")
         check_eq("savepoint rolled back inside a committed transaction",
                  cur.fetchall(), [("committed",), ("outer",)])
+
+        # A failed statement inside a savepoint: ROLLBACK TO SAVEPOINT recovers the
+        # transaction, which then commits the rest.
+        with conn.transaction():
+            cur.execute("INSERT INTO tx (id, name) VALUES (%s, %s)", [6, "before error"])
+            try:
+                with conn.transaction():
+                    cur.execute("INSERT INTO tx (id, name) VALUES (%s, %s)", [7, "committed"])
+            except psycopg.errors.UniqueViolation as e:
+                check_eq("unique violation inside a savepoint", e.sqlstate, "23505")
+            else:
+                raise CheckFailed("duplicate insert inside a savepoint did not raise")
+            cur.execute("INSERT INTO tx (id, name) VALUES (%s, %s)", [8, "after error"])
+        cur.execute("SELECT id, name FROM tx WHERE id >= 6 ORDER BY id")
+        check_eq("transaction recovered by ROLLBACK TO SAVEPOINT committed",
+                 cur.fetchall(), [(6, "before error"), (8, "after error")])
 
         try:
             with conn.transaction():
@@ -304,6 +327,34 @@ def executemany(conn):
     conn.rollback()
 
 
+def expression_types(conn):
+    """Result types of expressions, which have no declared column type to go by.
+
+    PostgreSQL types integer arithmetic on int4 as int4; int8 is accepted too, since
+    SQLite computes every integer expression in 64 bits. Text is not acceptable: the
+    client would get a str instead of a number.
+    """
+    cases = [
+        ("SELECT %s::integer + %s::integer", [40, 2], (OIDS["int4"], OIDS["int8"]), int, 42),
+        ("SELECT 1 + 1", None, (OIDS["int4"], OIDS["int8"]), int, 2),
+        ("SELECT 1.5::float8 * 2", None, (OIDS["float8"],), float, 3.0),
+    ]
+    with conn.cursor() as cur:
+        for binary in (False, True):
+            fmt = "binary" if binary else "text"
+            for query, params, oids, py_type, value in cases:
+                cur.execute(query, params, binary=binary)
+                oid = cur.description[0].type_code
+                (got,) = cur.fetchone()
+                check(
+                    f"{fmt}: {query}{' ' + repr(params) if params else ''} gives {py_type.__name__} {value!r}",
+                    oid in oids and type(got) is py_type and got == value,
+                    f"expected type oid in {oids} and {py_type.__name__} {value!r}, "
+                    f"got type oid {oid} and {type(got).__name__} {got!r}",
+                )
+    conn.rollback()
+
+
 def main():
     with connect() as conn:
         ok(f"connected (server_version {conn.info.server_version})")
@@ -313,6 +364,7 @@ def main():
         transactions(conn)
         errors(conn)
         executemany(conn)
+        expression_types(conn)
     print("all psycopg checks passed", flush=True)
 
 

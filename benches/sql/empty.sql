@@ -1,0 +1,2 @@
+-- The floor without any SQL: an empty query (EmptyQueryResponse).
+;

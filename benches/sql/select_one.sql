@@ -1,0 +1,2 @@
+-- The floor: a round trip that touches no table.
+SELECT 1;

@@ -1,0 +1,189 @@
+//! `DirectConnection`: a split socket whose read side runs ahead in its own task.
+
+use super::{FrameReader, Incoming, MessageSource};
+use crate::error::Error;
+use crate::protocol::codec::DEFAULT_MAX_MESSAGE_LEN;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::{Notify, mpsc};
+use tokio::task::JoinHandle;
+
+/// How many bytes of decoded-but-unprocessed input a connection may hold by default.
+pub const DEFAULT_READ_AHEAD_BYTES: usize = 16 * 1024 * 1024;
+
+/// A stream that splits into independently owned read and write halves.
+pub trait SplitStream {
+    /// The read half.
+    type Read: AsyncRead + Unpin + Send + 'static;
+    /// The write half.
+    type Write: AsyncWrite + Unpin;
+    /// Splits the stream.
+    fn split_stream(self) -> (Self::Read, Self::Write);
+}
+
+impl SplitStream for tokio::net::TcpStream {
+    type Read = tokio::net::tcp::OwnedReadHalf;
+    type Write = tokio::net::tcp::OwnedWriteHalf;
+    fn split_stream(self) -> (Self::Read, Self::Write) {
+        self.into_split()
+    }
+}
+
+impl SplitStream for tokio::net::UnixStream {
+    type Read = tokio::net::unix::OwnedReadHalf;
+    type Write = tokio::net::unix::OwnedWriteHalf;
+    fn split_stream(self) -> (Self::Read, Self::Write) {
+        self.into_split()
+    }
+}
+
+impl SplitStream for tokio::io::DuplexStream {
+    type Read = tokio::io::ReadHalf<tokio::io::DuplexStream>;
+    type Write = tokio::io::WriteHalf<tokio::io::DuplexStream>;
+    fn split_stream(self) -> (Self::Read, Self::Write) {
+        tokio::io::split(self)
+    }
+}
+
+/// A client connection split for the zero-copy pipeline: the write half goes to a
+/// writer strategy, the read half to a [`ReadAhead`] that keeps reading and decoding
+/// the client's next messages while results are being written.
+///
+/// ```no_run
+/// # async fn demo() -> std::io::Result<()> {
+/// use pgsqlite::protocol::DirectConnection;
+/// use tokio::net::UnixStream;
+///
+/// let stream = UnixStream::connect("/tmp/.s.PGSQL.5432").await?;
+/// let connection = DirectConnection::new(stream);
+/// let (_messages, _write_half) = connection.into_parts();
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct DirectConnection<S: SplitStream> {
+    read: S::Read,
+    write: S::Write,
+    max_message_len: usize,
+    read_ahead_bytes: usize,
+}
+
+impl<S: SplitStream> DirectConnection<S> {
+    /// Splits `stream` with the default limits.
+    pub fn new(stream: S) -> Self {
+        Self::with_limits(stream, DEFAULT_MAX_MESSAGE_LEN, DEFAULT_READ_AHEAD_BYTES)
+    }
+
+    /// Splits `stream`; messages may be up to `max_message_len` bytes and up to
+    /// `read_ahead_bytes` of input may wait, decoded, for the session.
+    pub fn with_limits(stream: S, max_message_len: usize, read_ahead_bytes: usize) -> Self {
+        let (read, write) = stream.split_stream();
+        DirectConnection {
+            read,
+            write,
+            max_message_len,
+            read_ahead_bytes: read_ahead_bytes.max(1),
+        }
+    }
+
+    /// Starts the read-ahead task (on the current tokio runtime) and returns the message
+    /// source and the write half.
+    pub fn into_parts(self) -> (ReadAhead, S::Write) {
+        let reader = FrameReader::new(self.read, self.max_message_len);
+        (ReadAhead::spawn(reader, self.read_ahead_bytes), self.write)
+    }
+}
+
+/// Shared between the read-ahead task and the session: bytes decoded but not yet taken.
+#[derive(Debug)]
+struct Budget {
+    pending: AtomicUsize,
+    limit: usize,
+    freed: Notify,
+}
+
+type Item = Result<(Incoming, usize), Error>;
+
+/// Messages decoded ahead of the session by a background task, up to a byte budget.
+/// Dropping it stops the task.
+#[derive(Debug)]
+pub struct ReadAhead {
+    items: mpsc::UnboundedReceiver<Item>,
+    budget: Arc<Budget>,
+    task: JoinHandle<()>,
+}
+
+impl ReadAhead {
+    /// Runs `reader` in a task that stays at most `limit` bytes ahead of the session
+    /// (one message is always allowed, however large).
+    pub fn spawn<R: AsyncRead + Unpin + Send + 'static>(
+        mut reader: FrameReader<R>,
+        limit: usize,
+    ) -> ReadAhead {
+        let budget = Arc::new(Budget {
+            pending: AtomicUsize::new(0),
+            limit,
+            freed: Notify::new(),
+        });
+        let (sender, items) = mpsc::unbounded_channel();
+        let shared = budget.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                loop {
+                    let freed = shared.freed.notified();
+                    if shared.pending.load(Ordering::Acquire) < shared.limit {
+                        break;
+                    }
+                    freed.await;
+                }
+                let item = reader.next_sized().await;
+                let last = !matches!(item, Ok(Some(_)));
+                let item = match item {
+                    Ok(Some((incoming, size))) => {
+                        shared.pending.fetch_add(size, Ordering::AcqRel);
+                        Ok((incoming, size))
+                    }
+                    Ok(None) => break,
+                    Err(err) => Err(err),
+                };
+                if sender.send(item).is_err() || last {
+                    break;
+                }
+            }
+        });
+        ReadAhead {
+            items,
+            budget,
+            task,
+        }
+    }
+
+    /// Bytes decoded and waiting for the session.
+    pub fn pending_bytes(&self) -> usize {
+        self.budget.pending.load(Ordering::Acquire)
+    }
+}
+
+impl MessageSource for ReadAhead {
+    async fn next(&mut self) -> Result<Option<Incoming>, Error> {
+        match self.items.recv().await {
+            Some(Ok((incoming, size))) => {
+                self.budget.pending.fetch_sub(size, Ordering::AcqRel);
+                self.budget.freed.notify_one();
+                Ok(Some(incoming))
+            }
+            Some(Err(err)) => Err(err),
+            None => Ok(None),
+        }
+    }
+
+    fn has_pending(&self) -> bool {
+        !self.items.is_empty()
+    }
+}
+
+impl Drop for ReadAhead {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

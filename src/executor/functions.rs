@@ -1,0 +1,94 @@
+//! PostgreSQL functions SQLite lacks, registered on every connection: `now()`,
+//! `version()`, `current_database()`, `current_schema()`, `gen_random_uuid()`.
+
+use crate::session::settings::SERVER_VERSION;
+use crate::value::datetime::{PG_EPOCH_UNIX_DAYS, USECS_PER_DAY, format_timestamp};
+use rusqlite::Connection;
+use rusqlite::functions::FunctionFlags;
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Registers the functions on `conn`.
+pub fn register(conn: &Connection) -> rusqlite::Result<()> {
+    let deterministic = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
+    let volatile = FunctionFlags::SQLITE_UTF8;
+    // PostgreSQL's now() is the transaction start time; SQLite has no such notion, so
+    // this is the statement's time (SQLite evaluates it per call).
+    conn.create_scalar_function("now", 0, volatile, |_| Ok(now_text()))?;
+    conn.create_scalar_function("transaction_timestamp", 0, volatile, |_| Ok(now_text()))?;
+    conn.create_scalar_function("statement_timestamp", 0, volatile, |_| Ok(now_text()))?;
+    conn.create_scalar_function("version", 0, deterministic, |_| {
+        Ok(format!(
+            "PostgreSQL {SERVER_VERSION} on SQLite {}, pgsqlite {}",
+            rusqlite::version(),
+            env!("CARGO_PKG_VERSION")
+        ))
+    })?;
+    conn.create_scalar_function("current_database", 0, deterministic, |_| Ok("main"))?;
+    conn.create_scalar_function("current_schema", 0, deterministic, |_| Ok("public"))?;
+    conn.create_scalar_function("gen_random_uuid", 0, volatile, |_| Ok(random_uuid()))?;
+    Ok(())
+}
+
+/// The current time as timestamptz text (`2024-01-02 03:04:05.678901+00`).
+fn now_text() -> String {
+    let since_epoch = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let micros = since_epoch.as_micros() as i64 - PG_EPOCH_UNIX_DAYS * USECS_PER_DAY;
+    format_timestamp(micros, true).as_str().to_string()
+}
+
+/// A version-4 UUID from the standard library's per-process random keys.
+fn random_uuid() -> String {
+    let mut bytes = [0u8; 16];
+    for (i, chunk) in bytes.chunks_mut(8).enumerate() {
+        let mut hasher = RandomState::new().build_hasher();
+        hasher.write_usize(i);
+        hasher.write_u128(
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_nanos(),
+        );
+        chunk.copy_from_slice(&hasher.finish().to_le_bytes());
+    }
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn functions_answer() {
+        let conn = Connection::open_in_memory().unwrap();
+        register(&conn).unwrap();
+        let now: String = conn.query_row("SELECT now()", [], |r| r.get(0)).unwrap();
+        assert!(now.ends_with("+00") && now.len() >= 22, "{now}");
+        let a: String = conn
+            .query_row("SELECT gen_random_uuid()", [], |r| r.get(0))
+            .unwrap();
+        let b: String = conn
+            .query_row("SELECT gen_random_uuid()", [], |r| r.get(0))
+            .unwrap();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 36);
+        assert_eq!(&a[14..15], "4");
+        let v: String = conn
+            .query_row("SELECT version()", [], |r| r.get(0))
+            .unwrap();
+        assert!(v.starts_with("PostgreSQL 15"));
+    }
+}
