@@ -2,8 +2,9 @@
 //! flags, in increasing order of precedence.
 
 use crate::error::Error;
+use crate::memory::{BufferPoolConfig, MemoryMonitorConfig};
 use crate::protocol::codec::DEFAULT_MAX_MESSAGE_LEN;
-use crate::writer::WriterStrategy;
+use crate::writer::{BatchConfig, WriterStrategy};
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -34,6 +35,15 @@ pub struct Config {
     pub busy_timeout: Duration,
     /// How long shutdown waits for running statements before interrupting them.
     pub shutdown_timeout: Duration,
+    /// The global buffer pool (feature `pooling`).
+    pub buffer_pool: BufferPoolConfig,
+    /// The memory monitor (feature `monitor`).
+    pub memory_monitor: MemoryMonitorConfig,
+    /// DataRow batching (feature `batching`).
+    pub batching: BatchConfig,
+    /// Things worth a log line once logging is up: settings for features this build
+    /// lacks, say.
+    pub notes: Vec<String>,
 }
 
 impl Default for Config {
@@ -50,6 +60,10 @@ impl Default for Config {
             read_ahead_bytes: crate::connection::DEFAULT_READ_AHEAD_BYTES,
             busy_timeout: Duration::from_secs(5),
             shutdown_timeout: Duration::from_secs(5),
+            buffer_pool: BufferPoolConfig::default(),
+            memory_monitor: MemoryMonitorConfig::default(),
+            batching: BatchConfig::default(),
+            notes: Vec::new(),
         }
     }
 }
@@ -70,6 +84,19 @@ struct Opt {
     value: &'static str,
     help: &'static str,
     apply: fn(&mut Config, &str) -> Result<(), String>,
+    /// The Cargo feature the setting is for, and whether this build has it.
+    feature: Option<(&'static str, bool)>,
+}
+
+/// An option every build understands.
+const ALWAYS: Option<(&str, bool)> = None;
+
+fn flag(value: &str) -> Result<bool, String> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "on" | "yes" => Ok(true),
+        "0" | "false" | "off" | "no" => Ok(false),
+        _ => Err(format!("{value:?} is not a boolean (use 1 or 0)")),
+    }
 }
 
 fn number<T: std::str::FromStr>(value: &str) -> Result<T, String> {
@@ -99,6 +126,7 @@ const OPTIONS: &[Opt] = &[
             };
             Ok(())
         },
+        feature: ALWAYS,
     },
     Opt {
         flag: "--port",
@@ -109,6 +137,7 @@ const OPTIONS: &[Opt] = &[
             c.port = number(v)?;
             Ok(())
         },
+        feature: ALWAYS,
     },
     Opt {
         flag: "--listen",
@@ -127,6 +156,7 @@ const OPTIONS: &[Opt] = &[
             };
             Ok(())
         },
+        feature: ALWAYS,
     },
     Opt {
         flag: "--socket-dir",
@@ -137,6 +167,7 @@ const OPTIONS: &[Opt] = &[
             c.socket_dir = (!v.is_empty()).then(|| PathBuf::from(v));
             Ok(())
         },
+        feature: ALWAYS,
     },
     Opt {
         flag: "--writer",
@@ -147,6 +178,7 @@ const OPTIONS: &[Opt] = &[
             c.writer = v.parse()?;
             Ok(())
         },
+        feature: ALWAYS,
     },
     Opt {
         flag: "--log-level",
@@ -159,6 +191,7 @@ const OPTIONS: &[Opt] = &[
                 .map_err(|_| format!("{v:?} is not one of error, warn, info, debug, trace"))?;
             Ok(())
         },
+        feature: ALWAYS,
     },
     Opt {
         flag: "--workers",
@@ -169,6 +202,7 @@ const OPTIONS: &[Opt] = &[
             c.workers = positive(v)?;
             Ok(())
         },
+        feature: ALWAYS,
     },
     Opt {
         flag: "--max-message-size",
@@ -179,6 +213,7 @@ const OPTIONS: &[Opt] = &[
             c.max_message_size = positive(v)?;
             Ok(())
         },
+        feature: ALWAYS,
     },
     Opt {
         flag: "--read-ahead",
@@ -189,6 +224,7 @@ const OPTIONS: &[Opt] = &[
             c.read_ahead_bytes = positive(v)?;
             Ok(())
         },
+        feature: ALWAYS,
     },
     Opt {
         flag: "--busy-timeout",
@@ -199,6 +235,7 @@ const OPTIONS: &[Opt] = &[
             c.busy_timeout = Duration::from_millis(number(v)?);
             Ok(())
         },
+        feature: ALWAYS,
     },
     Opt {
         flag: "--shutdown-timeout",
@@ -209,6 +246,139 @@ const OPTIONS: &[Opt] = &[
             c.shutdown_timeout = Duration::from_millis(number(v)?);
             Ok(())
         },
+        feature: ALWAYS,
+    },
+    Opt {
+        flag: "--buffer-pool-size",
+        env: "PGSQLITE_BUFFER_POOL_SIZE",
+        value: "N",
+        help: "Buffers the global pool keeps. Default: 50",
+        apply: |c, v| {
+            c.buffer_pool.max_pool_size = number(v)?;
+            Ok(())
+        },
+        feature: Some(("pooling", cfg!(feature = "pooling"))),
+    },
+    Opt {
+        flag: "--buffer-initial-capacity",
+        env: "PGSQLITE_BUFFER_INITIAL_CAPACITY",
+        value: "BYTES",
+        help: "Capacity of a new pooled buffer. Default: 4096",
+        apply: |c, v| {
+            c.buffer_pool.initial_buffer_capacity = number(v)?;
+            Ok(())
+        },
+        feature: Some(("pooling", cfg!(feature = "pooling"))),
+    },
+    Opt {
+        flag: "--buffer-max-capacity",
+        env: "PGSQLITE_BUFFER_MAX_CAPACITY",
+        value: "BYTES",
+        help: "Buffers that grew past this are dropped, not pooled. Default: 65536",
+        apply: |c, v| {
+            c.buffer_pool.max_buffer_capacity = number(v)?;
+            Ok(())
+        },
+        feature: Some(("pooling", cfg!(feature = "pooling"))),
+    },
+    Opt {
+        flag: "--buffer-monitoring",
+        env: "PGSQLITE_BUFFER_MONITORING",
+        value: "0|1",
+        help: "Log buffer pool statistics periodically. Default: 0",
+        apply: |c, v| {
+            c.buffer_pool.enable_monitoring = flag(v)?;
+            Ok(())
+        },
+        feature: Some(("pooling", cfg!(feature = "pooling"))),
+    },
+    Opt {
+        flag: "--memory-threshold",
+        env: "PGSQLITE_MEMORY_THRESHOLD",
+        value: "BYTES",
+        help: "Buffer bytes at which memory pressure is Medium. Default: 67108864",
+        apply: |c, v| {
+            c.memory_monitor.memory_threshold = number(v)?;
+            Ok(())
+        },
+        feature: Some(("monitor", cfg!(feature = "monitor"))),
+    },
+    Opt {
+        flag: "--high-memory-threshold",
+        env: "PGSQLITE_HIGH_MEMORY_THRESHOLD",
+        value: "BYTES",
+        help: "Buffer bytes at which memory pressure is High. Default: 134217728",
+        apply: |c, v| {
+            c.memory_monitor.high_memory_threshold = number(v)?;
+            Ok(())
+        },
+        feature: Some(("monitor", cfg!(feature = "monitor"))),
+    },
+    Opt {
+        flag: "--memory-check-interval",
+        env: "PGSQLITE_MEMORY_CHECK_INTERVAL",
+        value: "SECONDS",
+        help: "Seconds between memory checks. Default: 10",
+        apply: |c, v| {
+            c.memory_monitor.check_interval = Duration::from_secs(positive(v)? as u64);
+            Ok(())
+        },
+        feature: Some(("monitor", cfg!(feature = "monitor"))),
+    },
+    Opt {
+        flag: "--auto-cleanup",
+        env: "PGSQLITE_AUTO_CLEANUP",
+        value: "0|1",
+        help: "Under memory pressure, shrink the pool and batch earlier. Default: 0",
+        apply: |c, v| {
+            c.memory_monitor.enable_auto_cleanup = flag(v)?;
+            Ok(())
+        },
+        feature: Some(("monitor", cfg!(feature = "monitor"))),
+    },
+    Opt {
+        flag: "--memory-monitoring",
+        env: "PGSQLITE_MEMORY_MONITORING",
+        value: "0|1",
+        help: "Log every memory check (at info). Default: 0",
+        apply: |c, v| {
+            c.memory_monitor.enable_detailed_monitoring = flag(v)?;
+            Ok(())
+        },
+        feature: Some(("monitor", cfg!(feature = "monitor"))),
+    },
+    Opt {
+        flag: "--enable-batching",
+        env: "PGSQLITE_ENABLE_BATCHING",
+        value: "0|1",
+        help: "Batch DataRows by count and bytes. Default: 0",
+        apply: |c, v| {
+            c.batching.enable_batching = flag(v)?;
+            Ok(())
+        },
+        feature: Some(("batching", cfg!(feature = "batching"))),
+    },
+    Opt {
+        flag: "--batch-size",
+        env: "PGSQLITE_BATCH_SIZE",
+        value: "N",
+        help: "DataRows per batch. Default: 50",
+        apply: |c, v| {
+            c.batching.max_batch_size = number(v)?;
+            Ok(())
+        },
+        feature: Some(("batching", cfg!(feature = "batching"))),
+    },
+    Opt {
+        flag: "--batch-bytes",
+        env: "PGSQLITE_BATCH_BYTES",
+        value: "BYTES",
+        help: "Bytes per batch. Default: 32768",
+        apply: |c, v| {
+            c.batching.max_batch_bytes = number(v)?;
+            Ok(())
+        },
+        feature: Some(("batching", cfg!(feature = "batching"))),
     },
 ];
 
@@ -228,6 +398,7 @@ impl Config {
                     name: opt.env.to_string(),
                     message,
                 })?;
+                config.note_missing_feature(opt, opt.env);
             }
         }
         let mut args = args.into_iter().map(Into::into);
@@ -266,7 +437,9 @@ impl Config {
                 name: opt.flag.to_string(),
                 message,
             })?;
+            config.note_missing_feature(opt, opt.flag);
         }
+        config.validate()?;
         if config.listen.is_none() && config.socket_dir.is_none() {
             return Err(Error::Config {
                 name: "--listen".to_string(),
@@ -275,6 +448,47 @@ impl Config {
             });
         }
         Ok(Command::Serve(Box::new(config)))
+    }
+}
+
+impl Config {
+    /// Checks settings that only make sense together. The error names the variables
+    /// (and flags) involved.
+    pub fn validate(&self) -> Result<(), Error> {
+        let invalid = |name: &str, message: String| Error::Config {
+            name: name.to_string(),
+            message,
+        };
+        self.buffer_pool.validate().map_err(|m| {
+            invalid(
+                "PGSQLITE_BUFFER_INITIAL_CAPACITY / PGSQLITE_BUFFER_MAX_CAPACITY (--buffer-initial-capacity / --buffer-max-capacity)",
+                m,
+            )
+        })?;
+        self.memory_monitor.validate().map_err(|m| {
+            invalid(
+                "PGSQLITE_MEMORY_THRESHOLD / PGSQLITE_HIGH_MEMORY_THRESHOLD (--memory-threshold / --high-memory-threshold)",
+                m,
+            )
+        })?;
+        self.batching.validate().map_err(|m| {
+            invalid(
+                "PGSQLITE_BATCH_SIZE / PGSQLITE_BATCH_BYTES (--batch-size / --batch-bytes)",
+                m,
+            )
+        })?;
+        Ok(())
+    }
+
+    fn note_missing_feature(&mut self, opt: &Opt, source: &str) {
+        if let Some((feature, false)) = opt.feature {
+            let note = format!(
+                "{source} is set, but this build lacks the `{feature}` feature: the setting has no effect"
+            );
+            if !self.notes.contains(&note) {
+                self.notes.push(note);
+            }
+        }
     }
 }
 
@@ -346,5 +560,86 @@ mod tests {
         assert!(err.to_string().contains("--bogus"), "{err}");
         let err = parse(&["--listen", "none"], &[]).unwrap_err();
         assert!(err.to_string().contains("--socket-dir"), "{err}");
+        let err = parse(&[], &[("PGSQLITE_BATCH_SIZE", "0")]).unwrap_err();
+        assert!(err.to_string().contains("PGSQLITE_BATCH_SIZE"), "{err}");
+        let err = parse(
+            &[],
+            &[
+                ("PGSQLITE_BUFFER_INITIAL_CAPACITY", "9000"),
+                ("PGSQLITE_BUFFER_MAX_CAPACITY", "4096"),
+            ],
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("PGSQLITE_BUFFER_MAX_CAPACITY"),
+            "{err}"
+        );
+        let err = parse(&[], &[("PGSQLITE_MEMORY_CHECK_INTERVAL", "soon")]).unwrap_err();
+        assert!(
+            err.to_string().contains("PGSQLITE_MEMORY_CHECK_INTERVAL"),
+            "{err}"
+        );
+        let err = parse(&[], &[("PGSQLITE_AUTO_CLEANUP", "maybe")]).unwrap_err();
+        assert!(err.to_string().contains("PGSQLITE_AUTO_CLEANUP"), "{err}");
+    }
+
+    #[test]
+    fn seed_variables_and_their_defaults() {
+        let c = parse(&[], &[]).unwrap();
+        assert_eq!(c.buffer_pool, BufferPoolConfig::default());
+        assert_eq!(
+            (
+                c.buffer_pool.max_pool_size,
+                c.buffer_pool.initial_buffer_capacity
+            ),
+            (50, 4096)
+        );
+        assert_eq!(c.buffer_pool.max_buffer_capacity, 65536);
+        assert_eq!(c.memory_monitor.memory_threshold, 67_108_864);
+        assert_eq!(c.memory_monitor.high_memory_threshold, 134_217_728);
+        assert_eq!(c.memory_monitor.check_interval, Duration::from_secs(10));
+        assert_eq!(
+            (c.batching.max_batch_size, c.batching.max_batch_bytes),
+            (50, 32768)
+        );
+        assert!(!c.batching.enable_batching && !c.memory_monitor.enable_auto_cleanup);
+        let c = parse(
+            &[],
+            &[
+                ("PGSQLITE_BUFFER_POOL_SIZE", "100"),
+                ("PGSQLITE_BUFFER_INITIAL_CAPACITY", "8192"),
+                ("PGSQLITE_BUFFER_MAX_CAPACITY", "131072"),
+                ("PGSQLITE_BUFFER_MONITORING", "1"),
+                ("PGSQLITE_MEMORY_THRESHOLD", "134217728"),
+                ("PGSQLITE_HIGH_MEMORY_THRESHOLD", "268435456"),
+                ("PGSQLITE_MEMORY_CHECK_INTERVAL", "5"),
+                ("PGSQLITE_AUTO_CLEANUP", "1"),
+                ("PGSQLITE_MEMORY_MONITORING", "1"),
+                ("PGSQLITE_ENABLE_BATCHING", "1"),
+                ("PGSQLITE_BATCH_SIZE", "100"),
+                ("PGSQLITE_BATCH_BYTES", "65536"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(c.buffer_pool.max_pool_size, 100);
+        assert_eq!(c.buffer_pool.initial_buffer_capacity, 8192);
+        assert_eq!(c.buffer_pool.max_buffer_capacity, 131072);
+        assert!(c.buffer_pool.enable_monitoring);
+        assert_eq!(c.memory_monitor.high_memory_threshold, 268_435_456);
+        assert_eq!(c.memory_monitor.check_interval, Duration::from_secs(5));
+        assert!(
+            c.memory_monitor.enable_auto_cleanup && c.memory_monitor.enable_detailed_monitoring
+        );
+        assert!(c.batching.enable_batching);
+        assert_eq!(
+            (c.batching.max_batch_size, c.batching.max_batch_bytes),
+            (100, 65536)
+        );
+        let missing = !cfg!(all(
+            feature = "pooling",
+            feature = "monitor",
+            feature = "batching"
+        ));
+        assert_eq!(!c.notes.is_empty(), missing, "{:?}", c.notes);
     }
 }

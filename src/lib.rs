@@ -55,10 +55,12 @@ pub mod config;
 pub mod connection;
 pub mod error;
 pub mod executor;
+pub mod memory;
 pub mod protocol;
 pub mod server;
 pub mod session;
 pub mod sql;
+pub mod stats;
 pub mod value;
 pub mod writer;
 

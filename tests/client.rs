@@ -52,6 +52,7 @@ async fn simple_row(client: &tokio_postgres::Client, sql: &str) -> Vec<Option<St
 #[rstest]
 #[case::framed(WriterStrategy::Framed)]
 #[cfg_attr(feature = "direct-writer", case::direct(WriterStrategy::Direct))]
+#[cfg_attr(feature = "pooling", case::pooled(WriterStrategy::Pooled))]
 #[tokio::test]
 async fn simple_protocol_crud_and_tags(#[case] writer: WriterStrategy) {
     let server = start(writer);
@@ -103,6 +104,7 @@ const TYPES_DDL: &str = "CREATE TABLE v (
 #[rstest]
 #[case::framed(WriterStrategy::Framed)]
 #[cfg_attr(feature = "direct-writer", case::direct(WriterStrategy::Direct))]
+#[cfg_attr(feature = "pooling", case::pooled(WriterStrategy::Pooled))]
 #[tokio::test]
 async fn every_type_round_trips_in_binary_and_text(#[case] writer: WriterStrategy) {
     let server = start(writer);
@@ -250,6 +252,7 @@ async fn every_type_round_trips_in_binary_and_text(#[case] writer: WriterStrateg
 #[rstest]
 #[case::framed(WriterStrategy::Framed)]
 #[cfg_attr(feature = "direct-writer", case::direct(WriterStrategy::Direct))]
+#[cfg_attr(feature = "pooling", case::pooled(WriterStrategy::Pooled))]
 #[tokio::test]
 async fn text_parameters_and_numbering(#[case] writer: WriterStrategy) {
     let server = start(writer);
@@ -303,6 +306,7 @@ async fn text_parameters_and_numbering(#[case] writer: WriterStrategy) {
 #[rstest]
 #[case::framed(WriterStrategy::Framed)]
 #[cfg_attr(feature = "direct-writer", case::direct(WriterStrategy::Direct))]
+#[cfg_attr(feature = "pooling", case::pooled(WriterStrategy::Pooled))]
 #[tokio::test]
 async fn errors_carry_their_sqlstate(#[case] writer: WriterStrategy) {
     let server = start(writer);
@@ -363,6 +367,7 @@ async fn errors_carry_their_sqlstate(#[case] writer: WriterStrategy) {
 #[rstest]
 #[case::framed(WriterStrategy::Framed)]
 #[cfg_attr(feature = "direct-writer", case::direct(WriterStrategy::Direct))]
+#[cfg_attr(feature = "pooling", case::pooled(WriterStrategy::Pooled))]
 #[tokio::test]
 async fn transactions_and_the_aborted_state(#[case] writer: WriterStrategy) {
     let server = start(writer);
@@ -454,6 +459,7 @@ async fn transactions_and_the_aborted_state(#[case] writer: WriterStrategy) {
 #[rstest]
 #[case::framed(WriterStrategy::Framed)]
 #[cfg_attr(feature = "direct-writer", case::direct(WriterStrategy::Direct))]
+#[cfg_attr(feature = "pooling", case::pooled(WriterStrategy::Pooled))]
 #[tokio::test]
 async fn pipelined_queries_and_portals(#[case] writer: WriterStrategy) {
     let server = start(writer);
@@ -537,6 +543,7 @@ async fn futures_join_all<F: std::future::Future>(
 #[rstest]
 #[case::framed(WriterStrategy::Framed)]
 #[cfg_attr(feature = "direct-writer", case::direct(WriterStrategy::Direct))]
+#[cfg_attr(feature = "pooling", case::pooled(WriterStrategy::Pooled))]
 #[tokio::test]
 async fn sessions_share_the_in_memory_database_and_settings_work(#[case] writer: WriterStrategy) {
     let server = start(writer);
@@ -579,6 +586,7 @@ async fn sessions_share_the_in_memory_database_and_settings_work(#[case] writer:
 #[rstest]
 #[case::framed(WriterStrategy::Framed)]
 #[cfg_attr(feature = "direct-writer", case::direct(WriterStrategy::Direct))]
+#[cfg_attr(feature = "pooling", case::pooled(WriterStrategy::Pooled))]
 #[tokio::test]
 async fn postgres_names_functions_and_literals(#[case] writer: WriterStrategy) {
     let server = start(writer);

@@ -26,6 +26,9 @@ fn main() -> ExitCode {
         .with_target(false)
         .with_writer(std::io::stderr)
         .init();
+    for note in &config.notes {
+        tracing::warn!("{note}");
+    }
     match run(config) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

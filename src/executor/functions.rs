@@ -31,6 +31,24 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Registers `pgsqlite_stat(name)` and the temporary view `pgsqlite_stats(name, value)`
+/// listing every statistic in [`crate::stats::NAMES`].
+pub fn register_stats(conn: &Connection, provider: super::StatsProvider) -> rusqlite::Result<()> {
+    conn.create_scalar_function("pgsqlite_stat", 1, FunctionFlags::SQLITE_UTF8, move |ctx| {
+        let name: String = ctx.get(0)?;
+        Ok(provider(&name))
+    })?;
+    let names: Vec<String> = crate::stats::NAMES
+        .iter()
+        .map(|n| format!("('{n}')"))
+        .collect();
+    conn.execute_batch(&format!(
+        "CREATE TEMP VIEW pgsqlite_stats(name, value) AS \
+         SELECT column1, pgsqlite_stat(column1) FROM (VALUES {})",
+        names.join(", ")
+    ))
+}
+
 /// The current time as timestamptz text (`2024-01-02 03:04:05.678901+00`).
 fn now_text() -> String {
     let since_epoch = SystemTime::now()

@@ -10,7 +10,7 @@ mod functions;
 mod sqlite;
 
 pub use errors::sqlite_error;
-pub use sqlite::{Database, SqliteExecutor};
+pub use sqlite::{Database, SqliteExecutor, StatsProvider};
 
 use crate::cancel::CancelHandle;
 use crate::error::Error;

@@ -18,10 +18,23 @@ pub const STATEMENT_CACHE_CAPACITY: usize = 256;
 
 /// Where sessions' data lives: a database file, or one in-memory database shared by
 /// every session of the server.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Database {
     target: Target,
     busy_timeout: Duration,
+    stats: Option<StatsProvider>,
+}
+
+/// Answers `pgsqlite_stat(name)`: the value of one statistic.
+pub type StatsProvider = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Database")
+            .field("target", &self.target)
+            .field("busy_timeout", &self.busy_timeout)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -40,6 +53,7 @@ impl Database {
         Database {
             target: Target::File(path.as_ref().to_path_buf()),
             busy_timeout: Duration::from_secs(5),
+            stats: None,
         }
     }
 
@@ -56,12 +70,19 @@ impl Database {
                 _anchor: Arc::new(Mutex::new(anchor)),
             },
             busy_timeout: Duration::from_secs(5),
+            stats: None,
         })
     }
 
     /// How long a statement waits for another connection's lock before failing.
     pub fn with_busy_timeout(mut self, timeout: Duration) -> Database {
         self.busy_timeout = timeout;
+        self
+    }
+
+    /// Every connection gets a `pgsqlite_stats(name, value)` view answered by `provider`.
+    pub fn with_stats(mut self, provider: StatsProvider) -> Database {
+        self.stats = Some(provider);
         self
     }
 
@@ -90,6 +111,9 @@ impl Database {
             .map_err(sqlite_error)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
         super::functions::register(&conn).map_err(sqlite_error)?;
+        if let Some(provider) = &self.stats {
+            super::functions::register_stats(&conn, provider.clone()).map_err(sqlite_error)?;
+        }
         Ok(SqliteExecutor {
             conn,
             busy_timeout: self.busy_timeout,

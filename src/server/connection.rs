@@ -63,7 +63,19 @@ async fn session<S: SplitStream>(stream: S, shared: &Shared) -> Result<(), Error
         }
         #[cfg(feature = "direct-writer")]
         WriterStrategy::Direct => {
-            let writer = crate::writer::DirectWriter::new(write);
+            let writer = crate::writer::DirectWriter::with_batching(
+                write,
+                config.batching.clone(),
+                crate::writer::direct::DEFAULT_HIGH_WATER,
+            );
+            Session::new(input, writer, values, exec, options)
+                .run()
+                .await
+        }
+        #[cfg(feature = "pooling")]
+        WriterStrategy::Pooled => {
+            let writer =
+                crate::writer::PooledDirectWriter::with_global_pool(write, config.batching.clone());
             Session::new(input, writer, values, exec, options)
                 .run()
                 .await

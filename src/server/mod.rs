@@ -5,12 +5,14 @@
 //! hop per query. The accept loop hands each new connection to the next worker.
 
 mod connection;
+mod services;
 mod worker;
 
 use crate::cancel::CancelRegistry;
 use crate::config::Config;
 use crate::error::Error;
 use crate::executor::Database;
+use crate::stats::StatsContext;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -42,11 +44,18 @@ impl Server {
     /// Opens the database and binds the listeners the configuration asks for.
     /// Must be called inside a tokio runtime.
     pub async fn bind(config: Config) -> Result<Server, Error> {
+        let stats = StatsContext {
+            strategy: config.writer,
+            batching: config.batching.enable_batching && cfg!(feature = "batching"),
+        };
         let database = match &config.database {
             Some(path) => Database::file(path),
             None => Database::memory()?,
         }
-        .with_busy_timeout(config.busy_timeout);
+        .with_busy_timeout(config.busy_timeout)
+        .with_stats(Arc::new(move |name: &str| {
+            crate::stats::value(name, &stats)
+        }));
         // Fail now, not at the first client, if the database cannot be opened.
         drop(database.connect()?);
 
@@ -114,6 +123,11 @@ impl Server {
             workers = config.workers,
             "pgsqlite listening"
         );
+        let stats = StatsContext {
+            strategy: config.writer,
+            batching: config.batching.enable_batching && cfg!(feature = "batching"),
+        };
+        services::start(config, stats, &shared.shutdown);
         let workers: Vec<Worker> = (0..config.workers.max(1))
             .map(|i| Worker::start(i, shared.clone()))
             .collect::<Result<_, _>>()?;

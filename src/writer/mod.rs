@@ -9,17 +9,28 @@
 //! |---|---|---|
 //! | [`FramedWriter`] | always | every message on its own, as codec-based servers do |
 //! | [`DirectWriter`] | `direct-writer` | when the client waits for output or the buffer is full |
+//! | [`PooledDirectWriter`] | `pooling` | as direct, with buffers borrowed from a `BufferPool` |
+//!
+//! Buffering writers consult a [`Batcher`] after each message: with batching on
+//! (feature `batching`, [`BatchConfig`]) DataRows leave in batches by count and bytes.
 //!
 //! Because encoding is shared, every strategy sends byte-identical output for the same
 //! session; only the number and size of `write` calls differ.
 
+pub mod batch;
 mod framed;
+pub use batch::{BatchConfig, BatchStats, Batcher, batch_stats};
 pub use framed::FramedWriter;
 
 #[cfg(feature = "direct-writer")]
-mod direct;
+pub mod direct;
 #[cfg(feature = "direct-writer")]
 pub use direct::DirectWriter;
+
+#[cfg(feature = "pooling")]
+mod pooled;
+#[cfg(feature = "pooling")]
+pub use pooled::PooledDirectWriter;
 
 use bytes::BytesMut;
 use std::fmt;
@@ -59,6 +70,9 @@ pub enum WriterStrategy {
     /// [`DirectWriter`] (feature `direct-writer`).
     #[cfg(feature = "direct-writer")]
     Direct,
+    /// [`PooledDirectWriter`] (feature `pooling`).
+    #[cfg(feature = "pooling")]
+    Pooled,
 }
 
 impl WriterStrategy {
@@ -67,6 +81,8 @@ impl WriterStrategy {
         WriterStrategy::Framed,
         #[cfg(feature = "direct-writer")]
         WriterStrategy::Direct,
+        #[cfg(feature = "pooling")]
+        WriterStrategy::Pooled,
     ];
 
     /// The best strategy compiled in: the one the server uses unless told otherwise.
@@ -80,6 +96,8 @@ impl WriterStrategy {
             WriterStrategy::Framed => "framed",
             #[cfg(feature = "direct-writer")]
             WriterStrategy::Direct => "direct",
+            #[cfg(feature = "pooling")]
+            WriterStrategy::Pooled => "pooled",
         }
     }
 }
@@ -100,6 +118,7 @@ impl FromStr for WriterStrategy {
         let known: Vec<&str> = Self::ALL.iter().map(|w| w.name()).collect();
         let hint = match s {
             "direct" => " (this build lacks the `direct-writer` feature)",
+            "pooled" => " (this build lacks the `pooling` feature)",
             _ => "",
         };
         Err(format!(

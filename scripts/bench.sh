@@ -1,0 +1,432 @@
+#!/usr/bin/env bash
+# The end-to-end benchmark: `bash scripts/bench.sh`. Builds pgsqlite and the e2e bench in
+# release mode, starts pgsqlite (file database) and a throwaway PostgreSQL 15 cluster with
+# default settings, runs the tokio-postgres/rusqlite latency bench and the pgbench
+# scenarios against both, prints one report and writes it to target/bench/e2e.md.
+#
+# Environment (all optional):
+#   BENCH_SECONDS  duration of each pgbench run (default 5)
+#   BENCH_ITERS    timed iterations per operation in the latency bench (default 2000)
+#   BENCH_WARMUP   untimed iterations per operation in the latency bench (default 200)
+#   PG_BIN         PostgreSQL server binaries (default /usr/lib/postgresql/15/bin)
+#   BENCH_PG_USER  unprivileged user that runs PostgreSQL when we are root
+#                  (default: postgres if it exists, else pgbench-runner, created if missing)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+BENCH_SECONDS="${BENCH_SECONDS:-5}"
+BENCH_ITERS="${BENCH_ITERS:-2000}"
+BENCH_WARMUP="${BENCH_WARMUP:-200}"
+PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
+SQL_DIR="$ROOT/benches/sql"
+OUT_DIR="$ROOT/target/bench"
+OUT="$OUT_DIR/e2e.md"
+NPROC="$(nproc)"
+COMMAND="BENCH_SECONDS=$BENCH_SECONDS BENCH_ITERS=$BENCH_ITERS BENCH_WARMUP=$BENCH_WARMUP bash scripts/bench.sh"
+STARTED="$(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+
+[[ "$BENCH_SECONDS" =~ ^[1-9][0-9]*$ && "$BENCH_ITERS" =~ ^[1-9][0-9]*$ \
+    && "$BENCH_WARMUP" =~ ^[0-9]+$ ]] || {
+    echo "bench: BENCH_SECONDS and BENCH_ITERS must be positive integers, BENCH_WARMUP >= 0" >&2
+    exit 2
+}
+for tool in pgbench psql jq awk; do
+    command -v "$tool" > /dev/null || { echo "bench: $tool not found" >&2; exit 2; }
+done
+for tool in initdb pg_ctl postgres; do
+    [[ -x "$PG_BIN/$tool" ]] || { echo "bench: $PG_BIN/$tool not found" >&2; exit 2; }
+done
+
+log() { echo "bench: $*" >&2; }
+
+# ---------------------------------------------------------------------------------------
+# Build (release), then copy the binaries so concurrent rebuilds cannot swap them mid-run.
+# ---------------------------------------------------------------------------------------
+log "building (cargo build --release --bin pgsqlite --bench e2e)"
+BUILD_JSON="$(cargo build --release --bin pgsqlite --bench e2e --message-format=json-render-diagnostics)"
+artifact() {
+    jq -r --arg name "$1" --arg kind "$2" 'select(.reason == "compiler-artifact"
+        and .target.name == $name and (.target.kind | index($kind)) and .executable != null)
+        | .executable' <<< "$BUILD_JSON" | tail -n 1
+}
+SERVER_BIN="$(artifact pgsqlite bin)"
+E2E_BIN="$(artifact e2e bench)"
+[[ -x "$SERVER_BIN" && -x "$E2E_BIN" ]] || { log "build did not produce both binaries"; exit 1; }
+GIT_REV="$(git rev-parse --short HEAD 2> /dev/null || echo unknown)"
+if [[ -n "$(git status --porcelain --untracked-files=no 2> /dev/null)" ]]; then
+    GIT_REV="$GIT_REV (with uncommitted changes)"
+fi
+
+WORK="$(mktemp -d /tmp/pgsqlite-bench.XXXXXX)"
+chmod 755 "$WORK"
+mkdir -p "$WORK/logs" "$WORK/lite-sock" "$OUT_DIR"
+cp "$SERVER_BIN" "$WORK/pgsqlite"
+cp "$E2E_BIN" "$WORK/e2e"
+
+LITE_PID=""
+PG_DATA="$WORK/pg/data"
+PG_STARTED=""
+
+as_pg() {
+    if [[ "$EUID" -eq 0 ]]; then
+        runuser -u "$PG_USER" -- "$@"
+    else
+        "$@"
+    fi
+}
+
+cleanup() {
+    local rc=$?
+    if [[ -n "$LITE_PID" ]] && kill -0 "$LITE_PID" 2> /dev/null; then
+        kill -TERM "$LITE_PID" 2> /dev/null || true
+        wait "$LITE_PID" 2> /dev/null || true
+    fi
+    if [[ -n "$PG_STARTED" ]]; then
+        as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w stop > /dev/null 2>&1 || true
+    fi
+    rm -rf "$WORK"
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# A TCP port nobody listens on (checked by connecting; good enough on a quiet machine).
+free_port() {
+    local port
+    for _ in $(seq 200); do
+        port=$((20000 + RANDOM % 30000))
+        [[ "$port" == "${1:-}" ]] && continue
+        if ! (exec 3<> "/dev/tcp/127.0.0.1/$port") 2> /dev/null; then
+            echo "$port"
+            return
+        fi
+    done
+    log "no free port found"
+    return 1
+}
+
+wait_ready() { # host port user db
+    for _ in $(seq 100); do
+        if psql -X -q -h "$1" -p "$2" -U "$3" -d "$4" -c 'SELECT 1' > /dev/null 2>&1; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    log "server at $1:$2 did not come up"
+    return 1
+}
+
+# ---------------------------------------------------------------------------------------
+# pgsqlite: file database (WAL, synchronous=FULL), TCP and Unix socket.
+# ---------------------------------------------------------------------------------------
+LITE_PORT="$(free_port)"
+LITE_SOCK="$WORK/lite-sock"
+LITE_DB="$WORK/pgsqlite.sqlite"
+"$WORK/pgsqlite" --database "$LITE_DB" --port "$LITE_PORT" --listen 127.0.0.1 \
+    --socket-dir "$LITE_SOCK" --log-level warn > "$WORK/logs/pgsqlite.log" 2>&1 &
+LITE_PID=$!
+wait_ready "$LITE_SOCK" "$LITE_PORT" bench bench
+log "pgsqlite up (pid $LITE_PID, port $LITE_PORT, socket dir $LITE_SOCK)"
+
+# ---------------------------------------------------------------------------------------
+# PostgreSQL 15: throwaway cluster, default settings, private socket dir, free port.
+# ---------------------------------------------------------------------------------------
+if [[ "$EUID" -eq 0 ]]; then
+    PG_USER="${BENCH_PG_USER:-}"
+    if [[ -z "$PG_USER" ]]; then
+        if id postgres > /dev/null 2>&1; then PG_USER=postgres; else PG_USER=pgbench-runner; fi
+    fi
+    if ! id "$PG_USER" > /dev/null 2>&1; then
+        log "creating system user $PG_USER"
+        useradd --system --no-create-home --shell /usr/sbin/nologin "$PG_USER"
+    fi
+else
+    PG_USER="$(id -un)"
+fi
+PG_PORT="$(free_port "$LITE_PORT")"
+PG_SOCK="$WORK/pg/sock"
+mkdir -p "$WORK/pg" "$PG_SOCK"
+if [[ "$EUID" -eq 0 ]]; then chown -R "$PG_USER" "$WORK/pg"; fi
+as_pg "$PG_BIN/initdb" -D "$PG_DATA" -A trust -U postgres > "$WORK/logs/initdb.log" 2>&1
+as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$WORK/pg/server.log" \
+    -o "-k $PG_SOCK -p $PG_PORT -c listen_addresses=127.0.0.1" -w start > /dev/null
+PG_STARTED=1
+wait_ready "$PG_SOCK" "$PG_PORT" postgres postgres
+log "PostgreSQL up (port $PG_PORT, socket dir $PG_SOCK, run as $PG_USER)"
+
+# Connection arguments per server and transport.
+conn() { # server transport -> "-h HOST -p PORT -U USER -d DB"
+    case "$1/$2" in
+        pgsqlite/unix) echo "-h $LITE_SOCK -p $LITE_PORT -U bench -d bench" ;;
+        pgsqlite/tcp) echo "-h 127.0.0.1 -p $LITE_PORT -U bench -d bench" ;;
+        postgres/unix) echo "-h $PG_SOCK -p $PG_PORT -U postgres -d postgres" ;;
+        postgres/tcp) echo "-h 127.0.0.1 -p $PG_PORT -U postgres -d postgres" ;;
+    esac
+}
+sql() { # server statement -> one value
+    # shellcheck disable=SC2046
+    psql -X -q -A -t -v ON_ERROR_STOP=1 $(conn "$1" unix) -c "$2"
+}
+
+for server in pgsqlite postgres; do
+    # shellcheck disable=SC2046
+    psql -X -q -v ON_ERROR_STOP=1 $(conn "$server" unix) -f "$SQL_DIR/setup.sql" > /dev/null
+done
+PG_VERSION="$(sql postgres 'SHOW server_version')"
+PG_SETTINGS="$(sql postgres "SELECT string_agg(name || '=' || setting || coalesce(unit, ''), ', '
+    ORDER BY name) FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit',
+    'wal_sync_method', 'full_page_writes', 'shared_buffers', 'max_connections')")"
+PG_NONDEFAULT="$(sql postgres "SELECT coalesce(string_agg(name, ', ' ORDER BY name), 'none')
+    FROM pg_settings WHERE source NOT IN ('default', 'override', 'client', 'session')
+    AND name NOT IN ('listen_addresses', 'port', 'unix_socket_directories')")"
+LITE_JOURNAL="$(sql pgsqlite 'PRAGMA journal_mode')"
+LITE_SYNC="$(sql pgsqlite 'PRAGMA synchronous')"
+FS_TYPE="$(df -T "$WORK" | awk 'NR == 2 { print $2 }')"
+
+# ---------------------------------------------------------------------------------------
+# 1. Latency per operation: tokio-postgres against both servers, rusqlite in-process.
+# ---------------------------------------------------------------------------------------
+log "latency bench self-check"
+"$WORK/e2e" --check
+log "latency bench ($BENCH_ITERS timed iterations per operation)"
+E2E_PGSQLITE_URL="host=127.0.0.1 port=$LITE_PORT user=bench dbname=bench" \
+    E2E_POSTGRES_URL="host=127.0.0.1 port=$PG_PORT user=postgres dbname=postgres" \
+    E2E_SQLITE_PATH="$WORK/direct.sqlite" E2E_RESULTS="$WORK/e2e.tsv" \
+    BENCH_ITERS="$BENCH_ITERS" BENCH_WARMUP="$BENCH_WARMUP" \
+    "$WORK/e2e" > "$WORK/e2e.md"
+
+# ---------------------------------------------------------------------------------------
+# 2./3. pgbench runs. Each configuration runs on pgsqlite, then at once on PostgreSQL.
+# Results: server scenario mode transport clients tps latency_ms status extra
+# ---------------------------------------------------------------------------------------
+RESULTS="$WORK/pgbench.tsv"
+PROBLEMS="$WORK/problems.txt"
+: > "$RESULTS"
+: > "$PROBLEMS"
+RUN_NO=0
+
+run_pgbench() { # server scenario mode transport clients [extra pgbench args...]
+    local server=$1 scenario=$2 mode=$3 transport=$4 clients=$5
+    shift 5
+    local threads=$((clients < NPROC ? clients : NPROC))
+    local logf="$WORK/logs/$server-$scenario-$mode-$transport-$clients.log"
+    local rc=0 tps lat status extra
+    RUN_NO=$((RUN_NO + 1))
+    log "[$RUN_NO] $server $scenario -M $mode $transport -c $clients"
+    # shellcheck disable=SC2046
+    pgbench -n -M "$mode" -c "$clients" -j "$threads" -T "$BENCH_SECONDS" "$@" \
+        -f "$SQL_DIR/$scenario.sql" $(conn "$server" "$transport") > "$logf" 2>&1 || rc=$?
+    tps="$(awk '/^tps = / { print $3 }' "$logf")"
+    lat="$(awk '/^latency average = / { print $4 }' "$logf")"
+    extra="$(awk '$2 ~ /^[0-9]+$/ && /INSERT INTO/ { i = $1 } $2 ~ /^[0-9]+$/ && /DELETE FROM/ { d = $1 }
+        END { if (i != "") printf "INSERT %s ms, DELETE %s ms", i, d }' "$logf")"
+    status=ok
+    if [[ "$rc" -ne 0 ]] || grep -q -e 'aborted' -e '^pgbench: error' "$logf" \
+        || ! grep -q '^number of failed transactions: 0 ' "$logf"; then
+        status=error
+        {
+            echo "- $server, \`pgbench -n -M $mode -c $clients -f benches/sql/$scenario.sql\` over $transport (exit $rc):"
+            grep -e 'error' -e 'aborted' -e 'failed' "$logf" | head -n 3 | sed 's/^/    /'
+        } >> "$PROBLEMS"
+        [[ -n "$tps" ]] || tps=nan
+        [[ -n "$lat" ]] || lat=nan
+    fi
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$server" "$scenario" "$mode" "$transport" \
+        "$clients" "${tps:-nan}" "${lat:-nan}" "$status" "$extra" >> "$RESULTS"
+}
+
+both() { # scenario mode transport clients [extra...]
+    run_pgbench pgsqlite "$@"
+    run_pgbench postgres "$@"
+}
+
+for scenario in point_select update; do
+    for mode in simple extended prepared; do
+        for transport in unix tcp; do
+            for clients in 1 8; do
+                both "$scenario" "$mode" "$transport" "$clients"
+            done
+        done
+    done
+done
+for transport in unix tcp; do
+    both select_one prepared "$transport" 1
+    both select_one simple "$transport" 1
+    both empty simple "$transport" 1
+    both empty prepared "$transport" 1
+done
+for clients in 1 8; do
+    both insert_delete prepared unix "$clients" -r
+done
+
+# ---------------------------------------------------------------------------------------
+# Report
+# ---------------------------------------------------------------------------------------
+# pgbench table rows for the given scenarios (space-separated).
+pgbench_table() {
+    awk -F '\t' -v want=" $1 " '
+        function num(x) { return x != "nan" && x != "" }
+        function fmt(x, d) { return num(x) ? sprintf("%." d "f", x) : "ERR" }
+        function ratio(a, b) { return num(a) && num(b) && b > 0 ? sprintf("%.2fx", a / b) : "-" }
+        BEGIN {
+            print "| scenario | mode | transport | clients | pgsqlite TPS | PostgreSQL TPS | TPS ratio | pgsqlite latency ms | PostgreSQL latency ms | latency ratio |"
+            print "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"
+        }
+        index(want, " " $2 " ") {
+            key = $2 SUBSEP $3 SUBSEP $4 SUBSEP $5
+            if (!(key in seen)) { seen[key] = 1; order[++n] = key }
+            tps[$1, key] = $6; lat[$1, key] = $7; extra[$1, key] = $9
+            if ($8 != "ok") { tps[$1, key] = "nan"; lat[$1, key] = "nan" }
+        }
+        END {
+            for (i = 1; i <= n; i++) {
+                k = order[i]; split(k, f, SUBSEP)
+                lt = tps["pgsqlite", k]; pt = tps["postgres", k]
+                ll = lat["pgsqlite", k]; pl = lat["postgres", k]
+                name = f[1]
+                if (extra["pgsqlite", k] != "")
+                    name = name " (pgsqlite " extra["pgsqlite", k] "; PostgreSQL " extra["postgres", k] ")"
+                printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", name, f[2], f[3], f[4],
+                    fmt(lt, 0), fmt(pt, 0), ratio(lt, pt), fmt(ll, 3), fmt(pl, 3), ratio(ll, pl)
+            }
+        }' "$RESULTS"
+}
+
+# Field of one pgbench result: server scenario mode transport clients field(tps|lat)
+get() {
+    awk -F '\t' -v s="$1" -v sc="$2" -v m="$3" -v t="$4" -v c="$5" -v f="$6" '
+        $1 == s && $2 == sc && $3 == m && $4 == t && $5 == c {
+            v = (f == "tps") ? $6 : $7
+            if ($8 != "ok") v = "nan"
+            print v
+        }' "$RESULTS"
+}
+# Mean microseconds of one latency-bench result: target op
+e2e_mean() {
+    awk -F '\t' -v t="$1" -v o="$2" '$1 == t && $2 == o { print $5 }' "$WORK/e2e.tsv"
+}
+
+TARGETS="$WORK/targets.md"
+PASS_COUNT=0
+FAIL_COUNT=0
+# check "target" "what was measured" value op limit unit
+#   PASS when value op limit ("<=" or ">="); value and limit already computed.
+check() {
+    local verdict
+    verdict="$(awk -v v="$3" -v op="$4" -v l="$5" 'BEGIN {
+        if (v == "" || v == "nan" || l == "" || l == "nan") { print "FAIL (no data)"; exit }
+        ok = (op == "<=") ? (v + 0 <= l + 0) : (v + 0 >= l + 0)
+        print ok ? "PASS" : "FAIL" }')"
+    if [[ "$verdict" == PASS ]]; then
+        PASS_COUNT=$((PASS_COUNT + 1))
+    else
+        FAIL_COUNT=$((FAIL_COUNT + 1))
+    fi
+    printf '| %s | %s | %s |\n' "$1" "$2" "$verdict" >> "$TARGETS"
+}
+mul() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || a == "nan") print "nan"; else printf "%.6f", a * b }'; }
+div() { awk -v a="$1" -v b="$2" 'BEGIN {
+    if (a == "" || b == "" || a == "nan" || b == "nan" || b + 0 == 0) print "nan"; else printf "%.6f", a / b }'; }
+r2() { awk -v a="$1" 'BEGIN { if (a == "" || a == "nan") print "n/a"; else printf "%.2f", a }'; }
+r3() { awk -v a="$1" 'BEGIN { if (a == "" || a == "nan") print "n/a"; else printf "%.3f", a }'; }
+r0() { awk -v a="$1" 'BEGIN { if (a == "" || a == "nan") print "n/a"; else printf "%.0f", a }'; }
+
+{
+    echo "| target | measured (pgsqlite vs PostgreSQL) | result |"
+    echo "|---|---|---|"
+} > "$TARGETS"
+for t in unix tcp; do
+    l="$(get pgsqlite point_select prepared $t 1 lat)"
+    p="$(get postgres point_select prepared $t 1 lat)"
+    check "point select -M prepared, 1 client, latency <= 0.5x PostgreSQL ($t)" \
+        "$(r3 "$l") ms vs $(r3 "$p") ms: $(r2 "$(div "$l" "$p")")x" "$l" "<=" "$(mul "$p" 0.5)"
+done
+for t in unix tcp; do
+    l="$(get pgsqlite point_select prepared $t 8 tps)"
+    p="$(get postgres point_select prepared $t 8 tps)"
+    check "point select -M prepared, 8 clients, TPS >= 2x PostgreSQL ($t)" \
+        "$(r0 "$l") vs $(r0 "$p") TPS: $(r2 "$(div "$l" "$p")")x" "$l" ">=" "$(mul "$p" 2)"
+done
+for t in unix tcp; do
+    l="$(get pgsqlite point_select simple $t 1 lat)"
+    p="$(get postgres point_select simple $t 1 lat)"
+    check "point select -M simple, 1 client, latency <= 0.3x PostgreSQL ($t)" \
+        "$(r3 "$l") ms vs $(r3 "$p") ms: $(r2 "$(div "$l" "$p")")x" "$l" "<=" "$(mul "$p" 0.3)"
+done
+for op in insert update delete; do
+    lm="$(e2e_mean pgsqlite "$op")"
+    pm="$(e2e_mean postgres "$op")"
+    l="$(div 1000000 "$lm")"
+    p="$(div 1000000 "$pm")"
+    OPNAME="$(tr '[:lower:]' '[:upper:]' <<< "$op")"
+    check "single-row $OPNAME autocommit, file database, TPS >= PostgreSQL (latency bench, 1 connection, TCP)" \
+        "$(r0 "$l") vs $(r0 "$p") TPS (1e6 / mean µs): $(r2 "$(div "$l" "$p")")x" "$l" ">=" "$p"
+done
+for c in 1 8; do
+    l="$(get pgsqlite update prepared unix $c tps)"
+    p="$(get postgres update prepared unix $c tps)"
+    check "single-row UPDATE autocommit, TPS >= PostgreSQL (pgbench -M prepared, $c client(s), unix)" \
+        "$(r0 "$l") vs $(r0 "$p") TPS: $(r2 "$(div "$l" "$p")")x" "$l" ">=" "$p"
+    l="$(get pgsqlite insert_delete prepared unix $c tps)"
+    p="$(get postgres insert_delete prepared unix $c tps)"
+    check "single-row INSERT + DELETE autocommit, TPS >= PostgreSQL (pgbench -M prepared, $c client(s), unix; 2 commits per transaction)" \
+        "$(r0 "$l") vs $(r0 "$p") TPS: $(r2 "$(div "$l" "$p")")x" "$l" ">=" "$p"
+done
+for t in unix tcp; do
+    l="$(get pgsqlite point_select prepared $t 1 lat)"
+    f="$(get pgsqlite select_one prepared $t 1 lat)"
+    check "pgsqlite point select latency <= 1.5x its own floor (-M prepared, 1 client, $t)" \
+        "point select $(r3 "$l") ms vs SELECT 1 $(r3 "$f") ms: $(r2 "$(div "$l" "$f")")x" \
+        "$l" "<=" "$(mul "$f" 1.5)"
+done
+
+{
+    echo "# pgsqlite end-to-end benchmark"
+    echo
+    echo "- date: $STARTED"
+    echo "- command: \`$COMMAND\`"
+    echo "- machine: $NPROC CPUs, $(grep -m 1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(uname -srm), data on $FS_TYPE"
+    echo "- pgsqlite: commit $GIT_REV, release build, file database (journal_mode=$LITE_JOURNAL, synchronous=$LITE_SYNC i.e. FULL), default workers"
+    echo "- PostgreSQL $PG_VERSION: throwaway cluster, settings left at defaults (non-default besides port/sockets: $PG_NONDEFAULT): $PG_SETTINGS"
+    echo "- pgbench $(pgbench --version | awk '{ print $3 }'): \`-n -T $BENCH_SECONDS -j min(clients, $NPROC)\`, scripts in benches/sql/, 10,000-row accounts table; ratios are pgsqlite / PostgreSQL (TPS: higher is better for pgsqlite; latency: lower is better)"
+    echo
+    echo "## Per-operation latency (1 connection, sequential)"
+    echo
+    echo "tokio-postgres over TCP 127.0.0.1 against each server; rusqlite in-process on its own file database with pgsqlite's settings. $BENCH_ITERS timed iterations after $BENCH_WARMUP warmup per operation; ratios use means."
+    echo
+    cat "$WORK/e2e.md"
+    echo
+    echo "## pgbench throughput"
+    echo
+    pgbench_table "point_select update insert_delete"
+    echo
+    echo "## Floor: round trips with no SQL work (1 client)"
+    echo
+    pgbench_table "select_one empty"
+    echo
+    echo "## Targets"
+    echo
+    cat "$TARGETS"
+    echo
+    echo "$PASS_COUNT passed, $FAIL_COUNT failed."
+    if [[ -s "$PROBLEMS" ]]; then
+        echo
+        echo "## Problems seen (ERR cells above)"
+        echo
+        cat "$PROBLEMS"
+    fi
+    if grep -q -i -e error -e panic "$WORK/logs/pgsqlite.log"; then
+        echo
+        echo "pgsqlite log (warnings and errors):"
+        echo
+        echo '```'
+        grep -i -e error -e panic "$WORK/logs/pgsqlite.log" | sort | uniq -c | sort -rn | head -n 10
+        echo '```'
+    fi
+} > "$OUT"
+
+cat "$OUT"
+log "report written to ${OUT#"$ROOT"/}"

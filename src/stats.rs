@@ -1,0 +1,150 @@
+//! Statistics users can see: the rows of `SELECT name, value FROM pgsqlite_stats`, and
+//! the periodic statistics log line.
+
+use crate::writer::{WriterStrategy, batch_stats};
+
+/// Every statistic, in display order.
+pub const NAMES: &[&str] = &[
+    "writer.strategy",
+    "buffer_pool.enabled",
+    "buffer_pool.reuse_rate",
+    "buffer_pool.hits",
+    "buffer_pool.misses",
+    "buffer_pool.current_pool_size",
+    "buffer_pool.bytes_held",
+    "buffer_pool.discarded",
+    "memory.monitor",
+    "memory.total_bytes",
+    "memory.in_flight_bytes",
+    "memory.rss_bytes",
+    "memory.pressure_level",
+    "batching.enabled",
+    "batching.flushes",
+    "batching.rows_per_flush",
+];
+
+/// What the statistics need to know about the server.
+#[derive(Clone, Copy, Debug)]
+pub struct StatsContext {
+    /// The writer strategy sessions use.
+    pub strategy: WriterStrategy,
+    /// Whether batching is on (configured and compiled in).
+    pub batching: bool,
+}
+
+/// The current value of statistic `name`, or `None` for an unknown name.
+pub fn value(name: &str, context: &StatsContext) -> Option<String> {
+    let pool = pool_stats();
+    let memory = memory_stats();
+    let batches = batch_stats();
+    Some(match name {
+        "writer.strategy" => context.strategy.name().to_string(),
+        "buffer_pool.enabled" => cfg!(feature = "pooling").to_string(),
+        "buffer_pool.reuse_rate" => format!("{:.4}", pool.reuse_rate),
+        "buffer_pool.hits" => pool.hits.to_string(),
+        "buffer_pool.misses" => pool.misses.to_string(),
+        "buffer_pool.current_pool_size" => pool.current_pool_size.to_string(),
+        "buffer_pool.bytes_held" => pool.bytes_held.to_string(),
+        "buffer_pool.discarded" => pool.discarded.to_string(),
+        "memory.monitor" => cfg!(feature = "monitor").to_string(),
+        "memory.total_bytes" => memory.total_bytes.to_string(),
+        "memory.in_flight_bytes" => memory.in_flight_bytes.to_string(),
+        "memory.rss_bytes" => memory.rss_bytes.to_string(),
+        "memory.pressure_level" => memory.pressure.to_string(),
+        "batching.enabled" => context.batching.to_string(),
+        "batching.flushes" => batches.flushes.to_string(),
+        "batching.rows_per_flush" => format!("{:.2}", batches.rows_per_flush()),
+        _ => return None,
+    })
+}
+
+/// Every statistic as (name, value).
+pub fn snapshot(context: &StatsContext) -> Vec<(&'static str, String)> {
+    NAMES
+        .iter()
+        .filter_map(|name| value(name, context).map(|v| (*name, v)))
+        .collect()
+}
+
+#[derive(Default)]
+struct PoolNumbers {
+    reuse_rate: f64,
+    hits: u64,
+    misses: u64,
+    current_pool_size: usize,
+    bytes_held: usize,
+    discarded: u64,
+}
+
+#[cfg(feature = "pooling")]
+fn pool_stats() -> PoolNumbers {
+    let stats = crate::memory::global_buffer_pool().get_stats();
+    PoolNumbers {
+        reuse_rate: stats.reuse_rate(),
+        hits: stats.hits,
+        misses: stats.misses,
+        current_pool_size: stats.current_pool_size,
+        bytes_held: stats.bytes_held,
+        discarded: stats.discarded,
+    }
+}
+
+#[cfg(not(feature = "pooling"))]
+fn pool_stats() -> PoolNumbers {
+    PoolNumbers::default()
+}
+
+struct MemoryNumbers {
+    total_bytes: usize,
+    in_flight_bytes: usize,
+    rss_bytes: usize,
+    pressure: &'static str,
+}
+
+#[cfg(feature = "monitor")]
+fn memory_stats() -> MemoryNumbers {
+    let stats = crate::memory::global_memory_monitor().get_stats();
+    MemoryNumbers {
+        total_bytes: stats.total_bytes(),
+        in_flight_bytes: stats.in_flight_bytes,
+        rss_bytes: stats.rss_bytes,
+        pressure: stats.pressure_level.as_str(),
+    }
+}
+
+#[cfg(not(feature = "monitor"))]
+fn memory_stats() -> MemoryNumbers {
+    // Without the monitor nothing tracks in-flight bytes; the pool's idle bytes are
+    // still known.
+    MemoryNumbers {
+        total_bytes: pool_stats().bytes_held,
+        in_flight_bytes: 0,
+        rss_bytes: 0,
+        pressure: crate::memory::MemoryPressure::Low.as_str(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_name_has_a_value() {
+        let context = StatsContext {
+            strategy: WriterStrategy::Framed,
+            batching: false,
+        };
+        let rows = snapshot(&context);
+        assert_eq!(rows.len(), NAMES.len());
+        assert_eq!(
+            value("writer.strategy", &context).as_deref(),
+            Some("framed")
+        );
+        assert!(value("nope", &context).is_none());
+        let rate: f64 = value("buffer_pool.reuse_rate", &context)
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((0.0..=1.0).contains(&rate));
+    }
+}
