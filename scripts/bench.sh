@@ -108,6 +108,16 @@ free_port() {
     return 1
 }
 
+# Microseconds per 4 kB O_DSYNC write in $WORK: the disk's sync cost at this moment.
+fsync_probe() {
+    local start end
+    start="$(date +%s%N)"
+    dd if=/dev/zero of="$WORK/fsync-probe" bs=4k count=200 oflag=dsync 2> /dev/null
+    end="$(date +%s%N)"
+    rm -f "$WORK/fsync-probe"
+    awk -v ns=$((end - start)) 'BEGIN { printf "%.0f", ns / 200 / 1000 }'
+}
+
 wait_ready() { # host port user db
     for _ in $(seq 100); do
         if psql -X -q -h "$1" -p "$2" -U "$3" -d "$4" -c 'SELECT 1' > /dev/null 2>&1; then
@@ -118,6 +128,8 @@ wait_ready() { # host port user db
     log "server at $1:$2 did not come up"
     return 1
 }
+
+FSYNC_BEFORE="$(fsync_probe)"
 
 # ---------------------------------------------------------------------------------------
 # pgsqlite: file database (WAL, synchronous=FULL), TCP and Unix socket.
@@ -176,12 +188,9 @@ for server in pgsqlite postgres; do
     psql -X -q -v ON_ERROR_STOP=1 $(conn "$server" unix) -f "$SQL_DIR/setup.sql" > /dev/null
 done
 PG_VERSION="$(sql postgres 'SHOW server_version')"
-PG_SETTINGS="$(sql postgres "SELECT string_agg(name || '=' || setting || coalesce(unit, ''), ', '
+PG_SETTINGS="$(sql postgres "SELECT string_agg(name || '=' || current_setting(name), ', '
     ORDER BY name) FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit',
     'wal_sync_method', 'full_page_writes', 'shared_buffers', 'max_connections')")"
-PG_NONDEFAULT="$(sql postgres "SELECT coalesce(string_agg(name, ', ' ORDER BY name), 'none')
-    FROM pg_settings WHERE source NOT IN ('default', 'override', 'client', 'session')
-    AND name NOT IN ('listen_addresses', 'port', 'unix_socket_directories')")"
 LITE_JOURNAL="$(sql pgsqlite 'PRAGMA journal_mode')"
 LITE_SYNC="$(sql pgsqlite 'PRAGMA synchronous')"
 FS_TYPE="$(df -T "$WORK" | awk 'NR == 2 { print $2 }')"
@@ -265,6 +274,8 @@ done
 # ---------------------------------------------------------------------------------------
 # Report
 # ---------------------------------------------------------------------------------------
+FSYNC_AFTER="$(fsync_probe)"
+
 # pgbench table rows for the given scenarios (space-separated).
 pgbench_table() {
     awk -F '\t' -v want=" $1 " '
@@ -390,7 +401,8 @@ done
     echo "- command: \`$COMMAND\`"
     echo "- machine: $NPROC CPUs, $(grep -m 1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(uname -srm), data on $FS_TYPE"
     echo "- pgsqlite: commit $GIT_REV, release build, file database (journal_mode=$LITE_JOURNAL, synchronous=$LITE_SYNC i.e. FULL), default workers"
-    echo "- PostgreSQL $PG_VERSION: throwaway cluster, settings left at defaults (non-default besides port/sockets: $PG_NONDEFAULT): $PG_SETTINGS"
+    echo "- PostgreSQL $PG_VERSION: throwaway cluster, settings left at defaults (postgresql.conf as initdb wrote it; only port, socket dir and listen_addresses=127.0.0.1 given on the command line): $PG_SETTINGS"
+    echo "- disk: $FSYNC_BEFORE µs per 4 kB O_DSYNC write before the run, $FSYNC_AFTER µs after (dd probe; fsync cost drives the write rows)"
     echo "- pgbench $(pgbench --version | awk '{ print $3 }'): \`-n -T $BENCH_SECONDS -j min(clients, $NPROC)\`, scripts in benches/sql/, 10,000-row accounts table; ratios are pgsqlite / PostgreSQL (TPS: higher is better for pgsqlite; latency: lower is better)"
     echo
     echo "## Per-operation latency (1 connection, sequential)"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command: `bash scripts/test.sh`. Sets up the Python venv used by
-# the psycopg test, then runs the Rust test suites with default, all and no features.
+# the psycopg test, then runs the Rust test suites with default features, all features,
+# no features, and each feature alone.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -15,3 +16,6 @@ step bash scripts/setup-python.sh
 step cargo test
 step cargo test --all-features
 step cargo test --no-default-features
+for feature in direct-writer pooling batching mmap monitor; do
+    step cargo test --no-default-features --features "$feature"
+done

@@ -108,6 +108,7 @@ fn allocations_per_row(writer: WriterStrategy, batching: bool) -> f64 {
 
 #[test]
 fn steady_state_data_rows_allocate_nothing() {
+    #[allow(unused_mut)]
     let mut cases = vec![(WriterStrategy::Framed, false)];
     #[cfg(feature = "direct-writer")]
     cases.push((WriterStrategy::Direct, false));

@@ -626,3 +626,67 @@ async fn postgres_names_functions_and_literals(#[case] writer: WriterStrategy) {
     assert_eq!(row.get::<_, f64>(1), 3.0);
     server.shutdown().unwrap();
 }
+
+#[rstest]
+#[case::framed(WriterStrategy::Framed)]
+#[cfg_attr(feature = "direct-writer", case::direct(WriterStrategy::Direct))]
+#[cfg_attr(feature = "pooling", case::pooled(WriterStrategy::Pooled))]
+#[tokio::test]
+async fn cancel_requests_stop_the_running_statement(#[case] writer: WriterStrategy) {
+    let server = start(writer);
+    let client = connect(&server).await;
+    let token = client.cancel_token();
+    let canceller = tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        token.cancel_query(tokio_postgres::NoTls).await
+    });
+    let started = std::time::Instant::now();
+    let err = client
+        .query_one(
+            "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c) \
+             SELECT count(*) FROM c",
+            &[],
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(sqlstate(&err), "57014");
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    canceller.await.unwrap().unwrap();
+    // The session carries on.
+    let n: i64 = client
+        .query_one("SELECT count(*) FROM (SELECT 1)", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 1);
+    server.shutdown().unwrap();
+}
+
+#[tokio::test]
+async fn statement_timeout_is_enforced() {
+    let server = start(WriterStrategy::best());
+    let client = connect(&server).await;
+    client
+        .batch_execute("SET statement_timeout = '200ms'")
+        .await
+        .unwrap();
+    let endless = "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c) \
+                   SELECT count(*) FROM c";
+    let started = std::time::Instant::now();
+    let err = client.query_one(endless, &[]).await.unwrap_err();
+    assert_eq!(sqlstate(&err), "57014");
+    let message = err.as_db_error().unwrap().message();
+    assert_eq!(message, "canceling statement due to statement timeout");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    client
+        .batch_execute("RESET statement_timeout")
+        .await
+        .unwrap();
+    let n: i64 = client
+        .query_one("SELECT count(*) FROM (SELECT 1)", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 1);
+    server.shutdown().unwrap();
+}

@@ -714,3 +714,47 @@ fn sigterm_stops_the_server_with_an_idle_session_open() {
         "psql did not exit after its stdin closed"
     );
 }
+
+/// With the pooled writer (the default when `pooling` is compiled in), a few seconds of
+/// pgbench leave the buffer pool's reuse rate, as `pgsqlite_stats` reports it, at 0.95
+/// or more: every response borrows a buffer and gives it back.
+#[cfg(feature = "pooling")]
+#[test]
+fn pgbench_keeps_the_buffer_pool_reuse_rate_high() {
+    let server = Server::start_unix(false);
+    create_accounts(&server);
+    let script = server.dir().join("reuse.sql");
+    std::fs::write(
+        &script,
+        "\\set id random(1, 10000)\nSELECT balance FROM accounts WHERE id = :id;\n",
+    )
+    .expect("write pgbench script");
+    let mut cmd = client("pgbench");
+    cmd.arg("-n")
+        .arg("-h")
+        .arg(server.dir())
+        .args(["-p", &SOCKET_PORT.to_string(), "-U", "test", "-f"])
+        .arg(&script)
+        .args(["-M", "prepared", "-c", "4", "-j", "2", "-T", "3", "test"]);
+    let output = run(&mut cmd, PGBENCH_TIMEOUT);
+    assert!(output.status.success(), "{}", describe(&output));
+    let stats = server.psql_ok(&[
+        "-A",
+        "-t",
+        "-F",
+        "=",
+        "-c",
+        "SELECT name, value FROM pgsqlite_stats",
+    ]);
+    let value = |name: &str| -> String {
+        stats
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}=")))
+            .unwrap_or_else(|| panic!("no {name} in\n{stats}"))
+            .to_string()
+    };
+    assert_eq!(value("writer.strategy"), "pooled");
+    let rate: f64 = value("buffer_pool.reuse_rate").parse().unwrap();
+    println!("after pgbench: buffer_pool.reuse_rate = {rate}\n{stats}");
+    assert!(rate >= 0.95, "reuse rate {rate}\n{stats}");
+}

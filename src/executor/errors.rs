@@ -8,6 +8,14 @@ use rusqlite::ffi;
 /// from the message text.
 pub fn sqlite_error(err: rusqlite::Error) -> PgError {
     match err {
+        rusqlite::Error::SqliteFailure(failure, _)
+            if failure.code == ffi::ErrorCode::OperationInterrupted =>
+        {
+            PgError::new(
+                SqlState::QUERY_CANCELED,
+                "canceling statement due to user request",
+            )
+        }
         rusqlite::Error::SqliteFailure(failure, message) => {
             let message = message.unwrap_or_else(|| failure.to_string());
             let code = code_for(failure.extended_code, &message);

@@ -117,4 +117,7 @@ pub trait Executor {
 
     /// A handle that interrupts the running statement from another thread.
     fn cancel_handle(&self) -> CancelHandle;
+
+    /// Statements running longer than `timeout` fail with 57014 (zero: no limit).
+    fn set_statement_timeout(&mut self, timeout: std::time::Duration);
 }

@@ -3,7 +3,7 @@
 use super::errors::{is_busy, sqlite_error};
 use super::{ColumnInfo, Executor, Outcome, Row, RowSink, StatementInfo};
 use crate::cancel::CancelHandle;
-use crate::error::Error;
+use crate::error::{Error, PgError};
 use crate::protocol::types::{Oid, oid_from_type_name};
 use crate::value::oid_for_value;
 use rusqlite::types::{ToSqlOutput, ValueRef};
@@ -117,6 +117,7 @@ impl Database {
         Ok(SqliteExecutor {
             conn,
             busy_timeout: self.busy_timeout,
+            statement_timeout: Duration::ZERO,
         })
     }
 }
@@ -143,6 +144,7 @@ fn open_uri(uri: &str) -> rusqlite::Result<Connection> {
 pub struct SqliteExecutor {
     conn: Connection,
     busy_timeout: Duration,
+    statement_timeout: Duration,
 }
 
 impl std::fmt::Debug for SqliteExecutor {
@@ -216,6 +218,32 @@ impl Attempt {
     }
 }
 
+impl SqliteExecutor {
+    /// Runs the statement, waiting on a timer while another connection holds the lock.
+    async fn retry_busy<S: RowSink>(
+        &mut self,
+        sql: &str,
+        params: &[ToSqlOutput<'_>],
+        sink: &mut S,
+        deadline: Instant,
+    ) -> Result<Outcome, Error> {
+        let mut pause = Duration::from_micros(500);
+        loop {
+            match self.attempt(sql, params, sink).await {
+                Ok(outcome) => return Ok(outcome),
+                Err(Attempt::Failed(err)) => return Err(err),
+                Err(Attempt::Busy(err)) => {
+                    if Instant::now() + pause > deadline {
+                        return Err(sqlite_error(err).into());
+                    }
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_millis(20));
+                }
+            }
+        }
+    }
+}
+
 impl Row for rusqlite::Row<'_> {
     fn len(&self) -> usize {
         self.as_ref().column_count()
@@ -249,20 +277,33 @@ impl Executor for SqliteExecutor {
         params: &[ToSqlOutput<'_>],
         sink: &mut S,
     ) -> Result<Outcome, Error> {
-        let deadline = Instant::now() + self.busy_timeout;
-        let mut pause = Duration::from_micros(500);
-        loop {
-            match self.attempt(sql, params, sink).await {
-                Ok(outcome) => return Ok(outcome),
-                Err(Attempt::Failed(err)) => return Err(err),
-                Err(Attempt::Busy(err)) => {
-                    if Instant::now() + pause > deadline {
-                        return Err(sqlite_error(err).into());
-                    }
-                    tokio::time::sleep(pause).await;
-                    pause = (pause * 2).min(Duration::from_millis(20));
-                }
+        let started = Instant::now();
+        let deadline = started + self.busy_timeout;
+        let timed = !self.statement_timeout.is_zero();
+        if timed {
+            // Checked every few thousand SQLite VM steps: true interrupts the statement.
+            let until = started + self.statement_timeout;
+            self.conn
+                .progress_handler(4096, Some(move || Instant::now() >= until))
+                .map_err(sqlite_error)?;
+        }
+        let result = self.retry_busy(sql, params, sink, deadline).await;
+        if timed {
+            let _ = self.conn.progress_handler(0, None::<fn() -> bool>);
+        }
+        match result {
+            Err(Error::Pg(err))
+                if timed
+                    && err.code == crate::error::SqlState::QUERY_CANCELED
+                    && started.elapsed() >= self.statement_timeout =>
+            {
+                Err(PgError::new(
+                    crate::error::SqlState::QUERY_CANCELED,
+                    "canceling statement due to statement timeout",
+                )
+                .into())
             }
+            other => other,
         }
     }
 
@@ -311,6 +352,10 @@ impl Executor for SqliteExecutor {
 
     fn clear_cache(&mut self) {
         self.conn.flush_prepared_statement_cache();
+    }
+
+    fn set_statement_timeout(&mut self, timeout: Duration) {
+        self.statement_timeout = timeout;
     }
 
     fn cancel_handle(&self) -> CancelHandle {

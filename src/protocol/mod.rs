@@ -16,6 +16,13 @@ pub use codec::Decoder;
 pub use frontend::{FrontendMessage, StartupPacket};
 
 pub use crate::connection::DirectConnection;
+#[cfg(feature = "pooling")]
+pub use crate::memory::{BufferPool, BufferPoolStats, global_buffer_pool};
+pub use crate::memory::{BufferPoolConfig, MemoryMonitorConfig, MemoryPressure, MemoryStats};
+#[cfg(feature = "monitor")]
+pub use crate::memory::{MemoryMonitor, global_memory_monitor};
 #[cfg(feature = "direct-writer")]
 pub use crate::writer::DirectWriter;
-pub use crate::writer::{FramedWriter, ProtocolWriter, WriterStrategy};
+#[cfg(feature = "pooling")]
+pub use crate::writer::PooledDirectWriter;
+pub use crate::writer::{BatchConfig, FramedWriter, ProtocolWriter, WriterStrategy};

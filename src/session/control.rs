@@ -137,6 +137,8 @@ where
                     return Ok(());
                 }
                 let report = self.settings.set(name, value.as_deref())?;
+                self.exec
+                    .set_statement_timeout(self.settings.statement_timeout());
                 if let Some((name, value)) = report {
                     self.parameter_status(name, &value).await?;
                 }
@@ -147,6 +149,8 @@ where
                     Some(name) => self.settings.set(name, None)?.into_iter().collect(),
                     None => self.settings.reset_all(),
                 };
+                self.exec
+                    .set_statement_timeout(self.settings.statement_timeout());
                 for (name, value) in reports {
                     self.parameter_status(name, &value).await?;
                 }
@@ -167,7 +171,10 @@ where
                 self.statements.clear();
                 self.unnamed_statement = None;
                 self.close_portals();
-                for (name, value) in self.settings.reset_all() {
+                let reports = self.settings.reset_all();
+                self.exec
+                    .set_statement_timeout(self.settings.statement_timeout());
+                for (name, value) in reports {
                     self.parameter_status(name, &value).await?;
                 }
                 self.command_complete("DISCARD ALL").await?;

@@ -102,6 +102,8 @@ where
                 }
             }
         }
+        self.exec
+            .set_statement_timeout(self.settings.statement_timeout());
         if let Some(user) = startup.param("user") {
             let _ = self.settings.set("session_authorization", Some(user));
         }

@@ -1,0 +1,5 @@
+use pgsqlite::writer::DirectWriter;
+
+fn main() {
+    let _writer = DirectWriter::new(Vec::<u8>::new());
+}
