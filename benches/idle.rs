@@ -106,32 +106,31 @@ struct Variant {
 }
 
 /// The configurations this build can run, baseline first.
-fn variants() -> Vec<Variant> {
-    let mut all = vec![Variant {
+const VARIANTS: &[Variant] = &[
+    Variant {
         name: "framed",
         writer: WriterStrategy::Framed,
         batched: false,
-    }];
+    },
     #[cfg(feature = "direct-writer")]
-    all.push(Variant {
+    Variant {
         name: "direct",
         writer: WriterStrategy::Direct,
         batched: false,
-    });
+    },
     #[cfg(feature = "pooling")]
-    all.push(Variant {
+    Variant {
         name: "pooled",
         writer: WriterStrategy::Pooled,
         batched: false,
-    });
+    },
     #[cfg(all(feature = "pooling", feature = "batching"))]
-    all.push(Variant {
+    Variant {
         name: "pooled+batched",
         writer: WriterStrategy::Pooled,
         batched: true,
-    });
-    all
-}
+    },
+];
 
 type BoxError = Box<dyn std::error::Error>;
 
@@ -353,8 +352,8 @@ fn measure(variant: Variant) -> Result<Measured, BoxError> {
 
 /// Child mode: measure the strategy named in `CHILD_VAR` and print one result line.
 fn child(name: &str) -> Result<(), BoxError> {
-    let variant = variants()
-        .into_iter()
+    let variant = *VARIANTS
+        .iter()
         .find(|v| v.name == name)
         .ok_or_else(|| format!("unknown strategy {name:?}"))?;
     let m = measure(variant)?;
@@ -395,7 +394,7 @@ fn parent() -> Result<(), BoxError> {
         );
     }
     let mut rows = Vec::new();
-    for variant in variants() {
+    for variant in VARIANTS {
         eprintln!("measuring {} ...", variant.name);
         let output = Command::new(&exe).env(CHILD_VAR, variant.name).output()?;
         let stdout = String::from_utf8_lossy(&output.stdout);

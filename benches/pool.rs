@@ -77,10 +77,12 @@ impl Pool for MutexPool {
 }
 
 /// Runs `ops` acquire+release pairs spread over `threads` threads; returns the wall time
-/// from the common start to the last thread's end.
+/// from the first thread's start to the last thread's end. (Each thread reads the clock
+/// itself: with more threads than cores, a coordinating thread could be scheduled long
+/// after the workers started.)
 fn hammer(pool: &dyn Pool, threads: usize, ops: u64) -> Duration {
     let threads_u64 = threads as u64;
-    let start = Barrier::new(threads + 1);
+    let start = Barrier::new(threads);
     std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads_u64)
             .map(|i| {
@@ -89,20 +91,26 @@ fn hammer(pool: &dyn Pool, threads: usize, ops: u64) -> Duration {
                 let start = &start;
                 scope.spawn(move || {
                     start.wait();
+                    let began = Instant::now();
                     for _ in 0..mine {
                         let mut buf = pool.acquire();
                         buf.extend_from_slice(b"D");
                         pool.release(black_box(buf));
                     }
+                    (began, Instant::now())
                 })
             })
             .collect();
-        start.wait();
-        let began = Instant::now();
-        for handle in handles {
-            handle.join().expect("a benchmark thread panicked");
+        let spans: Vec<(Instant, Instant)> = handles
+            .into_iter()
+            .map(|h| h.join().expect("a benchmark thread panicked"))
+            .collect();
+        let first = spans.iter().map(|s| s.0).min();
+        let last = spans.iter().map(|s| s.1).max();
+        match (first, last) {
+            (Some(first), Some(last)) => last.duration_since(first),
+            _ => Duration::ZERO,
         }
-        began.elapsed()
     })
 }
 

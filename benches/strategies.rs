@@ -102,32 +102,31 @@ struct Variant {
 }
 
 /// The configurations this build can run, baseline first.
-fn variants() -> Vec<Variant> {
-    let mut all = vec![Variant {
+const VARIANTS: &[Variant] = &[
+    Variant {
         name: "framed",
         writer: WriterStrategy::Framed,
         batched: false,
-    }];
+    },
     #[cfg(feature = "direct-writer")]
-    all.push(Variant {
+    Variant {
         name: "direct",
         writer: WriterStrategy::Direct,
         batched: false,
-    });
+    },
     #[cfg(feature = "pooling")]
-    all.push(Variant {
+    Variant {
         name: "pooled",
         writer: WriterStrategy::Pooled,
         batched: false,
-    });
+    },
     #[cfg(all(feature = "pooling", feature = "batching"))]
-    all.push(Variant {
+    Variant {
         name: "pooled+batched",
         writer: WriterStrategy::Pooled,
         batched: true,
-    });
-    all
-}
+    },
+];
 
 /// A blocking wire-protocol client that allocates nothing per message once connected.
 struct RawClient {
@@ -457,9 +456,9 @@ fn benchmarks(c: &mut Criterion, targets: &mut [Target]) {
 }
 
 fn main() {
-    let mut targets: Vec<Target> = variants()
-        .into_iter()
-        .map(|v| start_target(v).unwrap_or_else(|e| panic!("starting {}: {e}", v.name)))
+    let mut targets: Vec<Target> = VARIANTS
+        .iter()
+        .map(|&v| start_target(v).unwrap_or_else(|e| panic!("starting {}: {e}", v.name)))
         .collect();
     allocation_report(&mut targets);
     let mut criterion = Criterion::default().configure_from_args();

@@ -6,6 +6,9 @@
 //!
 //! Run: `cargo run --example advanced_configuration --features full`
 
+// The seed writes `..Default::default()` even where every field is given; kept as written.
+#![allow(clippy::needless_update)]
+
 use pgsqlite::protocol::backend::{self, tag};
 use pgsqlite::protocol::{
     BatchConfig, BufferPoolConfig, MemoryMonitor, MemoryMonitorConfig, PooledDirectWriter,

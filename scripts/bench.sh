@@ -8,6 +8,8 @@
 #   BENCH_SECONDS  duration of each pgbench run (default 5)
 #   BENCH_ITERS    timed iterations per operation in the latency bench (default 2000)
 #   BENCH_WARMUP   untimed iterations per operation in the latency bench (default 200)
+#   BENCH_WAIT_QUIET  wait up to this many seconds for the 1-minute load average to drop
+#                  below 0.5 before measuring (default 0: do not wait)
 #   PG_BIN         PostgreSQL server binaries (default /usr/lib/postgresql/15/bin)
 #   BENCH_PG_USER  unprivileged user that runs PostgreSQL when we are root
 #                  (default: postgres if it exists, else pgbench-runner, created if missing)
@@ -19,6 +21,7 @@ cd "$ROOT"
 BENCH_SECONDS="${BENCH_SECONDS:-5}"
 BENCH_ITERS="${BENCH_ITERS:-2000}"
 BENCH_WARMUP="${BENCH_WARMUP:-200}"
+BENCH_WAIT_QUIET="${BENCH_WAIT_QUIET:-0}"
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
 SQL_DIR="$ROOT/benches/sql"
 OUT_DIR="$ROOT/target/bench"
@@ -28,8 +31,9 @@ COMMAND="BENCH_SECONDS=$BENCH_SECONDS BENCH_ITERS=$BENCH_ITERS BENCH_WARMUP=$BEN
 STARTED="$(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 
 [[ "$BENCH_SECONDS" =~ ^[1-9][0-9]*$ && "$BENCH_ITERS" =~ ^[1-9][0-9]*$ \
-    && "$BENCH_WARMUP" =~ ^[0-9]+$ ]] || {
-    echo "bench: BENCH_SECONDS and BENCH_ITERS must be positive integers, BENCH_WARMUP >= 0" >&2
+    && "$BENCH_WARMUP" =~ ^[0-9]+$ && "$BENCH_WAIT_QUIET" =~ ^[0-9]+$ ]] || {
+    echo "bench: BENCH_SECONDS and BENCH_ITERS must be positive integers," \
+        "BENCH_WARMUP and BENCH_WAIT_QUIET non-negative integers" >&2
     exit 2
 }
 for tool in pgbench psql jq awk; do
@@ -129,7 +133,15 @@ wait_ready() { # host port user db
     return 1
 }
 
+if [[ "$BENCH_WAIT_QUIET" -gt 0 ]]; then
+    log "waiting up to ${BENCH_WAIT_QUIET}s for the load average to drop below 0.5"
+    deadline=$((SECONDS + BENCH_WAIT_QUIET))
+    while awk '{ exit !($1 >= 0.5) }' /proc/loadavg && [[ "$SECONDS" -lt "$deadline" ]]; do
+        sleep 5
+    done
+fi
 FSYNC_BEFORE="$(fsync_probe)"
+LOAD_BEFORE="$(cut -d ' ' -f 1-3 /proc/loadavg)"
 
 # ---------------------------------------------------------------------------------------
 # pgsqlite: file database (WAL, synchronous=FULL), TCP and Unix socket.
@@ -275,6 +287,12 @@ done
 # Report
 # ---------------------------------------------------------------------------------------
 FSYNC_AFTER="$(fsync_probe)"
+LOAD_AFTER="$(cut -d ' ' -f 1-3 /proc/loadavg)"
+# The machine is shared: say so when something else was using the CPUs or the disk.
+NOISE="$(awk -v lb="${LOAD_BEFORE%% *}" -v fb="$FSYNC_BEFORE" -v fa="$FSYNC_AFTER" -v n="$NPROC" 'BEGIN {
+    if (lb > n / 2) print "the CPUs were already busy when the run started (1-minute load " lb ")"
+    else if (fa > 3 * fb || fb > 1000) print "the disk'"'"'s sync cost changed during the run (other writers)"
+}')"
 
 # pgbench table rows for the given scenarios (space-separated).
 pgbench_table() {
@@ -402,7 +420,10 @@ done
     echo "- machine: $NPROC CPUs, $(grep -m 1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(uname -srm), data on $FS_TYPE"
     echo "- pgsqlite: commit $GIT_REV, release build, file database (journal_mode=$LITE_JOURNAL, synchronous=$LITE_SYNC i.e. FULL), default workers"
     echo "- PostgreSQL $PG_VERSION: throwaway cluster, settings left at defaults (postgresql.conf as initdb wrote it; only port, socket dir and listen_addresses=127.0.0.1 given on the command line): $PG_SETTINGS"
-    echo "- disk: $FSYNC_BEFORE µs per 4 kB O_DSYNC write before the run, $FSYNC_AFTER µs after (dd probe; fsync cost drives the write rows)"
+    echo "- disk: $FSYNC_BEFORE µs per 4 kB O_DSYNC write before the run, $FSYNC_AFTER µs after (dd probe; fsync cost drives the write rows); load average $LOAD_BEFORE before, $LOAD_AFTER after"
+    if [[ -n "$NOISE" ]]; then
+        echo "- **WARNING: noisy run: $NOISE. Numbers below are not reliable; rerun on a quiet machine.**"
+    fi
     echo "- pgbench $(pgbench --version | awk '{ print $3 }'): \`-n -T $BENCH_SECONDS -j min(clients, $NPROC)\`, scripts in benches/sql/, 10,000-row accounts table; ratios are pgsqlite / PostgreSQL (TPS: higher is better for pgsqlite; latency: lower is better)"
     echo
     echo "## Per-operation latency (1 connection, sequential)"

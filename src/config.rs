@@ -4,6 +4,7 @@
 use crate::error::Error;
 use crate::memory::{BufferPoolConfig, MemoryMonitorConfig};
 use crate::protocol::codec::DEFAULT_MAX_MESSAGE_LEN;
+use crate::value::large::MmapConfig;
 use crate::writer::{BatchConfig, WriterStrategy};
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -41,6 +42,8 @@ pub struct Config {
     pub memory_monitor: MemoryMonitorConfig,
     /// DataRow batching (feature `batching`).
     pub batching: BatchConfig,
+    /// Memory-mapped large values (feature `mmap`).
+    pub mmap: MmapConfig,
     /// Things worth a log line once logging is up: settings for features this build
     /// lacks, say.
     pub notes: Vec<String>,
@@ -63,6 +66,7 @@ impl Default for Config {
             buffer_pool: BufferPoolConfig::default(),
             memory_monitor: MemoryMonitorConfig::default(),
             batching: BatchConfig::default(),
+            mmap: MmapConfig::default(),
             notes: Vec::new(),
         }
     }
@@ -380,6 +384,39 @@ const OPTIONS: &[Opt] = &[
         },
         feature: Some(("batching", cfg!(feature = "batching"))),
     },
+    Opt {
+        flag: "--mmap-threshold",
+        env: "PGSQLITE_MMAP_THRESHOLD",
+        value: "BYTES",
+        help: "Values this large are sent by reference and kept memory-mapped. Default: 8192",
+        apply: |c, v| {
+            c.mmap.threshold = number(v)?;
+            Ok(())
+        },
+        feature: Some(("mmap", cfg!(feature = "mmap"))),
+    },
+    Opt {
+        flag: "--enable-mmap",
+        env: "PGSQLITE_ENABLE_MMAP",
+        value: "0|1",
+        help: "Memory-map large values. Default: 1",
+        apply: |c, v| {
+            c.mmap.enabled = flag(v)?;
+            Ok(())
+        },
+        feature: Some(("mmap", cfg!(feature = "mmap"))),
+    },
+    Opt {
+        flag: "--temp-dir",
+        env: "PGSQLITE_TEMP_DIR",
+        value: "DIR",
+        help: "Where memory-mapped temporary files are made. Default: the system temp dir",
+        apply: |c, v| {
+            c.mmap.temp_dir = (!v.is_empty()).then(|| PathBuf::from(v));
+            Ok(())
+        },
+        feature: Some(("mmap", cfg!(feature = "mmap"))),
+    },
 ];
 
 impl Config {
@@ -471,6 +508,9 @@ impl Config {
                 m,
             )
         })?;
+        self.mmap
+            .validate()
+            .map_err(|m| invalid("PGSQLITE_MMAP_THRESHOLD (--mmap-threshold)", m))?;
         self.batching.validate().map_err(|m| {
             invalid(
                 "PGSQLITE_BATCH_SIZE / PGSQLITE_BATCH_BYTES (--batch-size / --batch-bytes)",

@@ -1,10 +1,12 @@
 //! Statistics users can see: the rows of `SELECT name, value FROM pgsqlite_stats`, and
 //! the periodic statistics log line.
 
+use crate::cancel::CancelRegistry;
 use crate::writer::{WriterStrategy, batch_stats};
 
 /// Every statistic, in display order.
 pub const NAMES: &[&str] = &[
+    "sessions.active",
     "writer.strategy",
     "buffer_pool.enabled",
     "buffer_pool.reuse_rate",
@@ -13,6 +15,8 @@ pub const NAMES: &[&str] = &[
     "buffer_pool.current_pool_size",
     "buffer_pool.bytes_held",
     "buffer_pool.discarded",
+    "memory.mapped_values",
+    "memory.mapped_bytes",
     "memory.monitor",
     "memory.total_bytes",
     "memory.in_flight_bytes",
@@ -24,12 +28,14 @@ pub const NAMES: &[&str] = &[
 ];
 
 /// What the statistics need to know about the server.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct StatsContext {
     /// The writer strategy sessions use.
     pub strategy: WriterStrategy,
     /// Whether batching is on (configured and compiled in).
     pub batching: bool,
+    /// The server's sessions (for `sessions.active`).
+    pub sessions: CancelRegistry,
 }
 
 /// The current value of statistic `name`, or `None` for an unknown name.
@@ -38,6 +44,7 @@ pub fn value(name: &str, context: &StatsContext) -> Option<String> {
     let memory = memory_stats();
     let batches = batch_stats();
     Some(match name {
+        "sessions.active" => context.sessions.len().to_string(),
         "writer.strategy" => context.strategy.name().to_string(),
         "buffer_pool.enabled" => cfg!(feature = "pooling").to_string(),
         "buffer_pool.reuse_rate" => format!("{:.4}", pool.reuse_rate),
@@ -46,6 +53,8 @@ pub fn value(name: &str, context: &StatsContext) -> Option<String> {
         "buffer_pool.current_pool_size" => pool.current_pool_size.to_string(),
         "buffer_pool.bytes_held" => pool.bytes_held.to_string(),
         "buffer_pool.discarded" => pool.discarded.to_string(),
+        "memory.mapped_values" => mapped().0.to_string(),
+        "memory.mapped_bytes" => mapped().1.to_string(),
         "memory.monitor" => cfg!(feature = "monitor").to_string(),
         "memory.total_bytes" => memory.total_bytes.to_string(),
         "memory.in_flight_bytes" => memory.in_flight_bytes.to_string(),
@@ -64,6 +73,14 @@ pub fn snapshot(context: &StatsContext) -> Vec<(&'static str, String)> {
         .iter()
         .filter_map(|name| value(name, context).map(|v| (*name, v)))
         .collect()
+}
+
+/// Values memory-mapped so far, and their bytes.
+fn mapped() -> (u64, u64) {
+    #[cfg(feature = "mmap")]
+    return crate::value::mapped::mapped_stats();
+    #[cfg(not(feature = "mmap"))]
+    (0, 0)
 }
 
 #[derive(Default)]
@@ -133,6 +150,7 @@ mod tests {
         let context = StatsContext {
             strategy: WriterStrategy::Framed,
             batching: false,
+            sessions: CancelRegistry::default(),
         };
         let rows = snapshot(&context);
         assert_eq!(rows.len(), NAMES.len());

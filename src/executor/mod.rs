@@ -7,9 +7,13 @@
 
 mod errors;
 mod functions;
+#[cfg(feature = "mmap")]
+mod mapped;
 mod sqlite;
 
 pub use errors::sqlite_error;
+#[cfg(feature = "mmap")]
+pub use mapped::MemoryMappedExecutor;
 pub use sqlite::{Database, SqliteExecutor, StatsProvider};
 
 use crate::cancel::CancelHandle;
@@ -36,7 +40,7 @@ pub trait RowSink {
     /// nothing else tells can be taken from values).
     async fn start<R: Row>(&mut self, first: Option<&R>) -> Result<(), Error>;
     /// Called for every row, the first included.
-    async fn row<R: Row>(&mut self, row: &R) -> Result<(), Error>;
+    async fn row<R: Row + ?Sized>(&mut self, row: &R) -> Result<(), Error>;
 }
 
 /// A sink that drops rows: for statements whose rows nobody wants.
@@ -47,7 +51,7 @@ impl RowSink for DiscardRows {
     async fn start<R: Row>(&mut self, _first: Option<&R>) -> Result<(), Error> {
         Ok(())
     }
-    async fn row<R: Row>(&mut self, _row: &R) -> Result<(), Error> {
+    async fn row<R: Row + ?Sized>(&mut self, _row: &R) -> Result<(), Error> {
         Ok(())
     }
 }
@@ -120,4 +124,10 @@ pub trait Executor {
 
     /// Statements running longer than `timeout` fail with 57014 (zero: no limit).
     fn set_statement_timeout(&mut self, timeout: std::time::Duration);
+
+    /// How large values leave this executor's rows: sent by reference and kept outside
+    /// the heap (`MemoryMappedExecutor`), or `None`: copied like any value.
+    fn large_values(&self) -> Option<crate::value::large::LargeValuePolicy> {
+        None
+    }
 }

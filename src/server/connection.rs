@@ -49,6 +49,8 @@ async fn session<S: SplitStream>(stream: S, shared: &Shared) -> Result<(), Error
             return Ok(());
         }
     };
+    #[cfg(feature = "mmap")]
+    let exec = crate::executor::MemoryMappedExecutor::new(exec, config.mmap.clone());
     let options = SessionOptions {
         cancel: shared.cancel.clone(),
         shutdown: Some(shared.shutdown.clone()),

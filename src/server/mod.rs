@@ -26,6 +26,7 @@ use worker::{Incoming, Worker};
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub config: Config,
+    pub stats: StatsContext,
     pub database: Database,
     pub cancel: CancelRegistry,
     pub shutdown: watch::Receiver<bool>,
@@ -44,17 +45,20 @@ impl Server {
     /// Opens the database and binds the listeners the configuration asks for.
     /// Must be called inside a tokio runtime.
     pub async fn bind(config: Config) -> Result<Server, Error> {
+        let cancel = CancelRegistry::default();
         let stats = StatsContext {
             strategy: config.writer,
             batching: config.batching.enable_batching && cfg!(feature = "batching"),
+            sessions: cancel.clone(),
         };
+        let provider = stats.clone();
         let database = match &config.database {
             Some(path) => Database::file(path),
             None => Database::memory()?,
         }
         .with_busy_timeout(config.busy_timeout)
         .with_stats(Arc::new(move |name: &str| {
-            crate::stats::value(name, &stats)
+            crate::stats::value(name, &provider)
         }));
         // Fail now, not at the first client, if the database cannot be opened.
         drop(database.connect()?);
@@ -87,7 +91,8 @@ impl Server {
             shared: Arc::new(Shared {
                 config,
                 database,
-                cancel: CancelRegistry::default(),
+                cancel,
+                stats,
                 shutdown,
             }),
             stop,
@@ -123,11 +128,7 @@ impl Server {
             workers = config.workers,
             "pgsqlite listening"
         );
-        let stats = StatsContext {
-            strategy: config.writer,
-            batching: config.batching.enable_batching && cfg!(feature = "batching"),
-        };
-        services::start(config, stats, &shared.shutdown);
+        services::start(config, shared.stats.clone(), &shared.shutdown);
         let workers: Vec<Worker> = (0..config.workers.max(1))
             .map(|i| Worker::start(i, shared.clone()))
             .collect::<Result<_, _>>()?;

@@ -2,12 +2,13 @@
 
 use super::Session;
 use super::portal::{Portal, PortalState};
-use super::rows::{RowEncoder, encode_data_row, encode_row_description};
+use super::rows::{RowEncoder, encode_row_description};
 use super::state::TxState;
 use super::statement::{Column, NamedStatement, Prepared};
 use crate::connection::MessageSource;
 use crate::error::{Error, PgError, SqlState};
 use crate::executor::Executor;
+use crate::executor::RowSink;
 use crate::protocol::backend::{self, tag};
 use crate::protocol::frontend::{Bind, FrontendMessage, Target, format_at};
 use crate::protocol::types::{Format, Oid, oid};
@@ -348,17 +349,19 @@ where
         match std::mem::take(&mut portal.state) {
             PortalState::Ready => {}
             PortalState::Suspended { mut rows, mut sent } => {
+                let large = self.exec.large_values();
+                let mut sink = RowEncoder::extended(
+                    &mut self.writer,
+                    &self.values,
+                    &portal.column_types,
+                    &portal.column_formats,
+                    0,
+                )
+                .with_large_values(large);
                 let mut batch = 0u32;
                 while max_rows == 0 || batch < max_rows {
                     let Some(row) = rows.pop_front() else { break };
-                    encode_data_row(
-                        self.writer.buffer(),
-                        &self.values,
-                        row.as_slice(),
-                        &portal.column_types,
-                        &portal.column_formats,
-                    )?;
-                    self.writer.message_done(tag::DATA_ROW).await?;
+                    sink.row(row.as_slice()).await?;
                     batch += 1;
                 }
                 sent += u64::from(batch);
@@ -396,13 +399,15 @@ where
             self.engine("BEGIN").await?;
             self.tx = TxState::Implicit;
         }
+        let large = self.exec.large_values();
         let mut sink = RowEncoder::extended(
             &mut self.writer,
             &self.values,
             &portal.column_types,
             &portal.column_formats,
             u64::from(max_rows),
-        );
+        )
+        .with_large_values(large);
         let outcome = self.exec.run(&stmt.sql, &params, &mut sink).await?;
         let sent = sink.sent();
         let rest = sink.into_overflow();

@@ -2,8 +2,8 @@
 
 use super::statement::NamedStatement;
 use crate::protocol::types::{Format, Oid};
+use crate::value::large::KeptValue;
 use bytes::Bytes;
-use rusqlite::types::Value;
 use smallvec::SmallVec;
 use std::collections::VecDeque;
 
@@ -16,7 +16,7 @@ pub enum PortalState {
     /// Executed with a row limit; these rows are still to be sent.
     Suspended {
         /// Rows not sent yet.
-        rows: VecDeque<Vec<Value>>,
+        rows: VecDeque<Vec<KeptValue>>,
         /// Rows sent so far (for the final command tag).
         sent: u64,
     },

@@ -5,12 +5,14 @@ use crate::error::{Error, PgError, SqlState};
 use crate::executor::{Row, RowSink};
 use crate::protocol::backend::{self, FieldDescription, tag};
 use crate::protocol::types::{Format, Oid, oid, type_len};
+use crate::value::large::{KeptValue, LargeField, LargeValuePolicy};
 use crate::value::{ValueHandler, oid_for_value};
 use crate::writer::ProtocolWriter;
-use bytes::BytesMut;
+use bytes::{BufMut, BytesMut};
 use rusqlite::types::{Value, ValueRef};
 use smallvec::SmallVec;
 use std::collections::VecDeque;
+use std::ops::Range;
 
 impl Row for [Value] {
     fn len(&self) -> usize {
@@ -24,14 +26,14 @@ impl Row for [Value] {
     }
 }
 
-/// Copies a borrowed value (rows kept past an Execute's row limit).
-fn owned(value: ValueRef<'_>) -> Value {
-    match value {
-        ValueRef::Null => Value::Null,
-        ValueRef::Integer(i) => Value::Integer(i),
-        ValueRef::Real(f) => Value::Real(f),
-        ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
-        ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+impl Row for [KeptValue] {
+    fn len(&self) -> usize {
+        <[KeptValue]>::len(self)
+    }
+
+    fn value(&self, index: usize) -> ValueRef<'_> {
+        self.get(index)
+            .map_or(ValueRef::Null, KeptValue::as_value_ref)
     }
 }
 
@@ -98,7 +100,12 @@ pub struct RowEncoder<'a, W, V> {
     describe: bool,
     limit: u64,
     sent: u64,
-    overflow: VecDeque<Vec<Value>>,
+    overflow: VecDeque<Vec<KeptValue>>,
+    /// Large values go straight from the row to the socket (and are kept outside the
+    /// heap past the row limit) when the executor has a policy for them.
+    large: Option<LargeValuePolicy>,
+    /// Small fields of a row with a large one, encoded before the DataRow's length is known.
+    scratch: BytesMut,
 }
 
 impl<'a, W: ProtocolWriter, V: ValueHandler> RowEncoder<'a, W, V> {
@@ -117,6 +124,8 @@ impl<'a, W: ProtocolWriter, V: ValueHandler> RowEncoder<'a, W, V> {
             limit: 0,
             sent: 0,
             overflow: VecDeque::new(),
+            large: None,
+            scratch: BytesMut::new(),
         }
     }
 
@@ -140,7 +149,16 @@ impl<'a, W: ProtocolWriter, V: ValueHandler> RowEncoder<'a, W, V> {
             limit,
             sent: 0,
             overflow: VecDeque::new(),
+            large: None,
+            scratch: BytesMut::new(),
         }
+    }
+
+    /// Sends large values by reference and keeps them by `policy` (see
+    /// [`crate::executor::Executor::large_values`]).
+    pub fn with_large_values(mut self, policy: Option<LargeValuePolicy>) -> Self {
+        self.large = policy;
+        self
     }
 
     /// Rows sent to the client.
@@ -149,8 +167,82 @@ impl<'a, W: ProtocolWriter, V: ValueHandler> RowEncoder<'a, W, V> {
     }
 
     /// Rows past the limit, to be sent by a later Execute.
-    pub fn into_overflow(self) -> VecDeque<Vec<Value>> {
+    pub fn into_overflow(self) -> VecDeque<Vec<KeptValue>> {
         self.overflow
+    }
+
+    /// Sends a DataRow with at least one large field: small fields are encoded first (into
+    /// `scratch`) so that the DataRow's length is known, then the header, small fields and
+    /// large ones go out in order, large ones written straight from the row. Only the
+    /// hex form of a large bytea passes through the buffer, in bounded chunks.
+    async fn row_with_large_fields<R: Row + ?Sized>(
+        &mut self,
+        row: &R,
+        threshold: usize,
+    ) -> Result<(), Error> {
+        enum Part<'r> {
+            Small(Range<usize>),
+            Large(LargeField<'r>),
+        }
+        self.scratch.clear();
+        let mut parts: SmallVec<[Part<'_>; 16]> = SmallVec::new();
+        let mut total: usize = 4 + 2;
+        for (i, (&ty, &format)) in self.types.iter().zip(&self.formats).enumerate() {
+            let value = row.value(i);
+            match self.values.large_field(value, ty, format, threshold) {
+                Some(large) => {
+                    total += 4 + large.wire_len();
+                    parts.push(Part::Large(large));
+                }
+                None => {
+                    let start = self.scratch.len();
+                    self.values
+                        .encode_field(value, ty, format, &mut self.scratch)?;
+                    total += self.scratch.len() - start;
+                    parts.push(Part::Small(start..self.scratch.len()));
+                }
+            }
+        }
+        let total = i32::try_from(total).map_err(|_| {
+            PgError::new(
+                SqlState::PROGRAM_LIMIT_EXCEEDED,
+                "row is too large to send (over 2 GB)",
+            )
+        })?;
+        let buf = self.writer.buffer();
+        buf.put_u8(tag::DATA_ROW);
+        buf.put_i32(total);
+        buf.put_u16(self.types.len() as u16);
+        for part in parts {
+            match part {
+                Part::Small(range) => self.writer.buffer().extend_from_slice(&self.scratch[range]),
+                Part::Large(large) => {
+                    let buf = self.writer.buffer();
+                    buf.put_i32(large.wire_len() as i32);
+                    buf.extend_from_slice(large.prefix);
+                    if large.hex {
+                        buf.extend_from_slice(b"\\x");
+                        for chunk in large.bytes.chunks(16 * 1024) {
+                            put_hex(self.writer.buffer(), chunk);
+                            self.writer.write_direct(&[]).await?;
+                        }
+                    } else {
+                        self.writer.write_direct(large.bytes).await?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Appends the lowercase hex digits of `bytes`.
+fn put_hex(buf: &mut BytesMut, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    buf.reserve(bytes.len() * 2);
+    for &b in bytes {
+        buf.put_u8(DIGITS[usize::from(b >> 4)]);
+        buf.put_u8(DIGITS[usize::from(b & 0xf)]);
     }
 }
 
@@ -178,11 +270,31 @@ impl<W: ProtocolWriter, V: ValueHandler> RowSink for RowEncoder<'_, W, V> {
         Ok(())
     }
 
-    async fn row<R: Row>(&mut self, row: &R) -> Result<(), Error> {
+    async fn row<R: Row + ?Sized>(&mut self, row: &R) -> Result<(), Error> {
         if self.limit > 0 && self.sent >= self.limit {
-            self.overflow
-                .push_back((0..row.len()).map(|i| owned(row.value(i))).collect());
+            let kept = (0..row.len())
+                .map(|i| match &self.large {
+                    Some(policy) => policy.keep(row.value(i)),
+                    None => KeptValue::Value(crate::value::large::owned_value(row.value(i))),
+                })
+                .collect();
+            self.overflow.push_back(kept);
             return Ok(());
+        }
+        if let Some(policy) = &self.large {
+            let threshold = policy.threshold();
+            let has_large = row.len() == self.types.len()
+                && (0..row.len()).any(|i| {
+                    self.values
+                        .large_field(row.value(i), self.types[i], self.formats[i], threshold)
+                        .is_some()
+                });
+            if has_large {
+                self.row_with_large_fields(row, threshold).await?;
+                self.sent += 1;
+                self.writer.message_done(tag::DATA_ROW).await?;
+                return Ok(());
+            }
         }
         encode_data_row(
             self.writer.buffer(),

@@ -89,7 +89,9 @@ where
                     )
                     .into());
                 }
-                let mut sink = RowEncoder::simple(&mut self.writer, &self.values, &stmt.columns);
+                let large = self.exec.large_values();
+                let mut sink = RowEncoder::simple(&mut self.writer, &self.values, &stmt.columns)
+                    .with_large_values(large);
                 let outcome = self.exec.run(&stmt.sql, &[], &mut sink).await?;
                 self.complete(stmt, outcome.rows, outcome.changes).await
             }

@@ -10,6 +10,9 @@
 
 pub mod binary;
 pub mod datetime;
+pub mod large;
+#[cfg(feature = "mmap")]
+pub mod mapped;
 pub mod numeric;
 pub mod params;
 pub mod text;
@@ -47,6 +50,19 @@ pub trait ValueHandler {
         ty: Oid,
         format: Format,
     ) -> Result<ToSqlOutput<'a>, PgError>;
+
+    /// Whether `value` is a large field (at least `threshold` bytes) that goes on the wire
+    /// as its own bytes and can therefore be sent straight from the row, without being
+    /// copied into the write buffer. The default follows [`large::large_field`].
+    fn large_field<'a>(
+        &self,
+        value: ValueRef<'a>,
+        ty: Oid,
+        format: Format,
+        threshold: usize,
+    ) -> Option<large::LargeField<'a>> {
+        large::large_field(value, ty, format, threshold)
+    }
 
     /// [`ValueHandler::decode_param`] for the parameter numbered `number` (1-based), which
     /// PostgreSQL puts in the message of a binary-format error ("incorrect binary data format

@@ -55,6 +55,12 @@ impl<W: AsyncWrite + Unpin> ProtocolWriter for FramedWriter<W> {
         self.io.flush().await
     }
 
+    async fn write_direct(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.io.write_all(&self.buf).await?;
+        self.buf.clear();
+        self.io.write_all(bytes).await
+    }
+
     fn strategy(&self) -> WriterStrategy {
         WriterStrategy::Framed
     }

@@ -57,6 +57,11 @@ pub trait ProtocolWriter {
     /// waiting: before it blocks reading the next request.
     async fn flush(&mut self) -> io::Result<()>;
 
+    /// Writes what is buffered, then `bytes` straight from where they are (a value
+    /// borrowed from SQLite's row), without copying them into the buffer. Used in the
+    /// middle of a DataRow whose header and earlier fields are already buffered.
+    async fn write_direct(&mut self, bytes: &[u8]) -> io::Result<()>;
+
     /// The strategy's name as shown in `--writer` and statistics.
     fn strategy(&self) -> WriterStrategy;
 }

@@ -147,6 +147,11 @@ impl<W: AsyncWrite + Unpin> ProtocolWriter for PooledDirectWriter<W> {
         self.io.flush().await
     }
 
+    async fn write_direct(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.write_out().await?;
+        self.io.write_all(bytes).await
+    }
+
     fn strategy(&self) -> WriterStrategy {
         WriterStrategy::Pooled
     }
