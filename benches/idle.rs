@@ -90,6 +90,11 @@ fn rust_heap() -> u64 {
 
 /// Connections opened per strategy when the open-file limit allows.
 const CONNECTIONS: usize = 1_000;
+/// Connections per strategy when run as a smoke test (`cargo test --benches`, which
+/// does not pass `--bench`).
+const SMOKE_CONNECTIONS: usize = 20;
+/// The environment variable that passes the connection count to a child.
+const COUNT_VAR: &str = "IDLE_BENCH_CONNECTIONS";
 /// Rows of the table every connection reads once after the idle measurement.
 const TABLE_ROWS: u64 = 100;
 /// The environment variable that makes this program a child measuring one strategy.
@@ -152,14 +157,15 @@ fn open_file_limit() -> Option<u64> {
     line.split_whitespace().nth(3)?.parse().ok()
 }
 
-/// Connections this process can hold: two descriptors each, with room to spare.
-fn connections_allowed() -> usize {
+/// Up to `wanted` connections, as many as this process can hold: two descriptors each,
+/// with room to spare.
+fn connections_allowed(wanted: usize) -> usize {
     match open_file_limit() {
         Some(limit) => {
             let fit = usize::try_from(limit.saturating_sub(64) / 2).unwrap_or(usize::MAX);
-            fit.min(CONNECTIONS)
+            fit.min(wanted)
         }
-        None => CONNECTIONS,
+        None => wanted,
     }
 }
 
@@ -277,7 +283,7 @@ struct Measured {
 }
 
 /// The child's work: measure `variant`.
-fn measure(variant: Variant) -> Result<Measured, BoxError> {
+fn measure(variant: Variant, wanted: usize) -> Result<Measured, BoxError> {
     let mut config = pgsqlite::Config::default();
     config.port = 0;
     config.workers = 1;
@@ -313,7 +319,6 @@ fn measure(variant: Variant) -> Result<Measured, BoxError> {
         return Err(format!("the table has {rows} rows, expected {TABLE_ROWS}").into());
     }
 
-    let wanted = connections_allowed();
     let mut idle: Vec<TcpStream> = Vec::with_capacity(wanted);
     std::thread::sleep(Duration::from_millis(100));
     let before = rss_kib()?;
@@ -356,7 +361,11 @@ fn child(name: &str) -> Result<(), BoxError> {
         .iter()
         .find(|v| v.name == name)
         .ok_or_else(|| format!("unknown strategy {name:?}"))?;
-    let m = measure(variant)?;
+    let wanted = std::env::var(COUNT_VAR)
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(SMOKE_CONNECTIONS);
+    let m = measure(variant, wanted)?;
     println!(
         "{RESULT_MARK}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
         m.connections,
@@ -384,19 +393,28 @@ struct Row {
 /// Parent mode: one child per strategy, then the table.
 fn parent() -> Result<(), BoxError> {
     let exe = std::env::current_exe()?;
-    let allowed = connections_allowed();
-    if allowed < CONNECTIONS {
+    let wanted = if std::env::args().any(|a| a == "--bench") {
+        CONNECTIONS
+    } else {
+        println!("Smoke test (no --bench argument): {SMOKE_CONNECTIONS} connections only.");
+        SMOKE_CONNECTIONS
+    };
+    let allowed = connections_allowed(wanted);
+    if allowed < wanted {
         println!(
             "Note: the open-file limit ({}) allows only {allowed} connections (two descriptors \
              each, client and server in one process); raise it with `ulimit -n 4096` to open \
-             {CONNECTIONS}.",
+             {wanted}.",
             open_file_limit().map_or_else(|| "unknown".to_string(), |l| l.to_string())
         );
     }
     let mut rows = Vec::new();
     for variant in VARIANTS {
         eprintln!("measuring {} ...", variant.name);
-        let output = Command::new(&exe).env(CHILD_VAR, variant.name).output()?;
+        let output = Command::new(&exe)
+            .env(CHILD_VAR, variant.name)
+            .env(COUNT_VAR, allowed.to_string())
+            .output()?;
         let stdout = String::from_utf8_lossy(&output.stdout);
         let Some(line) = stdout.lines().find_map(|l| l.strip_prefix(RESULT_MARK)) else {
             return Err(format!(

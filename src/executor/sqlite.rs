@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// How many prepared statements each session keeps, keyed by SQL text.
 pub const STATEMENT_CACHE_CAPACITY: usize = 256;
@@ -23,6 +24,8 @@ pub struct Database {
     target: Target,
     busy_timeout: Duration,
     stats: Option<StatsProvider>,
+    /// Writers queue here, first come first served, before they touch SQLite's lock.
+    write_gate: Arc<Semaphore>,
 }
 
 /// Answers `pgsqlite_stat(name)`: the value of one statistic.
@@ -54,6 +57,7 @@ impl Database {
             target: Target::File(path.as_ref().to_path_buf()),
             busy_timeout: Duration::from_secs(5),
             stats: None,
+            write_gate: Arc::new(Semaphore::new(1)),
         }
     }
 
@@ -71,6 +75,7 @@ impl Database {
             },
             busy_timeout: Duration::from_secs(5),
             stats: None,
+            write_gate: Arc::new(Semaphore::new(1)),
         })
     }
 
@@ -118,6 +123,8 @@ impl Database {
             conn,
             busy_timeout: self.busy_timeout,
             statement_timeout: Duration::ZERO,
+            write_gate: self.write_gate.clone(),
+            write_permit: None,
         })
     }
 }
@@ -137,14 +144,20 @@ fn open_uri(uri: &str) -> rusqlite::Result<Connection> {
 ///
 /// Lock waits are asynchronous: SQLite's own busy handler would sleep inside
 /// `sqlite3_step` and block the worker thread (and every session on it, possibly the
-/// very one holding the lock), so the connection has no busy timeout and [`run`]
-/// retries with a timer instead.
+/// very one holding the lock). Writers of one [`Database`] first queue on its write
+/// gate, a fair asynchronous semaphore: a statement that writes holds it while it runs
+/// in autocommit, or from its transaction's first write until the transaction ends, so
+/// sessions of this server never poll for SQLite's write lock. What the gate cannot
+/// cover (another process on the same file, readers of the in-memory database) is
+/// retried on a short timer by [`run`].
 ///
 /// [`run`]: Executor::run
 pub struct SqliteExecutor {
     conn: Connection,
     busy_timeout: Duration,
     statement_timeout: Duration,
+    write_gate: Arc<Semaphore>,
+    write_permit: Option<OwnedSemaphorePermit>,
 }
 
 impl std::fmt::Debug for SqliteExecutor {
@@ -171,6 +184,21 @@ impl SqliteExecutor {
             .conn
             .prepare_cached(sql)
             .map_err(Attempt::from_sqlite)?;
+        if !stmt.readonly() && self.write_permit.is_none() {
+            let gate = self.write_gate.clone().acquire_owned();
+            match tokio::time::timeout(self.busy_timeout, gate).await {
+                Ok(Ok(permit)) => self.write_permit = Some(permit),
+                _ => {
+                    return Err(Attempt::Failed(
+                        PgError::new(
+                            crate::error::SqlState::LOCK_NOT_AVAILABLE,
+                            "could not obtain the database write lock in time",
+                        )
+                        .into(),
+                    ));
+                }
+            }
+        }
         for (i, param) in params.iter().enumerate() {
             stmt.raw_bind_parameter(i + 1, param)
                 .map_err(Attempt::from_sqlite)?;
@@ -227,7 +255,7 @@ impl SqliteExecutor {
         sink: &mut S,
         deadline: Instant,
     ) -> Result<Outcome, Error> {
-        let mut pause = Duration::from_micros(500);
+        let mut pause = Duration::from_micros(50);
         loop {
             match self.attempt(sql, params, sink).await {
                 Ok(outcome) => return Ok(outcome),
@@ -237,7 +265,7 @@ impl SqliteExecutor {
                         return Err(sqlite_error(err).into());
                     }
                     tokio::time::sleep(pause).await;
-                    pause = (pause * 2).min(Duration::from_millis(20));
+                    pause = (pause * 2).min(Duration::from_millis(2));
                 }
             }
         }
@@ -288,6 +316,10 @@ impl Executor for SqliteExecutor {
                 .map_err(sqlite_error)?;
         }
         let result = self.retry_busy(sql, params, sink, deadline).await;
+        if self.write_permit.is_some() && self.conn.is_autocommit() {
+            // The write committed (or the transaction holding the gate ended).
+            self.write_permit = None;
+        }
         if timed {
             let _ = self.conn.progress_handler(0, None::<fn() -> bool>);
         }

@@ -559,6 +559,7 @@ impl TypeName {
 const KNOWN_TYPE_NAMES: &[&str] = &[
     "bigint",
     "bigserial",
+    "blob",
     "bool",
     "boolean",
     "bpchar",
@@ -671,6 +672,18 @@ mod tests {
 
     fn tr(sql: &str) -> String {
         translate(sql).sql
+    }
+
+    #[test]
+    fn sqlite_blob_casts_are_kept() {
+        assert_eq!(
+            translate("SELECT CAST('a' AS BLOB)").sql,
+            "SELECT CAST('a' AS BLOB)"
+        );
+        assert_eq!(
+            translate("SELECT 'a'::blob").sql,
+            "SELECT CAST('a' AS BLOB)"
+        );
     }
 
     #[test]
