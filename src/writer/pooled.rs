@@ -32,9 +32,9 @@ impl std::ops::Deref for PoolRef {
 /// the response is written and the session waits for the client. An idle connection
 /// holds no write buffer, and a new connection starts with a warm one.
 ///
-/// DataRows are batched by its [`BatchConfig`]; buffers never grow past the pool's
-/// `max_buffer_capacity` in normal operation (the writer writes at half of it), so
-/// they can go back to the pool.
+/// DataRows are batched by its [`BatchConfig`]; buffers rarely grow past the pool's
+/// `max_buffer_capacity` (the writer writes at 7/8 of it), so they can go back to the
+/// pool.
 #[derive(Debug)]
 pub struct PooledDirectWriter<W> {
     io: W,
@@ -66,8 +66,10 @@ impl<W: AsyncWrite + Unpin> PooledDirectWriter<W> {
     }
 
     fn from_pool(io: W, pool: PoolRef, batch_config: BatchConfig) -> Self {
-        let high_water =
-            (pool.config().max_buffer_capacity / 2).clamp(1024, super::direct::DEFAULT_HIGH_WATER);
+        // Write at 7/8 of the largest poolable buffer: a response's buffer then rarely
+        // grows past what the pool takes back, with as few writes as possible.
+        let max = pool.config().max_buffer_capacity;
+        let high_water = (max - max / 8).clamp(1024, super::direct::DEFAULT_HIGH_WATER);
         PooledDirectWriter {
             io,
             pool,
