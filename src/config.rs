@@ -223,9 +223,9 @@ const OPTIONS: &[Opt] = &[
         flag: "--read-ahead",
         env: "PGSQLITE_READ_AHEAD",
         value: "BYTES",
-        help: "Input read ahead of a busy session (pipelining clients). Default: 16777216",
+        help: "Input read ahead of a busy session (pipelining clients); 0 reads inline. Default: 16777216",
         apply: |c, v| {
-            c.read_ahead_bytes = positive(v)?;
+            c.read_ahead_bytes = number(v)?;
             Ok(())
         },
         feature: ALWAYS,

@@ -82,7 +82,7 @@ impl<S: SplitStream> DirectConnection<S> {
             read,
             write,
             max_message_len,
-            read_ahead_bytes: read_ahead_bytes.max(1),
+            read_ahead_bytes,
         }
     }
 
@@ -91,6 +91,44 @@ impl<S: SplitStream> DirectConnection<S> {
     pub fn into_parts(self) -> (ReadAhead, S::Write) {
         let reader = FrameReader::new(self.read, self.max_message_len);
         (ReadAhead::spawn(reader, self.read_ahead_bytes), self.write)
+    }
+
+    /// Like [`into_parts`](Self::into_parts), but with a read-ahead budget of zero the
+    /// session reads inline instead (no task, no stream splitting: for measuring what
+    /// the split costs, or for clients known never to pipeline).
+    pub fn into_input(self) -> (ClientInput<S::Read>, S::Write) {
+        if self.read_ahead_bytes == 0 {
+            let reader = FrameReader::new(self.read, self.max_message_len);
+            (ClientInput::Inline(reader), self.write)
+        } else {
+            let (ahead, write) = self.into_parts();
+            (ClientInput::Ahead(ahead), write)
+        }
+    }
+}
+
+/// A session's input: read ahead in its own task (the default), or inline.
+#[derive(Debug)]
+pub enum ClientInput<R> {
+    /// Read and decoded in the session's own task, when it asks.
+    Inline(FrameReader<R>),
+    /// Read and decoded ahead by a task (stream splitting).
+    Ahead(ReadAhead),
+}
+
+impl<R: AsyncRead + Unpin> MessageSource for ClientInput<R> {
+    async fn next(&mut self) -> Result<Option<Incoming>, Error> {
+        match self {
+            ClientInput::Inline(reader) => reader.next().await,
+            ClientInput::Ahead(ahead) => ahead.next().await,
+        }
+    }
+
+    fn has_pending(&self) -> bool {
+        match self {
+            ClientInput::Inline(reader) => reader.has_pending(),
+            ClientInput::Ahead(ahead) => ahead.has_pending(),
+        }
     }
 }
 
@@ -122,7 +160,7 @@ impl ReadAhead {
     ) -> ReadAhead {
         let budget = Arc::new(Budget {
             pending: AtomicUsize::new(0),
-            limit,
+            limit: limit.max(1),
             freed: Notify::new(),
         });
         let (sender, items) = mpsc::unbounded_channel();

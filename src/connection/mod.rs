@@ -11,7 +11,7 @@
 mod direct;
 mod reader;
 
-pub use direct::{DEFAULT_READ_AHEAD_BYTES, DirectConnection, ReadAhead, SplitStream};
+pub use direct::{ClientInput, DEFAULT_READ_AHEAD_BYTES, DirectConnection, ReadAhead, SplitStream};
 pub use reader::{FrameReader, Incoming};
 
 use crate::error::Error;

@@ -35,7 +35,7 @@ async fn session<S: SplitStream>(stream: S, shared: &Shared) -> Result<(), Error
     let config = &shared.config;
     let connection =
         DirectConnection::with_limits(stream, config.max_message_size, config.read_ahead_bytes);
-    let (input, write) = connection.into_parts();
+    let (input, write) = connection.into_input();
     let exec = match shared.database.connect() {
         Ok(exec) => exec,
         Err(err) => {
