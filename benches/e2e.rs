@@ -9,7 +9,8 @@
 //! - `E2E_SQLITE_PATH`: the database file of the direct rusqlite run (default: a file in a
 //!   fresh temporary directory). Existing `e2e_*` tables in it are replaced.
 //! - `BENCH_ITERS` (default 2000), `BENCH_WARMUP` (default 200): timed and untimed
-//!   iterations per operation.
+//!   iterations per operation and target; `BENCH_ROUNDS` (default 4): the timed
+//!   iterations are split into this many rounds that alternate between the targets.
 //! - `E2E_RESULTS`: a file that receives one tab-separated line per target and operation:
 //!   `target op n median_us mean_us p99_us`.
 //!
@@ -184,19 +185,31 @@ impl Report {
 struct Plan {
     iters: i32,
     warmup: i32,
+    rounds: i32,
 }
 
 impl Plan {
     fn from_env() -> Result<Plan, BoxError> {
         let iters = env_number("BENCH_ITERS", 2000)?;
         let warmup = env_number("BENCH_WARMUP", 200)?;
-        if iters < 1 {
-            return Err("BENCH_ITERS must be at least 1".into());
+        let rounds = env_number("BENCH_ROUNDS", 4)?;
+        if iters < 1 || warmup < 0 || rounds < 1 {
+            return Err("BENCH_ITERS and BENCH_ROUNDS must be at least 1, BENCH_WARMUP 0".into());
         }
         if warmup + iters > WARMUP_BASE {
             return Err(format!("BENCH_WARMUP + BENCH_ITERS must be below {WARMUP_BASE}").into());
         }
-        Ok(Plan { iters, warmup })
+        Ok(Plan {
+            iters,
+            warmup,
+            rounds: rounds.min(iters),
+        })
+    }
+
+    /// The timed iterations of one round: `lo..hi`.
+    fn round_range(self, round: i32) -> (i32, i32) {
+        let bound = |r: i32| (i64::from(self.iters) * i64::from(r) / i64::from(self.rounds)) as i32;
+        (bound(round), bound(round + 1))
     }
 
     /// Timed row ids: 1..=iters.
@@ -254,36 +267,83 @@ fn check_affected(op: Op, id: i32, got: u64) -> Result<(), BoxError> {
 }
 
 // ---------------------------------------------------------------------------------------
-// Direct rusqlite
+// Targets and the measuring loop
 // ---------------------------------------------------------------------------------------
 
-fn run_direct(path: &Path, plan: Plan) -> Result<Report, BoxError> {
-    let conn = Connection::open(path)?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "FULL")?;
-    conn.pragma_update(None, "foreign_keys", "ON")?;
-    conn.execute_batch(SETUP)?;
-    let mut ops = Vec::with_capacity(Op::ALL.len());
-    for op in Op::ALL {
-        eprintln!("e2e: rusqlite {}", op.key());
-        for i in 0..plan.warmup {
-            direct_op(&conn, op, plan.warmup_id(i), i)?;
-        }
-        let mut samples = Samples::with_capacity(plan.iters as usize);
-        for i in 0..plan.iters {
-            let start = Instant::now();
-            direct_op(&conn, op, plan.timed_id(i), plan.warmup + i)?;
-            samples.push(start);
-        }
-        ops.push((op, samples.finish()));
-    }
-    Ok(Report {
-        name: "rusqlite",
-        ops,
-    })
+/// Prepared statements of one server connection.
+struct Prepared {
+    select: tokio_postgres::Statement,
+    insert: tokio_postgres::Statement,
+    update: tokio_postgres::Statement,
+    delete: tokio_postgres::Statement,
 }
 
-/// One operation on `row` (writes) or the `n`-th account (selects).
+/// A system under test, set up and ready to run operations.
+enum Target {
+    /// rusqlite in-process.
+    Direct(Connection),
+    /// A server through tokio-postgres; `driver` runs the connection.
+    Server {
+        client: Client,
+        prepared: Prepared,
+        driver: tokio::task::JoinHandle<Result<(), tokio_postgres::Error>>,
+    },
+}
+
+impl Target {
+    /// Opens the direct database with pgsqlite's settings and creates the tables.
+    fn direct(path: &Path) -> Result<Target, BoxError> {
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.execute_batch(SETUP)?;
+        Ok(Target::Direct(conn))
+    }
+
+    /// Connects, creates the tables and prepares the statements.
+    async fn server(name: &str, url: &str) -> Result<Target, BoxError> {
+        let (client, connection) = tokio_postgres::connect(url, NoTls)
+            .await
+            .map_err(|err| format!("{name}: connect {url:?}: {err}"))?;
+        let driver = tokio::spawn(connection);
+        client
+            .batch_execute(SETUP)
+            .await
+            .map_err(|err| format!("{name}: setup: {err}"))?;
+        let prepared = Prepared {
+            select: client.prepare(SELECT_PREPARED_PG).await?,
+            insert: client.prepare(INSERT_PG).await?,
+            update: client.prepare(UPDATE_PG).await?,
+            delete: client.prepare(DELETE_PG).await?,
+        };
+        Ok(Target::Server {
+            client,
+            prepared,
+            driver,
+        })
+    }
+
+    /// Closes a server connection and waits for its task.
+    async fn close(self) {
+        if let Target::Server { client, driver, .. } = self {
+            drop(client);
+            // The connection ends once the client is gone; its own error is secondary.
+            let _ = driver.await;
+        }
+    }
+
+    /// One operation on `row` (writes) or on the `n`-th account (selects).
+    async fn run(&self, op: Op, row: i32, n: i32) -> Result<(), BoxError> {
+        match self {
+            Target::Direct(conn) => direct_op(conn, op, row, n),
+            Target::Server {
+                client, prepared, ..
+            } => server_op(client, prepared, op, row, n).await,
+        }
+    }
+}
+
 fn direct_op(conn: &Connection, op: Op, row: i32, n: i32) -> Result<(), BoxError> {
     match op {
         Op::SelectUncached | Op::SelectSimple => {
@@ -312,59 +372,6 @@ fn direct_op(conn: &Connection, op: Op, row: i32, n: i32) -> Result<(), BoxError
             check_affected(op, row, n as u64)
         }
     }
-}
-
-// ---------------------------------------------------------------------------------------
-// tokio-postgres
-// ---------------------------------------------------------------------------------------
-
-/// Prepared statements of one connection.
-struct Prepared {
-    select: tokio_postgres::Statement,
-    insert: tokio_postgres::Statement,
-    update: tokio_postgres::Statement,
-    delete: tokio_postgres::Statement,
-}
-
-async fn run_server(name: &'static str, url: &str, plan: Plan) -> Result<Report, BoxError> {
-    let (client, connection) = tokio_postgres::connect(url, NoTls)
-        .await
-        .map_err(|err| format!("{name}: connect {url:?}: {err}"))?;
-    let driver = tokio::spawn(connection);
-    let result = measure_server(name, &client, plan).await;
-    drop(client);
-    // The connection task ends once the client is gone; its own error is secondary.
-    let _ = driver.await;
-    result.map_err(|err| format!("{name}: {err}").into())
-}
-
-async fn measure_server(
-    name: &'static str,
-    client: &Client,
-    plan: Plan,
-) -> Result<Report, BoxError> {
-    client.batch_execute(SETUP).await?;
-    let prepared = Prepared {
-        select: client.prepare(SELECT_PREPARED_PG).await?,
-        insert: client.prepare(INSERT_PG).await?,
-        update: client.prepare(UPDATE_PG).await?,
-        delete: client.prepare(DELETE_PG).await?,
-    };
-    let mut ops = Vec::with_capacity(Op::ALL.len());
-    for op in Op::ALL {
-        eprintln!("e2e: {name} {}", op.key());
-        for i in 0..plan.warmup {
-            server_op(client, &prepared, op, plan.warmup_id(i), i).await?;
-        }
-        let mut samples = Samples::with_capacity(plan.iters as usize);
-        for i in 0..plan.iters {
-            let start = Instant::now();
-            server_op(client, &prepared, op, plan.timed_id(i), plan.warmup + i).await?;
-            samples.push(start);
-        }
-        ops.push((op, samples.finish()));
-    }
-    Ok(Report { name, ops })
 }
 
 async fn server_op(
@@ -418,6 +425,52 @@ async fn server_op(
             check_affected(op, row, n)
         }
     }
+}
+
+/// Measures every operation on every target. Operations run one after the other (all
+/// INSERTs before the UPDATEs of the same rows); within one operation the timed
+/// iterations are split into `plan.rounds` rounds that visit the targets in turn, so a
+/// burst of noise on a shared machine lands on all of them rather than on one.
+async fn measure(targets: &[(&'static str, Target)], plan: Plan) -> Result<Vec<Report>, BoxError> {
+    let mut reports: Vec<Report> = targets
+        .iter()
+        .map(|(name, _)| Report {
+            name,
+            ops: Vec::with_capacity(Op::ALL.len()),
+        })
+        .collect();
+    for op in Op::ALL {
+        eprintln!("e2e: {}", op.key());
+        for (name, target) in targets {
+            for i in 0..plan.warmup {
+                target
+                    .run(op, plan.warmup_id(i), i)
+                    .await
+                    .map_err(|err| format!("{name}: {err}"))?;
+            }
+        }
+        let mut samples: Vec<Samples> = targets
+            .iter()
+            .map(|_| Samples::with_capacity(plan.iters as usize))
+            .collect();
+        for round in 0..plan.rounds {
+            let (lo, hi) = plan.round_range(round);
+            for ((name, target), samples) in targets.iter().zip(samples.iter_mut()) {
+                for i in lo..hi {
+                    let start = Instant::now();
+                    target
+                        .run(op, plan.timed_id(i), plan.warmup + i)
+                        .await
+                        .map_err(|err| format!("{name}: {err}"))?;
+                    samples.push(start);
+                }
+            }
+        }
+        for (report, samples) in reports.iter_mut().zip(samples) {
+            report.ops.push((op, samples.finish()));
+        }
+    }
+    Ok(reports)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -520,27 +573,37 @@ fn main() -> Result<(), BoxError> {
         Some(path) => path.into(),
         None => scratch.path().join("direct.sqlite"),
     };
-    let direct = run_direct(&sqlite_path, plan)?;
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let lite = match &lite_url {
-        Some(url) => Some(runtime.block_on(run_server("pgsqlite", url, plan))?),
-        None => None,
-    };
-    let pg = match &pg_url {
-        Some(url) => Some(runtime.block_on(run_server("postgres", url, plan))?),
-        None => None,
-    };
+    let reports = runtime.block_on(async {
+        let mut targets = vec![("rusqlite", Target::direct(&sqlite_path)?)];
+        if let Some(url) = &lite_url {
+            targets.push(("pgsqlite", Target::server("pgsqlite", url).await?));
+        }
+        if let Some(url) = &pg_url {
+            targets.push(("postgres", Target::server("postgres", url).await?));
+        }
+        let reports = measure(&targets, plan).await;
+        for (_, target) in targets {
+            target.close().await;
+        }
+        reports
+    })?;
 
-    print!("{}", table(Some(&direct), lite.as_ref(), pg.as_ref()));
+    let by_name = |name: &str| reports.iter().find(|r| r.name == name);
+    print!(
+        "{}",
+        table(
+            by_name("rusqlite"),
+            by_name("pgsqlite"),
+            by_name("postgres")
+        )
+    );
     if let Some(path) = env_url("E2E_RESULTS") {
-        let reports: Vec<&Report> = [Some(&direct), lite.as_ref(), pg.as_ref()]
-            .into_iter()
-            .flatten()
-            .collect();
-        std::fs::write(path, results_tsv(&reports))?;
+        let all: Vec<&Report> = reports.iter().collect();
+        std::fs::write(path, results_tsv(&all))?;
     }
     Ok(())
 }
@@ -573,19 +636,31 @@ fn self_check() -> Result<(), BoxError> {
         return Err(format!("sample statistics wrong: {stats:?}").into());
     }
 
-    let dir = tempfile::tempdir()?;
     let plan = Plan {
         iters: 5,
         warmup: 2,
+        rounds: 2,
     };
-    let report = run_direct(&dir.path().join("check.sqlite"), plan)?;
+    if plan.round_range(0) != (0, 2) || plan.round_range(1) != (2, 5) {
+        return Err("rounds do not split the iterations".into());
+    }
+    let dir = tempfile::tempdir()?;
+    let targets = [(
+        "rusqlite",
+        Target::direct(&dir.path().join("check.sqlite"))?,
+    )];
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let reports = runtime.block_on(measure(&targets, plan))?;
+    let report = reports.first().ok_or("no report")?;
     if report.ops.len() != Op::ALL.len()
         || report.ops.iter().any(|(_, s)| s.len() != 5)
         || report.overall().len() != 25
     {
         return Err("direct run did not measure every operation".into());
     }
-    let text = table(Some(&report), None, None);
+    let text = table(Some(report), None, None);
     if text.lines().count() != 2 + Op::ALL.len() + 1 {
         return Err(format!("table has the wrong shape:\n{text}").into());
     }

@@ -5,9 +5,12 @@
 # scenarios against both, prints one report and writes it to target/bench/e2e.md.
 #
 # Environment (all optional):
-#   BENCH_SECONDS  duration of each pgbench run (default 5)
+#   BENCH_SECONDS  duration of each pgbench run (default 3)
+#   BENCH_REPEAT   runs per pgbench configuration and server, alternating between the
+#                  servers; the best (highest TPS) is reported (default 2)
 #   BENCH_ITERS    timed iterations per operation in the latency bench (default 2000)
 #   BENCH_WARMUP   untimed iterations per operation in the latency bench (default 200)
+#   BENCH_ROUNDS   rounds the latency bench alternates between targets (default 4)
 #   BENCH_WAIT_QUIET  wait up to this many seconds for the 1-minute load average to drop
 #                  below 0.5 before measuring (default 0: do not wait)
 #   PG_BIN         PostgreSQL server binaries (default /usr/lib/postgresql/15/bin)
@@ -18,21 +21,24 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-BENCH_SECONDS="${BENCH_SECONDS:-5}"
+BENCH_SECONDS="${BENCH_SECONDS:-3}"
+BENCH_REPEAT="${BENCH_REPEAT:-2}"
 BENCH_ITERS="${BENCH_ITERS:-2000}"
 BENCH_WARMUP="${BENCH_WARMUP:-200}"
+BENCH_ROUNDS="${BENCH_ROUNDS:-4}"
 BENCH_WAIT_QUIET="${BENCH_WAIT_QUIET:-0}"
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
 SQL_DIR="$ROOT/benches/sql"
 OUT_DIR="$ROOT/target/bench"
 OUT="$OUT_DIR/e2e.md"
 NPROC="$(nproc)"
-COMMAND="BENCH_SECONDS=$BENCH_SECONDS BENCH_ITERS=$BENCH_ITERS BENCH_WARMUP=$BENCH_WARMUP bash scripts/bench.sh"
+COMMAND="BENCH_SECONDS=$BENCH_SECONDS BENCH_REPEAT=$BENCH_REPEAT BENCH_ITERS=$BENCH_ITERS BENCH_WARMUP=$BENCH_WARMUP BENCH_ROUNDS=$BENCH_ROUNDS bash scripts/bench.sh"
 STARTED="$(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 
 [[ "$BENCH_SECONDS" =~ ^[1-9][0-9]*$ && "$BENCH_ITERS" =~ ^[1-9][0-9]*$ \
+    && "$BENCH_REPEAT" =~ ^[1-9][0-9]*$ && "$BENCH_ROUNDS" =~ ^[1-9][0-9]*$ \
     && "$BENCH_WARMUP" =~ ^[0-9]+$ && "$BENCH_WAIT_QUIET" =~ ^[0-9]+$ ]] || {
-    echo "bench: BENCH_SECONDS and BENCH_ITERS must be positive integers," \
+    echo "bench: BENCH_SECONDS, BENCH_REPEAT, BENCH_ITERS, BENCH_ROUNDS must be positive integers," \
         "BENCH_WARMUP and BENCH_WAIT_QUIET non-negative integers" >&2
     exit 2
 }
@@ -216,24 +222,26 @@ log "latency bench ($BENCH_ITERS timed iterations per operation)"
 E2E_PGSQLITE_URL="host=127.0.0.1 port=$LITE_PORT user=bench dbname=bench" \
     E2E_POSTGRES_URL="host=127.0.0.1 port=$PG_PORT user=postgres dbname=postgres" \
     E2E_SQLITE_PATH="$WORK/direct.sqlite" E2E_RESULTS="$WORK/e2e.tsv" \
-    BENCH_ITERS="$BENCH_ITERS" BENCH_WARMUP="$BENCH_WARMUP" \
+    BENCH_ITERS="$BENCH_ITERS" BENCH_WARMUP="$BENCH_WARMUP" BENCH_ROUNDS="$BENCH_ROUNDS" \
     "$WORK/e2e" > "$WORK/e2e.md"
 
 # ---------------------------------------------------------------------------------------
 # 2./3. pgbench runs. Each configuration runs on pgsqlite, then at once on PostgreSQL.
-# Results: server scenario mode transport clients tps latency_ms status extra
+# Raw results, one line per run: server scenario mode transport clients tps latency_ms
+# status extra. RESULTS keeps the best run per server and configuration (see below).
 # ---------------------------------------------------------------------------------------
+RAW="$WORK/pgbench-runs.tsv"
 RESULTS="$WORK/pgbench.tsv"
 PROBLEMS="$WORK/problems.txt"
-: > "$RESULTS"
+: > "$RAW"
 : > "$PROBLEMS"
 RUN_NO=0
 
-run_pgbench() { # server scenario mode transport clients [extra pgbench args...]
-    local server=$1 scenario=$2 mode=$3 transport=$4 clients=$5
-    shift 5
+run_pgbench() { # rep server scenario mode transport clients [extra pgbench args...]
+    local rep=$1 server=$2 scenario=$3 mode=$4 transport=$5 clients=$6
+    shift 6
     local threads=$((clients < NPROC ? clients : NPROC))
-    local logf="$WORK/logs/$server-$scenario-$mode-$transport-$clients.log"
+    local logf="$WORK/logs/$server-$scenario-$mode-$transport-$clients-$rep.log"
     local rc=0 tps lat status extra
     RUN_NO=$((RUN_NO + 1))
     log "[$RUN_NO] $server $scenario -M $mode $transport -c $clients"
@@ -248,20 +256,26 @@ run_pgbench() { # server scenario mode transport clients [extra pgbench args...]
     if [[ "$rc" -ne 0 ]] || grep -q -e 'aborted' -e '^pgbench: error' "$logf" \
         || ! grep -q '^number of failed transactions: 0 ' "$logf"; then
         status=error
-        {
-            echo "- $server, \`pgbench -n -M $mode -c $clients -f benches/sql/$scenario.sql\` over $transport (exit $rc):"
-            grep -e 'error' -e 'aborted' -e 'failed' "$logf" | head -n 3 | sed 's/^/    /'
-        } >> "$PROBLEMS"
+        local head="- $server, \`pgbench -n -M $mode -c $clients -f benches/sql/$scenario.sql\` over $transport"
+        if ! grep -q -F -- "$head" "$PROBLEMS"; then
+            {
+                echo "$head (run $rep, exit $rc):"
+                grep -e 'error' -e 'aborted' -e 'failed' "$logf" | head -n 3 | sed 's/^/    /'
+            } >> "$PROBLEMS"
+        fi
         [[ -n "$tps" ]] || tps=nan
         [[ -n "$lat" ]] || lat=nan
     fi
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$server" "$scenario" "$mode" "$transport" \
-        "$clients" "${tps:-nan}" "${lat:-nan}" "$status" "$extra" >> "$RESULTS"
+        "$clients" "${tps:-nan}" "${lat:-nan}" "$status" "$extra" >> "$RAW"
 }
 
 both() { # scenario mode transport clients [extra...]
-    run_pgbench pgsqlite "$@"
-    run_pgbench postgres "$@"
+    local rep
+    for rep in $(seq "$BENCH_REPEAT"); do
+        run_pgbench "$rep" pgsqlite "$@"
+        run_pgbench "$rep" postgres "$@"
+    done
 }
 
 for scenario in point_select update; do
@@ -287,6 +301,25 @@ done
 # Report
 # ---------------------------------------------------------------------------------------
 FSYNC_AFTER="$(fsync_probe)"
+
+# Best run per server and configuration (highest TPS; an error in any run wins), with
+# the spread best/worst TPS in field 10.
+awk -F '\t' -v OFS='\t' '
+    {
+        key = $1 OFS $2 OFS $3 OFS $4 OFS $5
+        if (!(key in line)) order[++n] = key
+        if ($8 != "ok") { bad[key] = 1; line[key] = $0; next }
+        if (bad[key]) next
+        if (!(key in line) || $6 + 0 > best[key]) { best[key] = $6 + 0; line[key] = $0 }
+        if (!(key in worst) || $6 + 0 < worst[key]) worst[key] = $6 + 0
+    }
+    END {
+        for (i = 1; i <= n; i++) {
+            k = order[i]
+            spread = (!bad[k] && worst[k] > 0) ? sprintf("%.2f", best[k] / worst[k]) : "nan"
+            print line[k], spread
+        }
+    }' "$RAW" > "$RESULTS"
 LOAD_AFTER="$(cut -d ' ' -f 1-3 /proc/loadavg)"
 # The machine is shared: say so when something else was using the CPUs or the disk.
 NOISE="$(awk -v lb="${LOAD_BEFORE%% *}" -v fb="$FSYNC_BEFORE" -v fa="$FSYNC_AFTER" -v n="$NPROC" 'BEGIN {
@@ -301,13 +334,13 @@ pgbench_table() {
         function fmt(x, d) { return num(x) ? sprintf("%." d "f", x) : "ERR" }
         function ratio(a, b) { return num(a) && num(b) && b > 0 ? sprintf("%.2fx", a / b) : "-" }
         BEGIN {
-            print "| scenario | mode | transport | clients | pgsqlite TPS | PostgreSQL TPS | TPS ratio | pgsqlite latency ms | PostgreSQL latency ms | latency ratio |"
-            print "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"
+            print "| scenario | mode | transport | clients | pgsqlite TPS | PostgreSQL TPS | TPS ratio | pgsqlite latency ms | PostgreSQL latency ms | latency ratio | best/worst run TPS (pgsqlite, PostgreSQL) |"
+            print "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
         }
         index(want, " " $2 " ") {
             key = $2 SUBSEP $3 SUBSEP $4 SUBSEP $5
             if (!(key in seen)) { seen[key] = 1; order[++n] = key }
-            tps[$1, key] = $6; lat[$1, key] = $7; extra[$1, key] = $9
+            tps[$1, key] = $6; lat[$1, key] = $7; extra[$1, key] = $9; spread[$1, key] = $10
             if ($8 != "ok") { tps[$1, key] = "nan"; lat[$1, key] = "nan" }
         }
         END {
@@ -318,8 +351,9 @@ pgbench_table() {
                 name = f[1]
                 if (extra["pgsqlite", k] != "")
                     name = name " (pgsqlite " extra["pgsqlite", k] "; PostgreSQL " extra["postgres", k] ")"
-                printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", name, f[2], f[3], f[4],
-                    fmt(lt, 0), fmt(pt, 0), ratio(lt, pt), fmt(ll, 3), fmt(pl, 3), ratio(ll, pl)
+                printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s, %s |\n", name, f[2], f[3], f[4],
+                    fmt(lt, 0), fmt(pt, 0), ratio(lt, pt), fmt(ll, 3), fmt(pl, 3), ratio(ll, pl),
+                    fmt(spread["pgsqlite", k], 2), fmt(spread["postgres", k], 2)
             }
         }' "$RESULTS"
 }
@@ -424,11 +458,11 @@ done
     if [[ -n "$NOISE" ]]; then
         echo "- **WARNING: noisy run: $NOISE. Numbers below are not reliable; rerun on a quiet machine.**"
     fi
-    echo "- pgbench $(pgbench --version | awk '{ print $3 }'): \`-n -T $BENCH_SECONDS -j min(clients, $NPROC)\`, scripts in benches/sql/, 10,000-row accounts table; ratios are pgsqlite / PostgreSQL (TPS: higher is better for pgsqlite; latency: lower is better)"
+    echo "- pgbench $(pgbench --version | awk '{ print $3 }'): \`-n -T $BENCH_SECONDS -j min(clients, $NPROC)\`, scripts in benches/sql/, 10,000-row accounts table; each configuration ran $BENCH_REPEAT time(s) per server, alternating servers, and the best run (highest TPS) is shown; ratios are pgsqlite / PostgreSQL (TPS: higher is better for pgsqlite; latency: lower is better)"
     echo
     echo "## Per-operation latency (1 connection, sequential)"
     echo
-    echo "tokio-postgres over TCP 127.0.0.1 against each server; rusqlite in-process on its own file database with pgsqlite's settings. $BENCH_ITERS timed iterations after $BENCH_WARMUP warmup per operation; ratios use means."
+    echo "tokio-postgres over TCP 127.0.0.1 against each server; rusqlite in-process on its own file database with pgsqlite's settings. $BENCH_ITERS timed iterations after $BENCH_WARMUP warmup per operation and target, in $BENCH_ROUNDS rounds alternating between the targets; ratios use means."
     echo
     cat "$WORK/e2e.md"
     echo

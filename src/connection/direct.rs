@@ -66,6 +66,7 @@ pub struct DirectConnection<S: SplitStream> {
     write: S::Write,
     max_message_len: usize,
     read_ahead_bytes: usize,
+    local: bool,
 }
 
 impl<S: SplitStream> DirectConnection<S> {
@@ -83,14 +84,29 @@ impl<S: SplitStream> DirectConnection<S> {
             write,
             max_message_len,
             read_ahead_bytes,
+            local: false,
         }
+    }
+
+    /// Runs the read-ahead task on the current [`LocalSet`](tokio::task::LocalSet)
+    /// instead of the runtime's shared queue: next to its session, so one scheduler
+    /// queue serves both (the server's workers do this). Must then be used inside a
+    /// `LocalSet`.
+    pub fn on_local_set(mut self) -> Self {
+        self.local = true;
+        self
     }
 
     /// Starts the read-ahead task (on the current tokio runtime) and returns the message
     /// source and the write half.
     pub fn into_parts(self) -> (ReadAhead, S::Write) {
         let reader = FrameReader::new(self.read, self.max_message_len);
-        (ReadAhead::spawn(reader, self.read_ahead_bytes), self.write)
+        let ahead = if self.local {
+            ReadAhead::spawn_local(reader, self.read_ahead_bytes)
+        } else {
+            ReadAhead::spawn(reader, self.read_ahead_bytes)
+        };
+        (ahead, self.write)
     }
 
     /// Like [`into_parts`](Self::into_parts), but with a read-ahead budget of zero the
@@ -155,44 +171,74 @@ impl ReadAhead {
     /// Runs `reader` in a task that stays at most `limit` bytes ahead of the session
     /// (one message is always allowed, however large).
     pub fn spawn<R: AsyncRead + Unpin + Send + 'static>(
-        mut reader: FrameReader<R>,
+        reader: FrameReader<R>,
         limit: usize,
     ) -> ReadAhead {
+        let (budget, sender, items) = Self::channel(limit);
+        let task = tokio::spawn(Self::read_loop(reader, budget.clone(), sender));
+        ReadAhead {
+            items,
+            budget,
+            task,
+        }
+    }
+
+    /// Like [`spawn`](Self::spawn), on the current `LocalSet`.
+    pub fn spawn_local<R: AsyncRead + Unpin + 'static>(
+        reader: FrameReader<R>,
+        limit: usize,
+    ) -> ReadAhead {
+        let (budget, sender, items) = Self::channel(limit);
+        let task = tokio::task::spawn_local(Self::read_loop(reader, budget.clone(), sender));
+        ReadAhead {
+            items,
+            budget,
+            task,
+        }
+    }
+
+    fn channel(
+        limit: usize,
+    ) -> (
+        Arc<Budget>,
+        mpsc::UnboundedSender<Item>,
+        mpsc::UnboundedReceiver<Item>,
+    ) {
         let budget = Arc::new(Budget {
             pending: AtomicUsize::new(0),
             limit: limit.max(1),
             freed: Notify::new(),
         });
         let (sender, items) = mpsc::unbounded_channel();
-        let shared = budget.clone();
-        let task = tokio::spawn(async move {
+        (budget, sender, items)
+    }
+
+    async fn read_loop<R: AsyncRead + Unpin>(
+        mut reader: FrameReader<R>,
+        shared: Arc<Budget>,
+        sender: mpsc::UnboundedSender<Item>,
+    ) {
+        loop {
             loop {
-                loop {
-                    let freed = shared.freed.notified();
-                    if shared.pending.load(Ordering::Acquire) < shared.limit {
-                        break;
-                    }
-                    freed.await;
-                }
-                let item = reader.next_sized().await;
-                let last = !matches!(item, Ok(Some(_)));
-                let item = match item {
-                    Ok(Some((incoming, size))) => {
-                        shared.pending.fetch_add(size, Ordering::AcqRel);
-                        Ok((incoming, size))
-                    }
-                    Ok(None) => break,
-                    Err(err) => Err(err),
-                };
-                if sender.send(item).is_err() || last {
+                let freed = shared.freed.notified();
+                if shared.pending.load(Ordering::Acquire) < shared.limit {
                     break;
                 }
+                freed.await;
             }
-        });
-        ReadAhead {
-            items,
-            budget,
-            task,
+            let item = reader.next_sized().await;
+            let last = !matches!(item, Ok(Some(_)));
+            let item = match item {
+                Ok(Some((incoming, size))) => {
+                    shared.pending.fetch_add(size, Ordering::AcqRel);
+                    Ok((incoming, size))
+                }
+                Ok(None) => break,
+                Err(err) => Err(err),
+            };
+            if sender.send(item).is_err() || last {
+                break;
+            }
         }
     }
 

@@ -34,7 +34,8 @@ pub(crate) async fn serve(incoming: Incoming, shared: Arc<Shared>) {
 async fn session<S: SplitStream>(stream: S, shared: &Shared) -> Result<(), Error> {
     let config = &shared.config;
     let connection =
-        DirectConnection::with_limits(stream, config.max_message_size, config.read_ahead_bytes);
+        DirectConnection::with_limits(stream, config.max_message_size, config.read_ahead_bytes)
+            .on_local_set();
     let (input, write) = connection.into_input();
     let exec = match shared.database.connect() {
         Ok(exec) => exec,
