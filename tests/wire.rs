@@ -333,3 +333,29 @@ fn every_strategy_sends_identical_bytes() {
         );
     }
 }
+
+#[test]
+fn an_empty_prepared_statement_answers_empty_query() {
+    let server = start(WriterStrategy::best());
+    let mut stream = ready(&server);
+    let mut input = BytesMut::new();
+    frontend::parse("e", " ; -- nothing", [], &mut input).unwrap();
+    frontend::describe(b'S', "e", &mut input).unwrap();
+    frontend::bind(
+        "",
+        "e",
+        [],
+        [] as [i32; 0],
+        |_, _| Ok(postgres_protocol::IsNull::No),
+        [],
+        &mut input,
+    )
+    .map_err(|_| "bind")
+    .unwrap();
+    frontend::execute("", 0, &mut input).unwrap();
+    frontend::sync(&mut input);
+    stream.write_all(&input).unwrap();
+    let tags: Vec<u8> = read_until(&mut stream, b'Z').iter().map(|m| m.0).collect();
+    // ParseComplete, ParameterDescription, NoData, BindComplete, EmptyQueryResponse, ReadyForQuery
+    assert_eq!(tags, b"1tn2IZ".to_vec());
+}

@@ -55,7 +55,9 @@ pub enum Prepared {
 impl Prepared {
     /// Parses, translates and describes one statement.
     pub fn new<E: Executor>(exec: &mut E, statement: &str) -> Result<Prepared, Error> {
-        if statement.trim().is_empty() {
+        // Nothing but whitespace, semicolons and comments: PostgreSQL answers such a
+        // statement with EmptyQueryResponse, in either protocol.
+        if crate::sql::split::split_statements(statement).is_empty() {
             return Ok(Prepared::Empty);
         }
         let kind = match Command::parse(statement) {
