@@ -20,9 +20,12 @@
 //! the server's); with a low open-file limit fewer connections are opened, and the table
 //! says how many.
 
-use pgsqlite::writer::{BatchConfig, WriterStrategy};
+mod common;
+
+use common::{VARIANTS, Variant, query_message, read_until_ready, startup_message};
+use pgsqlite::writer::BatchConfig;
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::Command;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -102,41 +105,6 @@ const CHILD_VAR: &str = "IDLE_BENCH_STRATEGY";
 /// Marks the child's result line on its standard output.
 const RESULT_MARK: &str = "IDLE_RESULT";
 
-/// One writer configuration under test.
-#[derive(Clone, Copy, Debug)]
-struct Variant {
-    name: &'static str,
-    writer: WriterStrategy,
-    batched: bool,
-}
-
-/// The configurations this build can run, baseline first.
-const VARIANTS: &[Variant] = &[
-    Variant {
-        name: "framed",
-        writer: WriterStrategy::Framed,
-        batched: false,
-    },
-    #[cfg(feature = "direct-writer")]
-    Variant {
-        name: "direct",
-        writer: WriterStrategy::Direct,
-        batched: false,
-    },
-    #[cfg(feature = "pooling")]
-    Variant {
-        name: "pooled",
-        writer: WriterStrategy::Pooled,
-        batched: false,
-    },
-    #[cfg(all(feature = "pooling", feature = "batching"))]
-    Variant {
-        name: "pooled+batched",
-        writer: WriterStrategy::Pooled,
-        batched: true,
-    },
-];
-
 type BoxError = Box<dyn std::error::Error>;
 
 /// The process's resident set size in KiB (`VmRSS` of `/proc/self/status`).
@@ -169,106 +137,19 @@ fn connections_allowed(wanted: usize) -> usize {
     }
 }
 
-/// Appends a message with `tag` and `body` to `out`.
-fn put_message(out: &mut Vec<u8>, tag: u8, body: &[u8]) {
-    out.push(tag);
-    out.extend_from_slice(&((body.len() + 4) as u32).to_be_bytes());
-    out.extend_from_slice(body);
-}
-
-/// StartupMessage for protocol 3.0, user and database `bench`.
-fn startup_message() -> Vec<u8> {
-    let mut body = 196_608u32.to_be_bytes().to_vec();
-    for s in ["user", "bench", "database", "bench"] {
-        body.extend_from_slice(s.as_bytes());
-        body.push(0);
-    }
-    body.push(0);
-    let mut msg = ((body.len() + 4) as u32).to_be_bytes().to_vec();
-    msg.extend_from_slice(&body);
-    msg
-}
-
-/// A Query message.
-fn query_message(sql: &str) -> Vec<u8> {
-    let mut body = sql.as_bytes().to_vec();
-    body.push(0);
-    let mut out = Vec::new();
-    put_message(&mut out, b'Q', &body);
-    out
-}
-
-/// Reads from `stream` into `buf` until one ReadyForQuery; returns the DataRows seen.
-/// An ErrorResponse becomes an `Err`.
-fn read_until_ready(stream: &mut TcpStream, buf: &mut [u8]) -> io::Result<u64> {
-    let mut header = [0u8; 5];
-    let (mut have, mut body_left, mut tag) = (0usize, 0usize, 0u8);
-    let mut rows = 0u64;
-    let mut ready = false;
-    let mut error: Option<Vec<u8>> = None;
-    loop {
-        let n = stream.read(buf)?;
-        if n == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "server closed the connection",
-            ));
-        }
-        let mut chunk = &buf[..n];
-        while !chunk.is_empty() {
-            if body_left > 0 {
-                let (body, rest) = chunk.split_at(body_left.min(chunk.len()));
-                if tag == b'E' {
-                    error.get_or_insert_with(Vec::new).extend_from_slice(body);
-                }
-                body_left -= body.len();
-                chunk = rest;
-                continue;
-            }
-            let take = (5 - have).min(chunk.len());
-            let (part, rest) = chunk.split_at(take);
-            header[have..have + take].copy_from_slice(part);
-            have += take;
-            chunk = rest;
-            if have == 5 {
-                have = 0;
-                tag = header[0];
-                let len = u32::from_be_bytes([header[1], header[2], header[3], header[4]]);
-                body_left = (len as usize).checked_sub(4).ok_or_else(|| {
-                    io::Error::new(io::ErrorKind::InvalidData, "message length below 4")
-                })?;
-                match tag {
-                    b'D' => rows += 1,
-                    b'Z' => ready = true,
-                    _ => {}
-                }
-            }
-        }
-        if ready && body_left == 0 && have == 0 {
-            return match error {
-                None => Ok(rows),
-                Some(body) => Err(io::Error::other(format!(
-                    "server error: {}",
-                    String::from_utf8_lossy(&body).replace('\0', " ")
-                ))),
-            };
-        }
-    }
-}
-
 /// Connects and completes startup.
 fn connect(addr: SocketAddr, startup: &[u8], buf: &mut [u8]) -> io::Result<TcpStream> {
     let mut stream = TcpStream::connect(addr)?;
     stream.set_nodelay(true)?;
     stream.write_all(startup)?;
-    read_until_ready(&mut stream, buf)?;
+    read_until_ready(&mut stream, buf, 1)?;
     Ok(stream)
 }
 
 /// Runs one simple query; returns its DataRows.
 fn simple(stream: &mut TcpStream, buf: &mut [u8], sql: &str) -> io::Result<u64> {
     stream.write_all(&query_message(sql))?;
-    read_until_ready(stream, buf)
+    read_until_ready(stream, buf, 1)
 }
 
 /// What one child measured: RSS in KiB, Rust heap in bytes.
@@ -314,7 +195,7 @@ fn measure(variant: Variant, wanted: usize) -> Result<Measured, BoxError> {
     )?;
     let select = query_message("SELECT id, name, score, tag, created FROM bench_rows");
     setup.write_all(&select)?;
-    let rows = read_until_ready(&mut setup, &mut buf)?;
+    let rows = read_until_ready(&mut setup, &mut buf, 1)?;
     if rows != TABLE_ROWS {
         return Err(format!("the table has {rows} rows, expected {TABLE_ROWS}").into());
     }
@@ -332,7 +213,7 @@ fn measure(variant: Variant, wanted: usize) -> Result<Measured, BoxError> {
 
     for stream in &mut idle {
         stream.write_all(&select)?;
-        let rows = read_until_ready(stream, &mut buf)?;
+        let rows = read_until_ready(stream, &mut buf, 1)?;
         if rows != TABLE_ROWS {
             return Err(format!("a query returned {rows} rows, expected {TABLE_ROWS}").into());
         }

@@ -24,13 +24,15 @@
 //! allocator, and prints a markdown table. SQLite allocates through its own malloc, which
 //! the Rust allocator does not see, so the count covers pgsqlite's Rust code only.
 
+mod common;
+
+use common::{RawClient, VARIANTS, Variant, put_message, query_message};
 use criterion::{Criterion, SamplingMode, Throughput};
 use pgsqlite::ServerHandle;
-use pgsqlite::writer::{BatchConfig, WriterStrategy};
+use pgsqlite::writer::BatchConfig;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
-use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -92,168 +94,6 @@ const CHECK_TABLE: &str = "SELECT id FROM bench_rows WHERE typeof(id) = 'integer
      AND typeof(tag) = 'blob' AND length(tag) = 16 AND created LIKE '2024-__-__'";
 
 const SELECT_COLUMNS: &str = "SELECT id, name, score, tag, created FROM bench_rows";
-
-/// One writer configuration under test.
-#[derive(Clone, Copy, Debug)]
-struct Variant {
-    name: &'static str,
-    writer: WriterStrategy,
-    batched: bool,
-}
-
-/// The configurations this build can run, baseline first.
-const VARIANTS: &[Variant] = &[
-    Variant {
-        name: "framed",
-        writer: WriterStrategy::Framed,
-        batched: false,
-    },
-    #[cfg(feature = "direct-writer")]
-    Variant {
-        name: "direct",
-        writer: WriterStrategy::Direct,
-        batched: false,
-    },
-    #[cfg(feature = "pooling")]
-    Variant {
-        name: "pooled",
-        writer: WriterStrategy::Pooled,
-        batched: false,
-    },
-    #[cfg(all(feature = "pooling", feature = "batching"))]
-    Variant {
-        name: "pooled+batched",
-        writer: WriterStrategy::Pooled,
-        batched: true,
-    },
-];
-
-/// A blocking wire-protocol client that allocates nothing per message once connected.
-struct RawClient {
-    stream: TcpStream,
-    buf: Box<[u8]>,
-}
-
-impl RawClient {
-    /// Connects and completes startup (no authentication: pgsqlite trusts).
-    fn connect(addr: SocketAddr) -> io::Result<RawClient> {
-        let stream = TcpStream::connect(addr)?;
-        stream.set_nodelay(true)?;
-        let mut client = RawClient {
-            stream,
-            buf: vec![0u8; 64 * 1024].into_boxed_slice(),
-        };
-        client.send(&startup_message())?;
-        client.read_until_ready(1)?;
-        Ok(client)
-    }
-
-    fn send(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.stream.write_all(bytes)
-    }
-
-    /// Sends `request` and reads replies until `readies` ReadyForQuery arrived; returns
-    /// the DataRows seen.
-    fn round_trip(&mut self, request: &[u8], readies: u64) -> io::Result<u64> {
-        self.send(request)?;
-        self.read_until_ready(readies)
-    }
-
-    /// Runs one simple query; returns its DataRows.
-    fn simple(&mut self, sql: &str) -> io::Result<u64> {
-        self.round_trip(&query_message(sql), 1)
-    }
-
-    /// Reads messages until `readies` ReadyForQuery arrived, counting DataRows. An
-    /// ErrorResponse becomes an `Err` once its ReadyForQuery is in.
-    fn read_until_ready(&mut self, readies: u64) -> io::Result<u64> {
-        let mut header = [0u8; 5];
-        let mut have = 0usize;
-        let mut body_left = 0usize;
-        let mut tag = 0u8;
-        let mut rows = 0u64;
-        let mut ready = 0u64;
-        let mut error: Option<Vec<u8>> = None;
-        loop {
-            let n = self.stream.read(&mut self.buf)?;
-            if n == 0 {
-                return Err(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    "server closed the connection",
-                ));
-            }
-            let mut chunk = &self.buf[..n];
-            while !chunk.is_empty() {
-                if body_left > 0 {
-                    let (body, rest) = chunk.split_at(body_left.min(chunk.len()));
-                    if tag == b'E' {
-                        error.get_or_insert_with(Vec::new).extend_from_slice(body);
-                    }
-                    body_left -= body.len();
-                    chunk = rest;
-                    continue;
-                }
-                let take = (5 - have).min(chunk.len());
-                let (part, rest) = chunk.split_at(take);
-                header[have..have + take].copy_from_slice(part);
-                have += take;
-                chunk = rest;
-                if have == 5 {
-                    have = 0;
-                    tag = header[0];
-                    let len = u32::from_be_bytes([header[1], header[2], header[3], header[4]]);
-                    body_left = (len as usize).checked_sub(4).ok_or_else(|| {
-                        io::Error::new(io::ErrorKind::InvalidData, "message length below 4")
-                    })?;
-                    match tag {
-                        b'D' => rows += 1,
-                        b'Z' => ready += 1,
-                        _ => {}
-                    }
-                }
-            }
-            if ready >= readies && body_left == 0 && have == 0 {
-                return match error {
-                    None => Ok(rows),
-                    Some(body) => Err(io::Error::other(format!(
-                        "server error: {}",
-                        String::from_utf8_lossy(&body).replace('\0', " ")
-                    ))),
-                };
-            }
-        }
-    }
-}
-
-/// StartupMessage for protocol 3.0, user and database `bench`.
-fn startup_message() -> Vec<u8> {
-    let mut body = Vec::new();
-    body.extend_from_slice(&196_608u32.to_be_bytes());
-    for s in ["user", "bench", "database", "bench"] {
-        body.extend_from_slice(s.as_bytes());
-        body.push(0);
-    }
-    body.push(0);
-    let mut msg = ((body.len() + 4) as u32).to_be_bytes().to_vec();
-    msg.extend_from_slice(&body);
-    msg
-}
-
-/// Appends a message with `tag` and `body` to `out`.
-fn put_message(out: &mut Vec<u8>, tag: u8, body: &[u8]) {
-    out.push(tag);
-    out.extend_from_slice(&((body.len() + 4) as u32).to_be_bytes());
-    out.extend_from_slice(body);
-}
-
-/// A Query message.
-fn query_message(sql: &str) -> Vec<u8> {
-    let mut body = sql.as_bytes().to_vec();
-    body.push(0);
-    let mut out = Vec::new();
-    put_message(&mut out, b'Q', &body);
-    out
-}
 
 /// `count` Query messages for `sql`, back to back.
 fn pipeline_message(sql: &str, count: u64) -> Vec<u8> {
