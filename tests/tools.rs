@@ -162,7 +162,13 @@ impl Server {
 
     /// Starts a server on the Unix socket in `dir`, on `database` if given.
     fn start_unix_in(dir: TempDir, database: Option<&Path>) -> Server {
+        Self::start_unix_with(dir, database, &[])
+    }
+
+    /// Like [`Server::start_unix_in`], with extra command-line arguments.
+    fn start_unix_with(dir: TempDir, database: Option<&Path>, extra: &[&str]) -> Server {
         let mut cmd = server_command();
+        cmd.args(extra);
         cmd.arg("--listen")
             .arg("none")
             .arg("--socket-dir")
@@ -757,4 +763,75 @@ fn pgbench_keeps_the_buffer_pool_reuse_rate_high() {
     let rate: f64 = value("buffer_pool.reuse_rate").parse().unwrap();
     println!("after pgbench: buffer_pool.reuse_rate = {rate}\n{stats}");
     assert!(rate >= 0.95, "reuse rate {rate}\n{stats}");
+}
+
+/// psql writes a 64 MiB bytea (as a `'\x...'::bytea` literal) and a 1 MiB text, and reads
+/// them back byte for byte, for every writer strategy, with memory-mapped large values on
+/// and (where compiled in) off.
+#[test]
+fn psql_round_trips_large_values() {
+    let mut writers = vec!["framed"];
+    if cfg!(feature = "direct-writer") {
+        writers.push("direct");
+    }
+    if cfg!(feature = "pooling") {
+        writers.push("pooled");
+    }
+    let mmap_modes: &[&str] = if cfg!(feature = "mmap") {
+        &["1", "0"]
+    } else {
+        &["1"]
+    };
+    let bytes: Vec<u8> = (0..64u32 << 20)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let mut hex = String::with_capacity(2 + bytes.len() * 2);
+    hex.push_str("\\x");
+    for b in &bytes {
+        hex.push_str(&format!("{b:02x}"));
+    }
+    let text: String = (0..1usize << 20)
+        .map(|i| (b'a' + (i % 26) as u8) as char)
+        .collect();
+    for writer in &writers {
+        for mmap in mmap_modes {
+            let dir = tempfile::Builder::new()
+                .prefix("pgsqlite-tools")
+                .tempdir()
+                .expect("temp dir");
+            let server =
+                Server::start_unix_with(dir, None, &["--writer", writer, "--enable-mmap", mmap]);
+            let script = server.dir().join("big.sql");
+            std::fs::write(
+                &script,
+                format!(
+                    "CREATE TABLE big (id INTEGER PRIMARY KEY, b BYTEA, t TEXT);\n\
+                     INSERT INTO big VALUES (1, '{hex}'::bytea, '{text}');\n"
+                ),
+            )
+            .expect("write script");
+            server.psql_ok(&["-q", "-f", &script.to_string_lossy()]);
+            let out = server.dir().join("out.txt");
+            server.psql_ok(&[
+                "-A",
+                "-t",
+                "-o",
+                &out.to_string_lossy(),
+                "-c",
+                "SELECT b FROM big WHERE id = 1",
+                "-c",
+                "SELECT t FROM big WHERE id = 1",
+            ]);
+            let got = std::fs::read_to_string(&out).expect("psql output");
+            let mut lines = got.lines();
+            assert!(
+                lines.next() == Some(hex.as_str()),
+                "{writer}, mmap {mmap}: bytea differs"
+            );
+            assert!(
+                lines.next() == Some(text.as_str()),
+                "{writer}, mmap {mmap}: text differs"
+            );
+        }
+    }
 }

@@ -314,7 +314,14 @@ impl<'s> Translator<'s, '_> {
         if trimmed > start {
             self.out.truncate(trimmed);
         }
-        if let Some(target) = ty.sqlite_type() {
+        let hex_blob = (ty.scalar_oid() == Some(oid::BYTEA))
+            .then(|| hex_blob_literal(&self.out[start..]))
+            .flatten();
+        if let Some(blob) = hex_blob {
+            // `'\x0a1b'::bytea` is the bytes 0a 1b; SQLite's CAST would keep the text.
+            self.out.truncate(start);
+            self.out.push_str(&blob);
+        } else if let Some(target) = ty.sqlite_type() {
             self.out.insert_str(start, "CAST(");
             self.out.push_str(" AS ");
             self.out.push_str(target);
@@ -554,6 +561,14 @@ impl TypeName {
     }
 }
 
+/// `'\x0a1b'` (bytea's hex input format as a string literal) as SQLite's blob literal
+/// `X'0a1b'`; `None` for anything else.
+fn hex_blob_literal(operand: &str) -> Option<String> {
+    let digits = operand.strip_prefix("'\\x")?.strip_suffix('\'')?;
+    (digits.len() % 2 == 0 && digits.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| format!("X'{digits}'"))
+}
+
 /// The PostgreSQL type spellings whose OID [`oid_from_type_name`] gives by name (rather
 /// than by SQLite's affinity fallback, which would call `regclass` numeric).
 const KNOWN_TYPE_NAMES: &[&str] = &[
@@ -672,6 +687,17 @@ mod tests {
 
     fn tr(sql: &str) -> String {
         translate(sql).sql
+    }
+
+    #[test]
+    fn bytea_hex_literals_become_blob_literals() {
+        assert_eq!(translate(r"SELECT '\x0a1B'::bytea").sql, "SELECT X'0a1B'");
+        assert_eq!(translate(r"SELECT E'\\x0a'::bytea").sql, "SELECT X'0a'");
+        // Not hex: SQLite's cast, as before.
+        assert_eq!(
+            translate("SELECT 'abc'::bytea").sql,
+            "SELECT CAST('abc' AS BLOB)"
+        );
     }
 
     #[test]
