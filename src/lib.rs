@@ -13,23 +13,29 @@
 //! | module | role |
 //! |---|---|
 //! | [`protocol`] | wire codec: decode frontend messages, encode backend messages (no features, no I/O) |
-//! | [`writer`] | [`ProtocolWriter`](writer::ProtocolWriter) strategies: framed, direct |
+//! | [`connection`] | the read side: decoding ahead of the session (stream splitting) |
+//! | [`writer`] | [`ProtocolWriter`](writer::ProtocolWriter) strategies: framed, direct, pooled; batching |
+//! | [`memory`] | buffer pool and memory monitor |
 //! | [`value`] | [`ValueHandler`](value::ValueHandler): SQLite values to PostgreSQL text/binary and back |
 //! | [`sql`] | SQL text: statement splitting, classification, translation, type hints |
 //! | [`executor`] | [`Executor`](executor::Executor) trait and the SQLite backend |
 //! | [`session`] | the per-connection protocol state machine, generic over the above |
 //! | [`server`] | listeners, worker threads, graceful shutdown |
+//! | [`stats`] | what `pgsqlite_stats` shows |
 //!
 //! ## Features
 //!
 //! | feature | adds | state |
 //! |---|---|---|
-//! | `direct-writer` (default) | [`DirectWriter`](writer::DirectWriter) | serving |
-//! | `pooling` | `BufferPool`, `PooledDirectWriter` (implies `direct-writer`) | declared, planned |
-//! | `batching` | DataRow batching with `BatchConfig` (implies `direct-writer`) | declared, planned |
-//! | `mmap` | memory-mapped large values (`MappedValue`) | declared, planned |
-//! | `monitor` | `MemoryMonitor` (a no-op twin without it) | declared, planned |
+//! | `direct-writer` (default) | [`DirectWriter`](writer::DirectWriter): writes when the client waits | serving |
+//! | `pooling` | `BufferPool`, `PooledDirectWriter`: write buffers borrowed per response (implies `direct-writer`) | serving |
+//! | `batching` | DataRow batching by [`BatchConfig`](writer::BatchConfig) (implies `direct-writer`) | serving |
+//! | `mmap` | large values sent from SQLite's row without a copy, `MappedValue`, `MemoryMappedExecutor` | serving |
+//! | `monitor` | `MemoryMonitor` (a [`NoopMonitor`](memory::NoopMonitor) without it) | serving |
 //! | `full` | all of the above | |
+//!
+//! Stream splitting ([`DirectConnection`](connection::DirectConnection)) and the framed
+//! baseline need no feature.
 //!
 //! Features are additive, and the protocol layer compiles with none of them.
 //! See `features.md` in the repository for details and measurements.
