@@ -177,7 +177,7 @@ const OPTIONS: &[Opt] = &[
         flag: "--writer",
         env: "PGSQLITE_WRITER",
         value: "STRATEGY",
-        help: "Writer strategy: framed or direct (as compiled in). Default: the best compiled in",
+        help: "Writer strategy: framed, direct or pooled (as compiled in). Default: the best compiled in",
         apply: |c, v| {
             c.writer = v.parse()?;
             Ok(())
