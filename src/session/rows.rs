@@ -222,7 +222,7 @@ impl<'a, W: ProtocolWriter, V: ValueHandler> RowEncoder<'a, W, V> {
                     buf.extend_from_slice(large.prefix);
                     if large.hex {
                         buf.extend_from_slice(b"\\x");
-                        for chunk in large.bytes.chunks(16 * 1024) {
+                        for chunk in large.bytes.chunks(STREAM_MIN / 2) {
                             put_hex(self.writer.buffer(), chunk);
                             self.writer.write_direct(&[]).await?;
                         }
@@ -235,6 +235,10 @@ impl<'a, W: ProtocolWriter, V: ValueHandler> RowEncoder<'a, W, V> {
         Ok(())
     }
 }
+
+/// Values smaller than this are copied into the write buffer even when large-value
+/// handling is on: the size at which buffering writers write anyway.
+pub const STREAM_MIN: usize = 64 * 1024;
 
 /// Appends the lowercase hex digits of `bytes`.
 fn put_hex(buf: &mut BytesMut, bytes: &[u8]) {
@@ -282,7 +286,10 @@ impl<W: ProtocolWriter, V: ValueHandler> RowSink for RowEncoder<'_, W, V> {
             return Ok(());
         }
         if let Some(policy) = &self.large {
-            let threshold = policy.threshold();
+            // Sending a value by reference costs a write of its own; below a writer's
+            // buffer size, copying it into the buffer (and sharing one write with the
+            // rows around it) is faster and uses no more memory.
+            let threshold = policy.threshold().max(STREAM_MIN);
             let has_large = row.len() == self.types.len()
                 && (0..row.len()).any(|i| {
                     self.values
