@@ -20,6 +20,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+# shellcheck source=scripts/lib/pg-cluster.sh
+source "$ROOT/scripts/lib/pg-cluster.sh"
 
 BENCH_SECONDS="${BENCH_SECONDS:-3}"
 BENCH_REPEAT="${BENCH_REPEAT:-2}"
@@ -49,11 +51,8 @@ fi
 for tool in pgbench psql jq awk; do
     command -v "$tool" > /dev/null || { echo "bench: $tool not found" >&2; exit 2; }
 done
-for tool in initdb pg_ctl postgres; do
-    [[ -x "$PG_BIN/$tool" ]] || { echo "bench: $PG_BIN/$tool not found" >&2; exit 2; }
-done
-
 log() { echo "bench: $*" >&2; }
+pg_cluster_require
 
 # ---------------------------------------------------------------------------------------
 # Build (release), then copy the binaries so concurrent rebuilds cannot swap them mid-run.
@@ -80,47 +79,9 @@ cp "$SERVER_BIN" "$WORK/pgsqlite"
 cp "$E2E_BIN" "$WORK/e2e"
 
 LITE_PID=""
-PG_DATA="$WORK/pg/data"
-PG_STARTED=""
-
-as_pg() {
-    if [[ "$EUID" -eq 0 ]]; then
-        runuser -u "$PG_USER" -- "$@"
-    else
-        "$@"
-    fi
-}
-
-cleanup() {
-    local rc=$?
-    if [[ -n "$LITE_PID" ]] && kill -0 "$LITE_PID" 2> /dev/null; then
-        kill -TERM "$LITE_PID" 2> /dev/null || true
-        wait "$LITE_PID" 2> /dev/null || true
-    fi
-    if [[ -n "$PG_STARTED" ]]; then
-        as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w stop > /dev/null 2>&1 || true
-    fi
-    rm -rf "$WORK"
-    exit "$rc"
-}
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-# A TCP port nobody listens on (checked by connecting; good enough on a quiet machine).
-free_port() {
-    local port
-    for _ in $(seq 200); do
-        port=$((20000 + RANDOM % 30000))
-        [[ "$port" == "${1:-}" ]] && continue
-        if ! (exec 3<> "/dev/tcp/127.0.0.1/$port") 2> /dev/null; then
-            echo "$port"
-            return
-        fi
-    done
-    log "no free port found"
-    return 1
-}
 
 # Microseconds per 4 kB O_DSYNC write in $WORK: the disk's sync cost at this moment.
 fsync_probe() {
@@ -130,17 +91,6 @@ fsync_probe() {
     end="$(date +%s%N)"
     rm -f "$WORK/fsync-probe"
     awk -v ns=$((end - start)) 'BEGIN { printf "%.0f", ns / 200 / 1000 }'
-}
-
-wait_ready() { # host port user db
-    for _ in $(seq 100); do
-        if psql -X -q -h "$1" -p "$2" -U "$3" -d "$4" -c 'SELECT 1' > /dev/null 2>&1; then
-            return 0
-        fi
-        sleep 0.1
-    done
-    log "server at $1:$2 did not come up"
-    return 1
 }
 
 if [[ "$BENCH_WAIT_QUIET" -gt 0 ]]; then
@@ -168,28 +118,7 @@ log "pgsqlite up (pid $LITE_PID, port $LITE_PORT, socket dir $LITE_SOCK)"
 # ---------------------------------------------------------------------------------------
 # PostgreSQL 15: throwaway cluster, default settings, private socket dir, free port.
 # ---------------------------------------------------------------------------------------
-if [[ "$EUID" -eq 0 ]]; then
-    PG_USER="${BENCH_PG_USER:-}"
-    if [[ -z "$PG_USER" ]]; then
-        if id postgres > /dev/null 2>&1; then PG_USER=postgres; else PG_USER=pgbench-runner; fi
-    fi
-    if ! id "$PG_USER" > /dev/null 2>&1; then
-        log "creating system user $PG_USER"
-        useradd --system --no-create-home --shell /usr/sbin/nologin "$PG_USER"
-    fi
-else
-    PG_USER="$(id -un)"
-fi
-PG_PORT="$(free_port "$LITE_PORT")"
-PG_SOCK="$WORK/pg/sock"
-mkdir -p "$WORK/pg" "$PG_SOCK"
-if [[ "$EUID" -eq 0 ]]; then chown -R "$PG_USER" "$WORK/pg"; fi
-as_pg "$PG_BIN/initdb" -D "$PG_DATA" -A trust -U postgres > "$WORK/logs/initdb.log" 2>&1
-as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$WORK/pg/server.log" \
-    -o "-k $PG_SOCK -p $PG_PORT -c listen_addresses=127.0.0.1" -w start > /dev/null
-PG_STARTED=1
-wait_ready "$PG_SOCK" "$PG_PORT" postgres postgres
-log "PostgreSQL up (port $PG_PORT, socket dir $PG_SOCK, run as $PG_USER)"
+pg_cluster_start "$LITE_PORT"
 
 # Connection arguments per server and transport.
 # Transports: unix, tcp, and pinned: the Unix socket with pgbench and the server (all

@@ -117,14 +117,89 @@ pub fn query_message(sql: &str) -> Vec<u8> {
     out
 }
 
+/// Parse (unnamed, no parameters), Bind (every result column in binary), Execute (no
+/// row limit), Sync: `sql` through the extended protocol with binary results.
+pub fn extended_binary_message(sql: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut body = Vec::new();
+    body.push(0); // unnamed statement
+    body.extend_from_slice(sql.as_bytes());
+    body.push(0);
+    body.extend_from_slice(&0i16.to_be_bytes()); // no parameter types
+    put_message(&mut out, b'P', &body);
+
+    body.clear();
+    body.extend_from_slice(&[0, 0]); // unnamed portal, unnamed statement
+    body.extend_from_slice(&0i16.to_be_bytes()); // no parameter formats
+    body.extend_from_slice(&0i16.to_be_bytes()); // no parameters
+    body.extend_from_slice(&1i16.to_be_bytes()); // one result format ...
+    body.extend_from_slice(&1i16.to_be_bytes()); // ... binary, for every column
+    put_message(&mut out, b'B', &body);
+
+    body.clear();
+    body.push(0); // unnamed portal
+    body.extend_from_slice(&0i32.to_be_bytes()); // all rows
+    put_message(&mut out, b'E', &body);
+    put_message(&mut out, b'S', &[]);
+    out
+}
+
+/// Runs one simple query on a small result and returns the first column of its first
+/// DataRow as text (`None` for no row or NULL). Reads message by message: not for large
+/// results.
+pub fn simple_first_value(stream: &mut TcpStream, sql: &str) -> io::Result<Option<String>> {
+    stream.write_all(&query_message(sql))?;
+    let mut value = None;
+    let mut error = None;
+    let mut body = Vec::new();
+    loop {
+        let mut header = [0u8; 5];
+        stream.read_exact(&mut header)?;
+        let len = u32::from_be_bytes([header[1], header[2], header[3], header[4]]);
+        let len = (len as usize)
+            .checked_sub(4)
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "message length below 4"))?;
+        body.resize(len, 0);
+        stream.read_exact(&mut body)?;
+        match header[0] {
+            // DataRow: column count (2 bytes), then the first column's length and bytes.
+            b'D' if value.is_none() && body.len() >= 6 => {
+                let n = i32::from_be_bytes([body[2], body[3], body[4], body[5]]);
+                if let Some(bytes) = usize::try_from(n).ok().and_then(|n| body[6..].get(..n)) {
+                    value = Some(String::from_utf8_lossy(bytes).into_owned());
+                }
+            }
+            b'E' => error = Some(String::from_utf8_lossy(&body).replace('\0', " ")),
+            b'Z' => {
+                return match error {
+                    None => Ok(value),
+                    Some(e) => Err(io::Error::other(format!("server error: {e}"))),
+                };
+            }
+            _ => {}
+        }
+    }
+}
+
 /// Reads from `stream` into `buf` until `readies` ReadyForQuery messages arrived, counting
 /// DataRows. An ErrorResponse becomes an `Err` once its ReadyForQuery is in.
 pub fn read_until_ready(stream: &mut TcpStream, buf: &mut [u8], readies: u64) -> io::Result<u64> {
+    read_until_ready_counting(stream, buf, readies).map(|(rows, _)| rows)
+}
+
+/// [`read_until_ready`], also returning the bytes of the DataRow messages (headers
+/// included): `(rows, bytes)`.
+pub fn read_until_ready_counting(
+    stream: &mut TcpStream,
+    buf: &mut [u8],
+    readies: u64,
+) -> io::Result<(u64, u64)> {
     let mut header = [0u8; 5];
     let mut have = 0usize;
     let mut body_left = 0usize;
     let mut tag = 0u8;
     let mut rows = 0u64;
+    let mut row_bytes = 0u64;
     let mut ready = 0u64;
     let mut error: Option<Vec<u8>> = None;
     loop {
@@ -159,7 +234,10 @@ pub fn read_until_ready(stream: &mut TcpStream, buf: &mut [u8], readies: u64) ->
                     io::Error::new(io::ErrorKind::InvalidData, "message length below 4")
                 })?;
                 match tag {
-                    b'D' => rows += 1,
+                    b'D' => {
+                        rows += 1;
+                        row_bytes += u64::from(len) + 1;
+                    }
                     b'Z' => ready += 1,
                     _ => {}
                 }
@@ -167,7 +245,7 @@ pub fn read_until_ready(stream: &mut TcpStream, buf: &mut [u8], readies: u64) ->
         }
         if ready >= readies && body_left == 0 && have == 0 {
             return match error {
-                None => Ok(rows),
+                None => Ok((rows, row_bytes)),
                 Some(body) => Err(io::Error::other(format!(
                     "server error: {}",
                     String::from_utf8_lossy(&body).replace('\0', " ")
