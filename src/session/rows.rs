@@ -222,8 +222,8 @@ impl<'a, W: ProtocolWriter, V: ValueHandler> RowEncoder<'a, W, V> {
                     buf.extend_from_slice(large.prefix);
                     if large.hex {
                         buf.extend_from_slice(b"\\x");
-                        for chunk in large.bytes.chunks(STREAM_MIN / 2) {
-                            put_hex(self.writer.buffer(), chunk);
+                        for chunk in large.bytes.chunks(HEX_CHUNK) {
+                            crate::value::write_hex(chunk, self.writer.buffer());
                             self.writer.write_direct(&[]).await?;
                         }
                     } else {
@@ -240,15 +240,9 @@ impl<'a, W: ProtocolWriter, V: ValueHandler> RowEncoder<'a, W, V> {
 /// handling is on: the size at which buffering writers write anyway.
 pub const STREAM_MIN: usize = 64 * 1024;
 
-/// Appends the lowercase hex digits of `bytes`.
-fn put_hex(buf: &mut BytesMut, bytes: &[u8]) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    buf.reserve(bytes.len() * 2);
-    for &b in bytes {
-        buf.put_u8(DIGITS[usize::from(b >> 4)]);
-        buf.put_u8(DIGITS[usize::from(b & 0xf)]);
-    }
-}
+/// Bytes of a large bytea hex-encoded per write in text format (twice as many hex
+/// digits go through the buffer at a time): bounded memory, few writes.
+const HEX_CHUNK: usize = 128 * 1024;
 
 impl<W: ProtocolWriter, V: ValueHandler> RowSink for RowEncoder<'_, W, V> {
     async fn start<R: Row>(&mut self, first: Option<&R>) -> Result<(), Error> {
