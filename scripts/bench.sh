@@ -57,8 +57,8 @@ pg_cluster_require
 # ---------------------------------------------------------------------------------------
 # Build (release), then copy the binaries so concurrent rebuilds cannot swap them mid-run.
 # ---------------------------------------------------------------------------------------
-log "building (cargo build --release --bin pgsqlite --bench e2e)"
-BUILD_JSON="$(cargo build --release --bin pgsqlite --bench e2e --message-format=json-render-diagnostics)"
+log "building (cargo build --release --features full --bin pgsqlite --bench e2e)"
+BUILD_JSON="$(cargo build --release --features full --bin pgsqlite --bench e2e --message-format=json-render-diagnostics)"
 artifact() {
     jq -r --arg name "$1" --arg kind "$2" 'select(.reason == "compiler-artifact"
         and .target.name == $name and (.target.kind | index($kind)) and .executable != null)
