@@ -425,7 +425,7 @@ done
     echo "- date: $STARTED"
     echo "- command: \`$COMMAND\`"
     echo "- machine: $NPROC CPUs, $(grep -m 1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(uname -srm), data on $FS_TYPE"
-    echo "- pgsqlite: commit $GIT_REV, release build with `--features full`, file database (journal_mode=$LITE_JOURNAL, synchronous=$LITE_SYNC i.e. FULL), default workers"
+    echo "- pgsqlite: commit $GIT_REV, release build with --features full, file database (journal_mode=$LITE_JOURNAL, synchronous=$LITE_SYNC i.e. FULL), default workers"
     echo "- PostgreSQL $PG_VERSION: throwaway cluster, settings left at defaults (postgresql.conf as initdb wrote it; only port, socket dir and listen_addresses=127.0.0.1 given on the command line): $PG_SETTINGS"
     echo "- disk: $FSYNC_BEFORE µs per 4 kB O_DSYNC write before the run, $FSYNC_AFTER µs after (dd probe; fsync cost drives the write rows); load average $LOAD_BEFORE before, $LOAD_AFTER after"
     if [[ -n "$NOISE" ]]; then
