@@ -34,3 +34,14 @@ pub fn sqlstate(err: &tokio_postgres::Error) -> &str {
         .map(|e| e.code().code())
         .unwrap_or_else(|| panic!("not a database error: {err}"))
 }
+
+/// Asserts that `client`'s session still answers queries (after an error, a cancel, a
+/// timeout, a neighbour's misbehaviour).
+pub async fn assert_alive(client: &Client) {
+    let n: i64 = client
+        .query_one("SELECT count(*) FROM (SELECT 1)", &[])
+        .await
+        .expect("the session still answers")
+        .get(0);
+    assert_eq!(n, 1);
+}
