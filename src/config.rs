@@ -34,6 +34,9 @@ pub struct Config {
     pub read_ahead_bytes: usize,
     /// How long a statement waits for another session's lock.
     pub busy_timeout: Duration,
+    /// Commits to a file database share WAL syncs (see `GroupCommit`); off: one
+    /// `synchronous=FULL` sync per commit. Durable before acknowledged either way.
+    pub group_commit: bool,
     /// How long shutdown waits for running statements before interrupting them.
     pub shutdown_timeout: Duration,
     /// The global buffer pool (feature `pooling`).
@@ -62,6 +65,7 @@ impl Default for Config {
             max_message_size: DEFAULT_MAX_MESSAGE_LEN,
             read_ahead_bytes: crate::connection::DEFAULT_READ_AHEAD_BYTES,
             busy_timeout: Duration::from_secs(5),
+            group_commit: true,
             shutdown_timeout: Duration::from_secs(5),
             buffer_pool: BufferPoolConfig::default(),
             memory_monitor: MemoryMonitorConfig::default(),
@@ -237,6 +241,17 @@ const OPTIONS: &[Opt] = &[
         help: "Milliseconds a statement waits for another session's lock. Default: 5000",
         apply: |c, v| {
             c.busy_timeout = Duration::from_millis(number(v)?);
+            Ok(())
+        },
+        feature: ALWAYS,
+    },
+    Opt {
+        flag: "--group-commit",
+        env: "PGSQLITE_GROUP_COMMIT",
+        value: "BOOL",
+        help: "Concurrent commits share one WAL sync, each acknowledged once on disk (0: one sync per commit). Default: 1",
+        apply: |c, v| {
+            c.group_commit = flag(v)?;
             Ok(())
         },
         feature: ALWAYS,

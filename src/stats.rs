@@ -2,7 +2,9 @@
 //! the periodic statistics log line.
 
 use crate::cancel::CancelRegistry;
+use crate::executor::GroupCommit;
 use crate::writer::{WriterStrategy, batch_stats};
+use std::sync::Arc;
 
 /// Every statistic, in display order.
 pub const NAMES: &[&str] = &[
@@ -25,6 +27,10 @@ pub const NAMES: &[&str] = &[
     "batching.enabled",
     "batching.flushes",
     "batching.rows_per_flush",
+    "wal.group_commit",
+    "wal.commits",
+    "wal.flushes",
+    "wal.commits_per_flush",
 ];
 
 /// What the statistics need to know about the server.
@@ -36,6 +42,8 @@ pub struct StatsContext {
     pub batching: bool,
     /// The server's sessions (for `sessions.active`).
     pub sessions: CancelRegistry,
+    /// The database's group commit, if it is on.
+    pub group_commit: Option<Arc<GroupCommit>>,
 }
 
 /// The current value of statistic `name`, or `None` for an unknown name.
@@ -43,6 +51,11 @@ pub fn value(name: &str, context: &StatsContext) -> Option<String> {
     let pool = pool_stats();
     let memory = memory_stats();
     let batches = batch_stats();
+    let wal = context
+        .group_commit
+        .as_ref()
+        .map(|group| group.stats())
+        .unwrap_or_default();
     Some(match name {
         "sessions.active" => context.sessions.len().to_string(),
         "writer.strategy" => context.strategy.name().to_string(),
@@ -63,6 +76,13 @@ pub fn value(name: &str, context: &StatsContext) -> Option<String> {
         "batching.enabled" => context.batching.to_string(),
         "batching.flushes" => batches.flushes.to_string(),
         "batching.rows_per_flush" => format!("{:.2}", batches.rows_per_flush()),
+        "wal.group_commit" => context.group_commit.is_some().to_string(),
+        "wal.commits" => wal.commits.to_string(),
+        "wal.flushes" => wal.flushes.to_string(),
+        "wal.commits_per_flush" => match wal.flushes {
+            0 => "0.00".to_string(),
+            flushes => format!("{:.2}", wal.commits as f64 / flushes as f64),
+        },
         _ => return None,
     })
 }
@@ -151,6 +171,7 @@ mod tests {
             strategy: WriterStrategy::Framed,
             batching: false,
             sessions: CancelRegistry::default(),
+            group_commit: None,
         };
         let rows = snapshot(&context);
         assert_eq!(rows.len(), NAMES.len());

@@ -7,11 +7,13 @@
 
 mod errors;
 mod functions;
+mod group_commit;
 #[cfg(feature = "mmap")]
 mod mapped;
 mod sqlite;
 
 pub use errors::sqlite_error;
+pub use group_commit::{GroupCommit, GroupCommitStats};
 #[cfg(feature = "mmap")]
 pub use mapped::MemoryMappedExecutor;
 pub use sqlite::{Database, SqliteExecutor, StatsProvider};

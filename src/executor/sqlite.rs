@@ -1,6 +1,7 @@
 //! `SqliteExecutor`: one SQLite connection per session, with its statement cache.
 
 use super::errors::{is_busy, sqlite_error};
+use super::group_commit::GroupCommit;
 use super::{ColumnInfo, Executor, Outcome, Row, RowSink, StatementInfo};
 use crate::cancel::CancelHandle;
 use crate::error::{Error, PgError};
@@ -9,7 +10,7 @@ use crate::value::oid_for_value;
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -26,6 +27,8 @@ pub struct Database {
     stats: Option<StatsProvider>,
     /// Writers queue here, first come first served, before they touch SQLite's lock.
     write_gate: Arc<Semaphore>,
+    /// Commits share WAL syncs (file databases, unless turned off).
+    group_commit: Option<Arc<GroupCommit>>,
 }
 
 /// Answers `pgsqlite_stat(name)`: the value of one statistic.
@@ -58,6 +61,7 @@ impl Database {
             busy_timeout: Duration::from_secs(5),
             stats: None,
             write_gate: Arc::new(Semaphore::new(1)),
+            group_commit: Some(Arc::new(GroupCommit::new())),
         }
     }
 
@@ -76,6 +80,7 @@ impl Database {
             busy_timeout: Duration::from_secs(5),
             stats: None,
             write_gate: Arc::new(Semaphore::new(1)),
+            group_commit: None,
         })
     }
 
@@ -83,6 +88,22 @@ impl Database {
     pub fn with_busy_timeout(mut self, timeout: Duration) -> Database {
         self.busy_timeout = timeout;
         self
+    }
+
+    /// Whether commits to a file database share WAL syncs (the default) or each commit
+    /// syncs by itself (`synchronous=FULL`). Either way a commit is on disk before the
+    /// client is told; see [`GroupCommit`]. No effect on the in-memory database.
+    pub fn with_group_commit(mut self, on: bool) -> Database {
+        self.group_commit = match (&self.target, on) {
+            (Target::File(_), true) => self.group_commit.or_else(|| Some(Arc::default())),
+            _ => None,
+        };
+        self
+    }
+
+    /// The group commit, if it is on.
+    pub fn group_commit(&self) -> Option<&Arc<GroupCommit>> {
+        self.group_commit.as_ref()
     }
 
     /// Every connection gets a `pgsqlite_stats(name, value)` view answered by `provider`.
@@ -101,12 +122,22 @@ impl Database {
 
     /// Opens a new connection for one session.
     pub fn connect(&self) -> Result<SqliteExecutor, Error> {
-        let conn = match &self.target {
+        let mut group = None;
+        let mut conn = match &self.target {
             Target::File(path) => {
                 let conn = Connection::open_with_flags(path, flags()).map_err(sqlite_error)?;
-                conn.pragma_update(None, "journal_mode", "WAL")
+                let mode: String = conn
+                    .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
                     .map_err(sqlite_error)?;
-                conn.pragma_update(None, "synchronous", "FULL")
+                if let (Some(commits), Some(db)) = (&self.group_commit, conn.path())
+                    && mode.eq_ignore_ascii_case("wal")
+                {
+                    commits.attach(PathBuf::from(format!("{db}-wal")))?;
+                    group = Some(commits.clone());
+                }
+                // Group commit syncs the WAL itself, before a commit is acknowledged.
+                let synchronous = if group.is_some() { "NORMAL" } else { "FULL" };
+                conn.pragma_update(None, "synchronous", synchronous)
                     .map_err(sqlite_error)?;
                 conn
             }
@@ -119,7 +150,19 @@ impl Database {
         if let Some(provider) = &self.stats {
             super::functions::register_stats(&conn, provider.clone()).map_err(sqlite_error)?;
         }
+        let committed = Arc::new(AtomicBool::new(false));
+        if group.is_some() {
+            let flag = committed.clone();
+            conn.commit_hook(Some(move || {
+                // Called by SQLite just before it commits a write transaction.
+                flag.store(true, Ordering::Relaxed);
+                false
+            }))
+            .map_err(sqlite_error)?;
+        }
         Ok(SqliteExecutor {
+            group_commit: group,
+            committed,
             conn,
             busy_timeout: self.busy_timeout,
             statement_timeout: Duration::ZERO,
@@ -158,6 +201,9 @@ pub struct SqliteExecutor {
     statement_timeout: Duration,
     write_gate: Arc<Semaphore>,
     write_permit: Option<OwnedSemaphorePermit>,
+    group_commit: Option<Arc<GroupCommit>>,
+    /// Set by SQLite's commit hook: a write transaction committed since the last check.
+    committed: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for SqliteExecutor {
@@ -322,6 +368,17 @@ impl Executor for SqliteExecutor {
         }
         if timed {
             let _ = self.conn.progress_handler(0, None::<fn() -> bool>);
+        }
+        if let Some(group) = &self.group_commit
+            && self.committed.swap(false, Ordering::Relaxed)
+        {
+            // The write lock is released: the next writer commits while this one waits
+            // for the disk, and the same sync may cover both.
+            if let Err(failure) = group.durable().await {
+                return Err(
+                    PgError::new(crate::error::SqlState::IO_ERROR, failure.to_string()).into(),
+                );
+            }
         }
         match result {
             Err(Error::Pg(err))

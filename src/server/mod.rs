@@ -46,18 +46,20 @@ impl Server {
     /// Must be called inside a tokio runtime.
     pub async fn bind(config: Config) -> Result<Server, Error> {
         let cancel = CancelRegistry::default();
-        let stats = StatsContext {
-            strategy: config.writer,
-            batching: config.batching.enable_batching && cfg!(feature = "batching"),
-            sessions: cancel.clone(),
-        };
-        let provider = stats.clone();
         let database = match &config.database {
             Some(path) => Database::file(path),
             None => Database::memory()?,
         }
         .with_busy_timeout(config.busy_timeout)
-        .with_stats(Arc::new(move |name: &str| {
+        .with_group_commit(config.group_commit);
+        let stats = StatsContext {
+            strategy: config.writer,
+            batching: config.batching.enable_batching && cfg!(feature = "batching"),
+            sessions: cancel.clone(),
+            group_commit: database.group_commit().cloned(),
+        };
+        let provider = stats.clone();
+        let database = database.with_stats(Arc::new(move |name: &str| {
             crate::stats::value(name, &provider)
         }));
         // Fail now, not at the first client, if the database cannot be opened.
