@@ -29,6 +29,8 @@ pub struct Database {
     write_gate: Arc<Semaphore>,
     /// Commits share WAL syncs (file databases, unless turned off).
     group_commit: Option<Arc<GroupCommit>>,
+    /// The process holds the file locked against other processes (file databases).
+    exclusive: bool,
 }
 
 /// Answers `pgsqlite_stat(name)`: the value of one statistic.
@@ -62,6 +64,7 @@ impl Database {
             stats: None,
             write_gate: Arc::new(Semaphore::new(1)),
             group_commit: Some(Arc::new(GroupCommit::new())),
+            exclusive: true,
         }
     }
 
@@ -81,6 +84,7 @@ impl Database {
             stats: None,
             write_gate: Arc::new(Semaphore::new(1)),
             group_commit: None,
+            exclusive: false,
         })
     }
 
@@ -98,6 +102,17 @@ impl Database {
             (Target::File(_), true) => self.group_commit.or_else(|| Some(Arc::default())),
             _ => None,
         };
+        self
+    }
+
+    /// Whether this process takes the database file for itself (the default): one lock
+    /// against other processes for as long as any session has it open, instead of a
+    /// lock and an unlock (two `fcntl` calls) around every transaction. Sessions of
+    /// this server still share the file; other processes (the `sqlite3` shell, say)
+    /// get "database is locked" until the server closes it. `false` shares the file
+    /// with them. No effect on the in-memory database.
+    pub fn with_exclusive_access(mut self, on: bool) -> Database {
+        self.exclusive = on && matches!(self.target, Target::File(_));
         self
     }
 
@@ -125,7 +140,11 @@ impl Database {
         let mut group = None;
         let mut conn = match &self.target {
             Target::File(path) => {
-                let conn = Connection::open_with_flags(path, flags()).map_err(sqlite_error)?;
+                // SQLite's "unix-excl" VFS: same-process connections coordinate in
+                // memory, as always; only the lock towards other processes changes.
+                let vfs = if self.exclusive { "unix-excl" } else { "unix" };
+                let conn = Connection::open_with_flags_and_vfs(path, flags(), vfs)
+                    .map_err(sqlite_error)?;
                 let mode: String = conn
                     .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
                     .map_err(sqlite_error)?;
@@ -431,7 +450,12 @@ impl Executor for SqliteExecutor {
         let rows = stmt.query_map([table], |row| {
             let name: String = row.get(0)?;
             let declared: String = row.get(1)?;
-            Ok((name, oid_from_type_name(&declared)))
+            // An untyped column (a view's, say) says nothing about its parameters.
+            let ty = match declared.trim() {
+                "" => crate::protocol::types::oid::UNSPECIFIED,
+                declared => oid_from_type_name(declared),
+            };
+            Ok((name, ty))
         });
         match rows {
             Ok(rows) => rows.filter_map(Result::ok).collect(),

@@ -2,6 +2,7 @@
 //! (writer strategy, value handler, executor) the configuration picked.
 
 use super::Shared;
+use super::busy_poll::Watch;
 use super::worker::Incoming;
 use crate::connection::{DirectConnection, SplitStream};
 use crate::error::Error;
@@ -12,8 +13,9 @@ use crate::writer::{FramedWriter, ProtocolWriter, WriterStrategy};
 use std::sync::Arc;
 use tokio::net::{TcpStream, UnixStream};
 
-/// Serves a connection to its end; errors are logged, never propagated.
-pub(crate) async fn serve(incoming: Incoming, shared: Arc<Shared>) {
+/// Serves a connection to its end; errors are logged, never propagated. `_busy_poll`
+/// keeps the socket in its worker's busy-poll set until the session ends.
+pub(crate) async fn serve(incoming: Incoming, shared: Arc<Shared>, _busy_poll: Option<Watch>) {
     let result = match incoming {
         Incoming::Tcp(stream) => match TcpStream::from_std(stream) {
             Ok(stream) => session(stream, &shared).await,

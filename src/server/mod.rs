@@ -4,6 +4,7 @@
 //! so a session's SQLite calls run inline on the thread that owns its socket: no thread
 //! hop per query. The accept loop hands each new connection to the next worker.
 
+pub(crate) mod busy_poll;
 mod connection;
 mod services;
 mod worker;
@@ -51,7 +52,8 @@ impl Server {
             None => Database::memory()?,
         }
         .with_busy_timeout(config.busy_timeout)
-        .with_group_commit(config.group_commit);
+        .with_group_commit(config.group_commit)
+        .with_exclusive_access(config.exclusive_access);
         let stats = StatsContext {
             strategy: config.writer,
             batching: config.batching.enable_batching && cfg!(feature = "batching"),

@@ -1,6 +1,7 @@
 //! Worker threads: each runs a current-thread runtime and owns the sessions handed to it.
 
 use super::Shared;
+use super::busy_poll::BusyPoll;
 use super::connection;
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -17,6 +18,16 @@ pub(crate) enum Incoming {
     Unix(std::os::unix::net::UnixStream),
 }
 
+impl Incoming {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        use std::os::fd::AsFd;
+        match self {
+            Incoming::Tcp(stream) => stream.as_fd(),
+            Incoming::Unix(stream) => stream.as_fd(),
+        }
+    }
+}
+
 /// One worker thread and the channel that feeds it connections.
 pub(crate) struct Worker {
     sender: mpsc::UnboundedSender<Incoming>,
@@ -27,14 +38,22 @@ impl Worker {
     /// Starts worker number `index`.
     pub fn start(index: usize, shared: Arc<Shared>) -> std::io::Result<Worker> {
         let (sender, receiver) = mpsc::unbounded_channel();
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
+        let busy_poll = match shared.config.busy_poll {
+            budget if budget.is_zero() => None,
+            budget => Some(BusyPoll::new(budget)?),
+        };
+        let mut runtime = tokio::runtime::Builder::new_current_thread();
+        runtime.enable_all();
+        if let Some(poll) = &busy_poll {
+            let poll = poll.clone();
+            runtime.on_thread_park(move || poll.spin());
+        }
+        let runtime = runtime.build()?;
         let thread = std::thread::Builder::new()
             .name(format!("pgsqlite-worker-{index}"))
             .spawn(move || {
                 let local = LocalSet::new();
-                local.block_on(&runtime, serve(receiver, shared));
+                local.block_on(&runtime, serve(receiver, shared, busy_poll));
             })?;
         Ok(Worker { sender, thread })
     }
@@ -53,13 +72,22 @@ impl Worker {
     }
 }
 
-async fn serve(mut receiver: mpsc::UnboundedReceiver<Incoming>, shared: Arc<Shared>) {
+async fn serve(
+    mut receiver: mpsc::UnboundedReceiver<Incoming>,
+    shared: Arc<Shared>,
+    busy_poll: Option<Arc<BusyPoll>>,
+) {
     let mut sessions = JoinSet::new();
     loop {
         tokio::select! {
             incoming = receiver.recv() => match incoming {
                 Some(incoming) => {
-                    sessions.spawn_local(connection::serve(incoming, shared.clone()));
+                    let watch = busy_poll.as_ref().and_then(|poll| {
+                        poll.watch(incoming.as_fd())
+                            .map_err(|err| tracing::debug!(error = %err, "not busy-polled"))
+                            .ok()
+                    });
+                    sessions.spawn_local(connection::serve(incoming, shared.clone(), watch));
                 }
                 None => break,
             },

@@ -9,9 +9,12 @@ use crate::error::{Error, PgError, SqlState};
 use crate::executor::Executor;
 use crate::protocol::backend::{self, tag};
 use crate::sql::command::{Command, StatementKind};
+use crate::sql::parameterize::{Literal, parameterize};
 use crate::sql::split::split_statements;
 use crate::value::ValueHandler;
 use crate::writer::ProtocolWriter;
+use rusqlite::types::ToSqlOutput;
+use smallvec::SmallVec;
 
 impl<I, W, V, E> Session<I, W, V, E>
 where
@@ -72,6 +75,18 @@ where
     }
 
     async fn simple_statement(&mut self, statement: &str) -> Result<(), Error> {
+        if let Some(lifted) = parameterize(statement) {
+            // `... WHERE id = 4711` runs as the cached `... WHERE id = $1` with 4711
+            // bound. If SQLite will not prepare the lifted form, the text runs as sent.
+            if let Ok(prepared) = self.cache.get(&mut self.exec, &lifted.sql)
+                && let Prepared::Sql(stmt) = &*prepared
+                && stmt.param_types.len() == lifted.literals.len()
+            {
+                let params: SmallVec<[ToSqlOutput<'_>; 4]> =
+                    lifted.literals.iter().map(Literal::to_sql).collect();
+                return self.simple_sql(stmt, &params).await;
+            }
+        }
         let prepared = self.cache.get(&mut self.exec, statement)?;
         match &*prepared {
             Prepared::Empty => {
@@ -81,21 +96,31 @@ where
             }
             Prepared::Control(command) => self.control(command, true).await,
             Prepared::Sql(stmt) => {
-                self.check_not_failed()?;
                 if !stmt.param_types.is_empty() {
+                    self.check_not_failed()?;
                     return Err(PgError::new(
                         SqlState::UNDEFINED_PARAMETER,
                         format!("there is no parameter ${}", stmt.param_types.len()),
                     )
                     .into());
                 }
-                let large = self.exec.large_values();
-                let mut sink = RowEncoder::simple(&mut self.writer, &self.values, &stmt.columns)
-                    .with_large_values(large);
-                let outcome = self.exec.run(&stmt.sql, &[], &mut sink).await?;
-                self.complete(stmt, outcome.rows, outcome.changes).await
+                self.simple_sql(stmt, &[]).await
             }
         }
+    }
+
+    /// Runs one statement of a Query message, with the constants lifted out of it.
+    async fn simple_sql(
+        &mut self,
+        stmt: &SqlStatement,
+        params: &[ToSqlOutput<'_>],
+    ) -> Result<(), Error> {
+        self.check_not_failed()?;
+        let large = self.exec.large_values();
+        let mut sink = RowEncoder::simple(&mut self.writer, &self.values, &stmt.columns)
+            .with_large_values(large);
+        let outcome = self.exec.run(&stmt.sql, params, &mut sink).await?;
+        self.complete(stmt, outcome.rows, outcome.changes).await
     }
 
     /// 25P02 while the transaction block has failed.

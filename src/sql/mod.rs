@@ -11,11 +11,14 @@
 //! - [`translate`](mod@translate) rewrites the few PostgreSQL spellings SQLite rejects
 //!   (`$n`, `::` casts, `serial` and identity columns, function-call defaults, `ILIKE`,
 //!   `E'...'` strings);
-//! - [`infer`] derives type hints for result columns and parameters.
+//! - [`infer`] derives type hints for result columns and parameters;
+//! - [`parameterize`](mod@parameterize) lifts the constants out of a simple-query
+//!   statement, so that statements differing only in constants share a cache entry.
 
 pub mod command;
 pub mod infer;
 pub mod lexer;
+pub mod parameterize;
 pub mod split;
 pub mod translate;
 
@@ -25,5 +28,6 @@ pub use infer::{
     result_column_names,
 };
 pub use lexer::{Lexer, Token, TokenKind, tokenize};
+pub use parameterize::{Literal, Parameterized, parameterize};
 pub use split::split_statements;
 pub use translate::{Translation, translate};

@@ -36,6 +36,18 @@ pub enum Literal<'a> {
     Text(Cow<'a, str>),
 }
 
+impl Literal<'_> {
+    /// The value to bind for it, borrowed.
+    pub fn to_sql(&self) -> rusqlite::types::ToSqlOutput<'_> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        ToSqlOutput::Borrowed(match self {
+            Literal::Integer(n) => ValueRef::Integer(*n),
+            Literal::Real(x) => ValueRef::Real(*x),
+            Literal::Text(text) => ValueRef::Text(text.as_bytes()),
+        })
+    }
+}
+
 /// A statement with its liftable literals replaced by `$1..$n`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Parameterized<'a> {
