@@ -148,6 +148,7 @@ PG_SETTINGS="$(sql postgres "SELECT string_agg(name || '=' || current_setting(na
     'wal_sync_method', 'full_page_writes', 'shared_buffers', 'max_connections')")"
 LITE_JOURNAL="$(sql pgsqlite 'PRAGMA journal_mode')"
 LITE_SYNC="$(sql pgsqlite 'PRAGMA synchronous')"
+LITE_GC="$(sql pgsqlite "SELECT value FROM pgsqlite_stats WHERE name = 'wal.group_commit'")"
 FS_TYPE="$(df -T "$WORK" | awk 'NR == 2 { print $2 }')"
 
 # ---------------------------------------------------------------------------------------
@@ -425,7 +426,7 @@ done
     echo "- date: $STARTED"
     echo "- command: \`$COMMAND\`"
     echo "- machine: $NPROC CPUs, $(grep -m 1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(uname -srm), data on $FS_TYPE"
-    echo "- pgsqlite: commit $GIT_REV, release build with --features full, file database (journal_mode=$LITE_JOURNAL, synchronous=$LITE_SYNC i.e. FULL), default workers"
+    echo "- pgsqlite: commit $GIT_REV, release build with --features full, default settings: file database with journal_mode=$LITE_JOURNAL; group commit $LITE_GC (connections run synchronous=$LITE_SYNC, and a commit is acknowledged only after an fdatasync of the WAL that covers it: the durability of synchronous=FULL, one sync shared by concurrent commits); exclusive file access; 50 µs busy poll; default workers. rusqlite in-process runs synchronous=FULL."
     echo "- PostgreSQL $PG_VERSION: throwaway cluster, settings left at defaults (postgresql.conf as initdb wrote it; only port, socket dir and listen_addresses=127.0.0.1 given on the command line): $PG_SETTINGS"
     echo "- disk: $FSYNC_BEFORE µs per 4 kB O_DSYNC write before the run, $FSYNC_AFTER µs after (dd probe; fsync cost drives the write rows); load average $LOAD_BEFORE before, $LOAD_AFTER after"
     if [[ -n "$NOISE" ]]; then
