@@ -41,6 +41,10 @@ async fn round_trips(client: &Client, n: i64) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
 async fn idle_workers_poll_for_the_next_request_only_when_asked() {
+    if std::thread::available_parallelism().is_ok_and(|n| n.get() == 1) {
+        eprintln!("one CPU: busy polling stays off, nothing to test");
+        return;
+    }
     let off = start(Duration::ZERO);
     let client = connect(&off).await;
     let before = counters(&client).await;

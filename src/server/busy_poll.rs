@@ -90,9 +90,10 @@ impl BusyPoll {
     }
 
     /// Polls the set until a socket is readable or the budget is spent. Returns at once
-    /// when the set is empty or the budget is zero.
+    /// when the set is empty, the budget is zero, or this thread may only run on one
+    /// CPU (a client could then only answer on the CPU the poll would be holding).
     pub fn spin(&self) {
-        if self.budget.is_zero() || self.watched.load(Ordering::Relaxed) == 0 {
+        if self.budget.is_zero() || self.watched.load(Ordering::Relaxed) == 0 || single_cpu() {
             return;
         }
         SPINS.fetch_add(1, Ordering::Relaxed);
@@ -113,6 +114,21 @@ impl BusyPoll {
             }
             std::thread::yield_now();
         }
+    }
+}
+
+/// True if the calling thread is allowed on one CPU only (`taskset`, cgroups cpusets).
+/// Checked at every spin: affinity can change while the server runs.
+fn single_cpu() -> bool {
+    // SAFETY: cpu_set_t is plain data (all zeroes is a valid empty set); the kernel
+    // writes at most `size_of::<cpu_set_t>()` bytes into it.
+    #[allow(unsafe_code)]
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) != 0 {
+            return false;
+        }
+        libc::CPU_COUNT(&set) == 1
     }
 }
 
@@ -150,7 +166,32 @@ mod tests {
     }
 
     #[test]
+    fn a_thread_bound_to_one_cpu_does_not_spin() {
+        std::thread::spawn(|| {
+            // SAFETY: a zeroed cpu_set_t is an empty set; CPU 0 is added to it.
+            #[allow(unsafe_code)]
+            let bound = unsafe {
+                let mut set: libc::cpu_set_t = std::mem::zeroed();
+                libc::CPU_SET(0, &mut set);
+                libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) == 0
+            };
+            assert!(bound, "cannot bind the test thread to CPU 0");
+            let poll = BusyPoll::new(Duration::from_secs(30)).unwrap();
+            let (server, _client) = UnixStream::pair().unwrap();
+            let _watch = poll.watch(&server).unwrap();
+            let started = Instant::now();
+            poll.spin();
+            assert!(started.elapsed() < Duration::from_secs(1));
+        })
+        .join()
+        .unwrap();
+    }
+
+    #[test]
     fn spin_gives_up_after_the_budget() {
+        if single_cpu() {
+            return; // Nothing to measure: spinning is off on one CPU (tested above).
+        }
         let poll = BusyPoll::new(Duration::from_millis(20)).unwrap();
         let (server, _client) = UnixStream::pair().unwrap();
         let watch = poll.watch(&server).unwrap();
