@@ -133,6 +133,25 @@ async fn a_commit_is_synced_before_it_is_acknowledged() {
 }
 
 #[tokio::test]
+async fn leaving_wal_mode_is_refused_while_commits_are_grouped() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_on_file(&dir.path().join("db.sqlite"), true);
+    let client = connect(&server).await;
+    let err = client
+        .simple_query("PRAGMA journal_mode = DELETE")
+        .await
+        .unwrap_err();
+    assert_eq!(sqlstate(&err), "42501");
+    let rows = client.simple_query("PRAGMA journal_mode").await.unwrap();
+    let mode = rows.iter().find_map(|m| match m {
+        tokio_postgres::SimpleQueryMessage::Row(row) => row.get(0).map(str::to_string),
+        _ => None,
+    });
+    assert_eq!(mode.as_deref(), Some("wal"));
+    assert_alive(&client).await;
+}
+
+#[tokio::test]
 async fn turned_off_each_commit_syncs_inside_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let server = start_on_file(&dir.path().join("db.sqlite"), false);

@@ -7,6 +7,7 @@ use crate::cancel::CancelHandle;
 use crate::error::{Error, PgError};
 use crate::protocol::types::{Oid, oid_from_type_name};
 use crate::value::oid_for_value;
+use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
@@ -176,6 +177,15 @@ impl Database {
                 // Called by SQLite just before it commits a write transaction.
                 flag.store(true, Ordering::Relaxed);
                 false
+            }))
+            .map_err(sqlite_error)?;
+            // Group commit syncs the WAL: leaving WAL mode would leave commits unsynced.
+            conn.authorizer(Some(|ctx: AuthContext<'_>| match ctx.action {
+                AuthAction::Pragma {
+                    pragma_name,
+                    pragma_value: Some(_),
+                } if pragma_name.eq_ignore_ascii_case("journal_mode") => Authorization::Deny,
+                _ => Authorization::Allow,
             }))
             .map_err(sqlite_error)?;
         }
