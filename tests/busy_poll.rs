@@ -4,31 +4,28 @@
 
 mod common;
 
-use common::connect;
-use pgsqlite::{Config, Server, ServerHandle};
+use common::{connect, start_with, stat};
+use pgsqlite::ServerHandle;
 use std::time::Duration;
 use tokio_postgres::Client;
 
 fn start(busy_poll: Duration) -> ServerHandle {
-    let mut config = Config::default();
-    config.port = 0;
-    config.workers = 1;
-    config.busy_poll = busy_poll;
-    Server::start(config).expect("server starts")
+    start_with(|config| {
+        config.workers = 1;
+        config.busy_poll = busy_poll;
+    })
 }
 
 async fn counters(client: &Client) -> (u64, u64) {
-    let get = async |name: &str| -> u64 {
-        let value: String = client
-            .query_one("SELECT value FROM pgsqlite_stats WHERE name = $1", &[&name])
-            .await
-            .unwrap()
-            .get(0);
-        value.parse().unwrap()
-    };
     (
-        get("workers.busy_poll_spins").await,
-        get("workers.busy_poll_ready").await,
+        stat(client, "workers.busy_poll_spins")
+            .await
+            .parse()
+            .unwrap(),
+        stat(client, "workers.busy_poll_ready")
+            .await
+            .parse()
+            .unwrap(),
     )
 }
 

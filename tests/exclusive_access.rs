@@ -4,18 +4,16 @@
 
 mod common;
 
-use common::connect;
-use pgsqlite::{Config, Server, ServerHandle};
+use common::{connect, start_with};
+use pgsqlite::ServerHandle;
 use std::path::Path;
 use std::process::Command;
 
 fn start(path: &Path, exclusive: bool) -> ServerHandle {
-    let mut config = Config::default();
-    config.port = 0;
-    config.workers = 2;
-    config.database = Some(path.to_path_buf());
-    config.exclusive_access = exclusive;
-    Server::start(config).expect("server starts")
+    start_with(|config| {
+        config.database = Some(path.to_path_buf());
+        config.exclusive_access = exclusive;
+    })
 }
 
 /// Counts the rows of `t` from another process: Ok(count) or Err(its error text).

@@ -4,36 +4,23 @@
 
 mod common;
 
-use common::{assert_alive, connect, sqlstate};
-use pgsqlite::{Config, Server, ServerHandle};
+use common::{assert_alive, connect, sqlstate, start_with, stat};
+use pgsqlite::ServerHandle;
 use std::path::Path;
 use tokio_postgres::Client;
 
 fn start_on_file(path: &Path, group_commit: bool) -> ServerHandle {
-    let mut config = Config::default();
-    config.port = 0;
-    config.workers = 2;
-    config.database = Some(path.to_path_buf());
-    config.group_commit = group_commit;
-    Server::start(config).expect("server starts")
+    start_with(|config| {
+        config.database = Some(path.to_path_buf());
+        config.group_commit = group_commit;
+    })
 }
 
 /// `wal.commits` and `wal.flushes` from `pgsqlite_stats`.
 async fn wal_counts(client: &Client) -> (u64, u64) {
-    let rows = client
-        .query(
-            "SELECT name, value FROM pgsqlite_stats WHERE name IN ('wal.commits', 'wal.flushes')",
-            &[],
-        )
-        .await
-        .unwrap();
-    let get = |wanted: &str| -> u64 {
-        rows.iter()
-            .find(|row| row.get::<_, &str>(0) == wanted)
-            .map(|row| row.get::<_, &str>(1).parse().unwrap())
-            .unwrap_or_else(|| panic!("{wanted} missing"))
-    };
-    (get("wal.commits"), get("wal.flushes"))
+    let commits = stat(client, "wal.commits").await.parse().unwrap();
+    let flushes = stat(client, "wal.flushes").await.parse().unwrap();
+    (commits, flushes)
 }
 
 #[tokio::test]
@@ -78,14 +65,7 @@ async fn concurrent_commits_share_syncs_and_all_land() {
         flushes < commits,
         "8 writers at once should share syncs: {commits} commits, {flushes} syncs"
     );
-    let flag: String = setup
-        .query_one(
-            "SELECT value FROM pgsqlite_stats WHERE name = 'wal.group_commit'",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
+    let flag = stat(&setup, "wal.group_commit").await;
     assert_eq!(flag, "true");
     drop(setup);
     server.shutdown().unwrap();

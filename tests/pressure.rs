@@ -45,14 +45,7 @@ async fn pressure_is_detected_and_the_pool_shrinks() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let level: String = clients[0]
-        .query_one(
-            "SELECT value FROM pgsqlite_stats WHERE name = 'memory.pressure_level'",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
+    let level = common::stat(&clients[0], "memory.pressure_level").await;
     assert_eq!(level, "high");
     server.shutdown().unwrap();
 }

@@ -23,11 +23,8 @@ async fn column(client: &Client, sql: &str) -> Vec<String> {
 }
 
 async fn prepared_so_far(client: &Client) -> u64 {
-    column(
-        client,
-        "SELECT value FROM pgsqlite_stats WHERE name = 'statements.prepared'",
-    )
-    .await[0]
+    common::stat(client, "statements.prepared")
+        .await
         .parse()
         .unwrap()
 }

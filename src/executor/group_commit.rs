@@ -47,7 +47,6 @@ struct Shared {
     /// What is on disk: commits up to this sequence number, or the failure that stopped
     /// syncing for good.
     durable: watch::Sender<Durable>,
-    commits: AtomicU64,
     flushes: AtomicU64,
 }
 
@@ -77,7 +76,6 @@ impl GroupCommit {
                 queue: Mutex::new(Queue::default()),
                 wake: Condvar::new(),
                 durable: watch::Sender::new(Durable::default()),
-                commits: AtomicU64::new(0),
                 flushes: AtomicU64::new(0),
             }),
             flusher: Mutex::new(None),
@@ -107,7 +105,6 @@ impl GroupCommit {
     /// thread, as `synchronous=FULL` would (no hand-off to wait for); one that finds a
     /// sync running or other commits waiting leaves the sync to the flusher thread.
     pub async fn durable(&self) -> Result<(), Arc<str>> {
-        self.shared.commits.fetch_add(1, Ordering::Relaxed);
         let (seq, inline) = {
             let mut queue = self.shared.lock();
             queue.written += 1;
@@ -141,7 +138,8 @@ impl GroupCommit {
     /// Commits and syncs so far.
     pub fn stats(&self) -> GroupCommitStats {
         GroupCommitStats {
-            commits: self.shared.commits.load(Ordering::Relaxed),
+            // Every commit takes the next sequence number: their count is the latest.
+            commits: self.shared.lock().written,
             flushes: self.shared.flushes.load(Ordering::Relaxed),
         }
     }

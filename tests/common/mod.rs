@@ -8,11 +8,26 @@ use tokio_postgres::{Client, NoTls};
 
 /// Starts a server on a free loopback port with its own in-memory database.
 pub fn start(writer: WriterStrategy) -> ServerHandle {
+    start_with(|config| config.writer = writer)
+}
+
+/// Starts a server on a free loopback port, two workers, with `edit` applied to the
+/// rest of the default configuration.
+pub fn start_with(edit: impl FnOnce(&mut Config)) -> ServerHandle {
     let mut config = Config::default();
     config.port = 0;
-    config.writer = writer;
     config.workers = 2;
+    edit(&mut config);
     Server::start(config).expect("server starts")
+}
+
+/// The value of statistic `name` from `pgsqlite_stats`, as the view gives it (text).
+pub async fn stat(client: &Client, name: &str) -> String {
+    client
+        .query_one("SELECT value FROM pgsqlite_stats WHERE name = $1", &[&name])
+        .await
+        .unwrap_or_else(|e| panic!("statistic {name}: {e}"))
+        .get(0)
 }
 
 /// Connects tokio-postgres to `server`; the connection task runs in the background.
