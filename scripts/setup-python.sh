@@ -15,6 +15,19 @@ if [ -x "$VENV/bin/python" ] &&
     exit 0
 fi
 
+# Python itself (the venv module included) comes from Debian when it is missing;
+# tests/exclusive_access.rs also runs python3's standard sqlite3 module.
+if ! "$PYTHON" -c 'import venv, sqlite3' >/dev/null 2>&1; then
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "setup-python.sh: installing python3 and python3-venv (apt-get)" >&2
+        apt-get update -qq >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv >/dev/null
+    else
+        echo "setup-python.sh: $PYTHON with the venv and sqlite3 modules is required" >&2
+        exit 1
+    fi
+fi
+
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 run() {
