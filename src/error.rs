@@ -31,6 +31,14 @@ macro_rules! sqlstates {
     ($($(#[$doc:meta])* $name:ident = $code:literal;)*) => {
         impl SqlState {
             $($(#[$doc])* pub const $name: SqlState = SqlState($code);)*
+
+            /// The listed SQLSTATE with this code, if pgsqlite knows it.
+            pub fn lookup(code: &str) -> Option<SqlState> {
+                match code {
+                    $($code => Some(SqlState::$name),)*
+                    _ => None,
+                }
+            }
         }
     };
 }
@@ -116,6 +124,8 @@ sqlstates! {
     DATATYPE_MISMATCH = "42804";
     /// 42809
     WRONG_OBJECT_TYPE = "42809";
+    /// 42846
+    CANNOT_COERCE = "42846";
     /// 42883
     UNDEFINED_FUNCTION = "42883";
     /// 42P01

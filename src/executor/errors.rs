@@ -18,6 +18,9 @@ pub fn sqlite_error(err: rusqlite::Error) -> PgError {
         }
         rusqlite::Error::SqliteFailure(failure, message) => {
             let message = message.unwrap_or_else(|| failure.to_string());
+            if let Some(err) = from_function_error(&message) {
+                return err;
+            }
             let code = code_for(failure.extended_code, &message);
             PgError::new(code, message)
         }
@@ -47,6 +50,24 @@ pub fn sqlite_error(err: rusqlite::Error) -> PgError {
         }
         other => PgError::new(SqlState::INTERNAL_ERROR, other.to_string()),
     }
+}
+
+/// The error a pgsqlite SQL function raises: SQLite keeps only a message, so the
+/// SQLSTATE travels in front of it as `[22P02] message`, with an optional DETAIL after a
+/// newline. [`sqlite_error`] turns it back into that SQLSTATE.
+pub fn pg_function_error(code: SqlState, message: &str) -> rusqlite::Error {
+    rusqlite::Error::UserFunctionError(format!("[{}] {message}", code.code()).into())
+}
+
+fn from_function_error(message: &str) -> Option<PgError> {
+    let rest = message.strip_prefix('[')?;
+    let (code, rest) = (rest.get(..5)?, rest.get(5..)?);
+    let text = rest.strip_prefix("] ")?;
+    let code = SqlState::lookup(code)?;
+    Some(match text.split_once('\n') {
+        Some((message, detail)) => PgError::new(code, message.to_string()).with_detail(detail),
+        None => PgError::new(code, text.to_string()),
+    })
 }
 
 /// True if the error means "the database is locked by someone else, try again".

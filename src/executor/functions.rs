@@ -28,6 +28,8 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
     conn.create_scalar_function("current_database", 0, deterministic, |_| Ok("main"))?;
     conn.create_scalar_function("current_schema", 0, deterministic, |_| Ok("public"))?;
     conn.create_scalar_function("gen_random_uuid", 0, volatile, |_| Ok(random_uuid()))?;
+    super::casts::register(conn)?;
+    super::arith::register(conn)?;
     Ok(())
 }
 

@@ -5,6 +5,8 @@
 //! engine and hands each row to a [`RowSink`], which encodes it into the writer (and may
 //! await the socket, which is how backpressure reaches SQLite).
 
+mod arith;
+mod casts;
 mod errors;
 mod functions;
 mod group_commit;
@@ -12,7 +14,7 @@ mod group_commit;
 mod mapped;
 mod sqlite;
 
-pub use errors::sqlite_error;
+pub use errors::{pg_function_error, sqlite_error};
 pub use group_commit::{GroupCommit, GroupCommitStats};
 #[cfg(feature = "mmap")]
 pub use mapped::MemoryMappedExecutor;

@@ -3,6 +3,7 @@
 use crate::error::{Error, PgError, SqlState};
 use crate::executor::Executor;
 use crate::protocol::types::{Oid, oid};
+use crate::sql::analyze::{Effect, analyze};
 use crate::sql::command::{Command, CommandTag, StatementKind, command_tag};
 use crate::sql::infer::{
     ParamSource, parameter_hints, referenced_tables, result_column_hints, result_column_names,
@@ -82,12 +83,31 @@ impl Prepared {
             }
             control => return Ok(Prepared::Control(control)),
         };
-        let translation = translate(statement);
-        let info = exec.describe(&translation.sql)?;
-        let tag = command_tag(statement);
-        let changes_schema = ["CREATE", "DROP", "ALTER"]
-            .iter()
-            .any(|verb| tag.text.starts_with(verb));
+        // One parse on the PostgreSQL dialect gives the kind, tag and SQLite SQL. Text it
+        // rejects goes to SQLite as the token translator leaves it (SQLite's own syntax,
+        // such as PRAGMA); if SQLite rejects it too, the client hears the parser's error,
+        // which points into the text it sent.
+        let (sql, kind, tag, changes_schema, info) = match analyze(statement) {
+            Ok(analysis) => {
+                let info = exec.describe(&analysis.sql)?;
+                let schema = analysis.effect == Effect::Schema;
+                (analysis.sql, analysis.kind, analysis.tag, schema, info)
+            }
+            Err(syntax) => {
+                let translation = translate(statement);
+                let info = exec.describe(&translation.sql).map_err(|err| match err {
+                    Error::Pg(e) if e.code == SqlState::SYNTAX_ERROR => {
+                        Error::Pg(syntax.to_pg_error())
+                    }
+                    other => other,
+                })?;
+                let tag = command_tag(statement);
+                let schema = ["CREATE", "DROP", "ALTER"]
+                    .iter()
+                    .any(|verb| tag.text.starts_with(verb));
+                (translation.sql, kind, tag, schema, info)
+            }
+        };
 
         let hints = result_column_hints(statement);
         let hints_align = hints.len() == info.columns.len();
@@ -115,7 +135,7 @@ impl Prepared {
 
         let param_types = infer_parameters(exec, statement, info.param_count);
         Ok(Prepared::Sql(SqlStatement {
-            sql: translation.sql,
+            sql,
             kind,
             tag,
             columns,

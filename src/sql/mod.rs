@@ -15,13 +15,16 @@
 //! - [`parameterize`](mod@parameterize) lifts the constants out of a simple-query
 //!   statement, so that statements differing only in constants share a cache entry.
 
+pub mod analyze;
 pub mod command;
 pub mod infer;
 pub mod lexer;
 pub mod parameterize;
+pub mod rewrite;
 pub mod split;
 pub mod translate;
 
+pub use analyze::{Analysis, Effect, SyntaxError, analyze};
 pub use command::{Command, CommandTag, StatementKind, command_tag, statement_kind};
 pub use infer::{
     ParamHint, ParamSource, parameter_hints, referenced_tables, result_column_hints,

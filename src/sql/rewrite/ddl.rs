@@ -1,0 +1,48 @@
+//! `CREATE TABLE` for SQLite: serial and identity columns become integer keys (a rowid
+//! alias when they are the primary key), and expression defaults get the parentheses
+//! SQLite requires.
+
+use sqlparser::ast::{ColumnOption, CreateTable, DataType, Expr, GeneratedAs, ObjectNamePart};
+
+/// Rewrites the column definitions of `create` in place.
+pub fn rewrite_create_table(create: &mut CreateTable) {
+    for column in &mut create.columns {
+        let identity = column.options.iter().any(|o| is_identity(&o.option));
+        if identity || is_serial(&column.data_type) {
+            column.data_type = DataType::Integer(None);
+        }
+        column.options.retain(|o| !is_identity(&o.option));
+        for option in &mut column.options {
+            if let ColumnOption::Default(expr) = &mut option.option
+                && !matches!(expr, Expr::Value(_) | Expr::Nested(_))
+            {
+                let inner = std::mem::replace(expr, Expr::value(sqlparser::ast::Value::Null));
+                *expr = Expr::Nested(Box::new(inner));
+            }
+        }
+    }
+}
+
+/// `GENERATED {ALWAYS | BY DEFAULT} AS IDENTITY [(...)]`.
+fn is_identity(option: &ColumnOption) -> bool {
+    matches!(
+        option,
+        ColumnOption::Generated {
+            generated_as: GeneratedAs::Always | GeneratedAs::ByDefault,
+            generation_expr: None,
+            ..
+        }
+    )
+}
+
+fn is_serial(data_type: &DataType) -> bool {
+    let DataType::Custom(name, modifiers) = data_type else {
+        return false;
+    };
+    modifiers.is_empty()
+        && name.0.len() == 1
+        && matches!(&name.0[0], ObjectNamePart::Identifier(id) if matches!(
+            id.value.to_ascii_lowercase().as_str(),
+            "serial" | "serial4" | "bigserial" | "serial8" | "smallserial" | "serial2"
+        ))
+}

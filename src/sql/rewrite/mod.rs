@@ -1,0 +1,244 @@
+//! Rewrites a parsed PostgreSQL statement into SQL SQLite runs with the same meaning.
+//!
+//! - `$n` parameters become `?n` (SQLite numbers `$n` by first appearance otherwise);
+//! - casts keep PostgreSQL's semantics ([`casts`]);
+//! - `/` and `%` become `pg_div`/`pg_mod` (22012 on a zero divisor, PostgreSQL's integer
+//!   division); `date ± integer` and `date - date` do day arithmetic;
+//! - `E'...'`, `U&'...'` and dollar-quoted strings become standard strings, `ILIKE` SQLite's (ASCII case-insensitive)
+//!   `LIKE`;
+//! - `public.` and `pg_catalog.` qualifiers are dropped from tables and functions;
+//! - in `CREATE TABLE` ([`ddl`]): serial and identity columns become SQLite integer
+//!   keys, expression defaults are parenthesised.
+
+mod casts;
+mod ddl;
+pub mod types;
+
+pub use casts::Target;
+
+use crate::protocol::types::oid;
+use sqlparser::ast::{
+    BinaryOperator, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList,
+    FunctionArguments, Ident, ObjectName, ObjectNamePart, Statement, Value, VisitMut, VisitorMut,
+};
+use std::ops::ControlFlow;
+use types::{expr_type, is_integer};
+
+/// Rewrites `statement` in place for SQLite.
+pub fn rewrite(statement: &mut Statement) {
+    let target = match statement {
+        Statement::CreateTable(_)
+        | Statement::CreateView(_)
+        | Statement::CreateIndex(_)
+        | Statement::AlterTable(_)
+        | Statement::CreateTrigger(_) => Target::Schema,
+        _ => Target::Query,
+    };
+    if let Statement::CreateTable(create) = statement {
+        ddl::rewrite_create_table(create);
+    }
+    let _ = statement.visit(&mut Rewriter { target });
+}
+
+struct Rewriter {
+    target: Target,
+}
+
+impl VisitorMut for Rewriter {
+    type Break = ();
+
+    fn post_visit_relation(&mut self, relation: &mut ObjectName) -> ControlFlow<()> {
+        strip_schema(relation);
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        let rewritten = match expr {
+            Expr::Value(v) => match &mut v.value {
+                Value::Placeholder(p) => {
+                    if let Some(n) = p.strip_prefix('$') {
+                        *p = format!("?{n}");
+                    }
+                    None
+                }
+                Value::EscapedStringLiteral(s) | Value::UnicodeStringLiteral(s) => {
+                    v.value = Value::SingleQuotedString(std::mem::take(s));
+                    None
+                }
+                Value::DollarQuotedString(d) => {
+                    v.value = Value::SingleQuotedString(std::mem::take(&mut d.value));
+                    None
+                }
+                _ => None,
+            },
+            Expr::Cast {
+                expr: inner,
+                data_type,
+                format: None,
+                ..
+            } => {
+                let inner = std::mem::replace(inner.as_mut(), placeholder());
+                Some(casts::rewrite_cast(inner, data_type, self.target))
+            }
+            Expr::TypedString(t) if self.target == Target::Query => {
+                let literal = Expr::Value(t.value.clone());
+                Some(casts::rewrite_cast(literal, &t.data_type, self.target))
+            }
+            Expr::BinaryOp { left, op, right } => self.binary(left, op, right),
+            Expr::ILike {
+                negated,
+                any,
+                expr: inner,
+                pattern,
+                escape_char,
+            } => Some(Expr::Like {
+                negated: *negated,
+                any: *any,
+                expr: std::mem::replace(inner, Box::new(placeholder())),
+                pattern: std::mem::replace(pattern, Box::new(placeholder())),
+                escape_char: escape_char.take(),
+            }),
+            Expr::Function(f) => {
+                strip_schema(&mut f.name);
+                None
+            }
+            _ => None,
+        };
+        if let Some(new) = rewritten {
+            *expr = new;
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+impl Rewriter {
+    fn binary(
+        &self,
+        left: &mut Box<Expr>,
+        op: &BinaryOperator,
+        right: &mut Box<Expr>,
+    ) -> Option<Expr> {
+        if self.target == Target::Schema {
+            return None;
+        }
+        let name = match op {
+            BinaryOperator::Divide => "pg_div",
+            BinaryOperator::Modulo => "pg_mod",
+            BinaryOperator::Plus | BinaryOperator::Minus => {
+                let (l, r) = (expr_type(left), expr_type(right));
+                let minus = *op == BinaryOperator::Minus;
+                let take = |e: &mut Box<Expr>| std::mem::replace(e.as_mut(), placeholder());
+                return match (l, r) {
+                    (Some(oid::DATE), Some(oid::DATE)) if minus => {
+                        Some(call("pg_date_diff", vec![take(left), take(right)]))
+                    }
+                    (Some(oid::DATE), Some(n)) if is_integer(n) => {
+                        let days = if minus {
+                            Expr::UnaryOp {
+                                op: sqlparser::ast::UnaryOperator::Minus,
+                                expr: Box::new(Expr::Nested(Box::new(take(right)))),
+                            }
+                        } else {
+                            take(right)
+                        };
+                        Some(call("pg_date_add", vec![take(left), days]))
+                    }
+                    (Some(n), Some(oid::DATE)) if is_integer(n) && !minus => {
+                        Some(call("pg_date_add", vec![take(right), take(left)]))
+                    }
+                    _ => None,
+                };
+            }
+            _ => return None,
+        };
+        let l = std::mem::replace(left.as_mut(), placeholder());
+        let r = std::mem::replace(right.as_mut(), placeholder());
+        Some(call(name, vec![l, r]))
+    }
+}
+
+/// `public.t` and `pg_catalog.f` name what SQLite calls plain `t` and `f`.
+fn strip_schema(name: &mut ObjectName) {
+    if name.0.len() == 2
+        && let Some(ObjectNamePart::Identifier(schema)) = name.0.first()
+        && (schema.value.eq_ignore_ascii_case("public")
+            || schema.value.eq_ignore_ascii_case("pg_catalog"))
+    {
+        name.0.remove(0);
+    }
+}
+
+/// A stand-in while a node is moved out of the tree.
+fn placeholder() -> Expr {
+    Expr::value(Value::Null)
+}
+
+/// An integer literal.
+pub(crate) fn number(n: i64) -> Expr {
+    Expr::value(Value::Number(n.to_string(), false))
+}
+
+/// A call of the SQLite function `name`.
+pub(crate) fn call(name: &str, args: Vec<Expr>) -> Expr {
+    Expr::Function(Function {
+        name: ObjectName::from(vec![Ident::new(name)]),
+        uses_odbc_syntax: false,
+        parameters: FunctionArguments::None,
+        args: FunctionArguments::List(FunctionArgumentList {
+            duplicate_treatment: None,
+            args: args
+                .into_iter()
+                .map(|e| FunctionArg::Unnamed(FunctionArgExpr::Expr(e)))
+                .collect(),
+            clauses: vec![],
+        }),
+        filter: None,
+        null_treatment: None,
+        over: None,
+        within_group: vec![],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlparser::dialect::PostgreSqlDialect;
+    use sqlparser::parser::Parser;
+
+    fn sqlite(sql: &str) -> String {
+        let mut statements = Parser::parse_sql(&PostgreSqlDialect {}, sql).unwrap();
+        rewrite(&mut statements[0]);
+        statements[0].to_string()
+    }
+
+    #[test]
+    fn queries_get_postgres_semantics() {
+        assert_eq!(
+            sqlite("SELECT '2024-01-01'::date + 1"),
+            "SELECT pg_date_add(pg_cast_date('2024-01-01'), 1)"
+        );
+        assert_eq!(sqlite("SELECT 7 / $2"), "SELECT pg_div(7, ?2)");
+        assert_eq!(
+            sqlite("SELECT pg_catalog.version() FROM public.t"),
+            "SELECT version() FROM t"
+        );
+        assert_eq!(
+            sqlite("SELECT E'a\\'b' ILIKE 'x'"),
+            "SELECT 'a''b' LIKE 'x'"
+        );
+        assert_eq!(
+            sqlite("SELECT '\\x0aff'::bytea, 1.5::numeric(3,0)"),
+            "SELECT X'0aff', pg_cast_numeric(1.5, 3, 0)"
+        );
+    }
+
+    #[test]
+    fn schema_keeps_to_sqlite_builtins() {
+        assert_eq!(
+            sqlite(
+                "CREATE TABLE t (id serial PRIMARY KEY, n int DEFAULT '0'::integer, c timestamptz DEFAULT now())"
+            ),
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, n INT DEFAULT (CAST('0' AS INTEGER)), c TIMESTAMPTZ DEFAULT (now()))"
+        );
+    }
+}

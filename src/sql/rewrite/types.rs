@@ -1,0 +1,105 @@
+//! The PostgreSQL type of an expression, as far as the statement alone tells it: enough
+//! for the rewriter to choose PostgreSQL's meaning of an operator (`date + integer` adds
+//! days, `integer / integer` truncates).
+
+use crate::protocol::types::{Oid, oid, oid_from_type_name};
+use sqlparser::ast::{BinaryOperator, DataType, Expr, UnaryOperator, Value};
+
+/// The type a written type name stands for.
+pub fn data_type_oid(data_type: &DataType) -> Oid {
+    match data_type {
+        DataType::Array(_) => oid::UNKNOWN,
+        other => oid_from_type_name(&other.to_string()),
+    }
+}
+
+/// The type of `expr`, if the statement's text shows it: literals, casts, the functions
+/// the rewriter emits and a few built-ins, and arithmetic over those.
+pub fn expr_type(expr: &Expr) -> Option<Oid> {
+    match expr {
+        Expr::Value(v) => match &v.value {
+            Value::Number(text, _) => Some(number_type(text)),
+            Value::Boolean(_) => Some(oid::BOOL),
+            _ => None,
+        },
+        Expr::Cast { data_type, .. } => Some(data_type_oid(data_type)),
+        Expr::TypedString(t) => Some(data_type_oid(&t.data_type)),
+        Expr::Nested(inner) => expr_type(inner),
+        Expr::UnaryOp {
+            op: UnaryOperator::Minus | UnaryOperator::Plus,
+            expr,
+        } => expr_type(expr),
+        Expr::Function(f) => {
+            let name = f.name.0.last()?.as_ident()?.value.to_ascii_lowercase();
+            function_type(&name)
+        }
+        Expr::BinaryOp { left, op, right } => {
+            let (l, r) = (expr_type(left)?, expr_type(right)?);
+            binary_type(l, op, r)
+        }
+        _ => None,
+    }
+}
+
+fn number_type(text: &str) -> Oid {
+    if text.contains(['.', 'e', 'E']) {
+        oid::NUMERIC
+    } else if text.parse::<i32>().is_ok() {
+        oid::INT4
+    } else if text.parse::<i64>().is_ok() {
+        oid::INT8
+    } else {
+        oid::NUMERIC
+    }
+}
+
+fn function_type(name: &str) -> Option<Oid> {
+    Some(match name {
+        "pg_cast_date" | "pg_date_add" | "current_date" => oid::DATE,
+        "pg_cast_timestamp" | "localtimestamp" => oid::TIMESTAMP,
+        "pg_cast_timestamptz"
+        | "now"
+        | "current_timestamp"
+        | "transaction_timestamp"
+        | "statement_timestamp" => oid::TIMESTAMPTZ,
+        "pg_cast_time" => oid::TIME,
+        "pg_cast_bool" => oid::BOOL,
+        "pg_cast_float" => oid::FLOAT8,
+        "pg_cast_numeric" => oid::NUMERIC,
+        "pg_cast_uuid" | "gen_random_uuid" => oid::UUID,
+        "pg_date_diff" => oid::INT4,
+        _ => return None,
+    })
+}
+
+/// True for the integer types.
+pub fn is_integer(ty: Oid) -> bool {
+    matches!(ty, oid::INT2 | oid::INT4 | oid::INT8)
+}
+
+fn binary_type(l: Oid, op: &BinaryOperator, r: Oid) -> Option<Oid> {
+    use BinaryOperator::*;
+    match op {
+        Plus | Minus if l == oid::DATE && is_integer(r) => Some(oid::DATE),
+        Plus if is_integer(l) && r == oid::DATE => Some(oid::DATE),
+        Minus if l == oid::DATE && r == oid::DATE => Some(oid::INT4),
+        Plus | Minus | Multiply | Divide | Modulo => {
+            if is_integer(l) && is_integer(r) {
+                Some(if l == oid::INT8 || r == oid::INT8 {
+                    oid::INT8
+                } else {
+                    oid::INT4
+                })
+            } else if l == oid::FLOAT8 || r == oid::FLOAT8 {
+                Some(oid::FLOAT8)
+            } else if l == oid::NUMERIC || r == oid::NUMERIC {
+                Some(oid::NUMERIC)
+            } else {
+                None
+            }
+        }
+        StringConcat => Some(oid::TEXT),
+        Eq | NotEq | Lt | LtEq | Gt | GtEq | And | Or => Some(oid::BOOL),
+        _ => None,
+    }
+}
