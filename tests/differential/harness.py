@@ -1,0 +1,441 @@
+"""Differential test harness: runs the SQL corpus on PostgreSQL 15 and on pgsqlite and
+compares what a driver sees.
+
+For every statement, on each server (psycopg 3, autocommit, simple query protocol unless
+--extended), it records the command status, the result columns (name and type OID as in
+cursor.description), the rows exactly as the server sent them in text format (raw bytes
+from the PGresult, no type conversion), or the SQLSTATE of an error. The two outcomes are
+compared without normalisation, except where a statement's options say otherwise:
+
+    -- @unordered   compare rows as a multiset (the statement has no ORDER BY)
+    -- @volatile    compare status, columns and row count only (now(), random(), version())
+    -- @setup       not counted: must succeed on both servers, its result is not compared
+    -- @id NAME     a stable id instead of the ordinal
+
+Corpus files (tests/differential/corpus/*.sql, one category each) hold statements that end
+with ';' at the end of a line; a comment line of options may precede a statement. Each file
+runs on a new connection per server, the whole file on PostgreSQL first, then on pgsqlite,
+so a file must create (and first drop) what it uses: it then runs the same on a fresh
+database and on one that already saw it. Statement ids are CATEGORY:N (N counts the file's
+statements from 1, setup ones included) or CATEGORY:NAME with @id.
+
+The known-differences file lists ids that differ today, one per line with a reason
+("ID  reason"). The run fails when a statement not on the list differs, when a listed one
+now matches, or when the list names an id the corpus lacks. --update rewrites the list from
+this run's differences, keeping the reasons already written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_CORPUS = HERE / "corpus"
+DEFAULT_KNOWN = HERE / "known-differences.txt"
+
+# Names for the type OIDs a report is likely to show (others are shown as numbers).
+TYPE_NAMES = {
+    16: "bool", 17: "bytea", 18: "char", 19: "name", 20: "int8", 21: "int2", 23: "int4",
+    25: "text", 26: "oid", 114: "json", 142: "xml", 700: "float4", 701: "float8",
+    705: "unknown", 1000: "bool[]", 1005: "int2[]", 1007: "int4[]", 1009: "text[]",
+    1014: "bpchar[]", 1015: "varchar[]", 1016: "int8[]", 1021: "float4[]",
+    1022: "float8[]", 1042: "bpchar", 1043: "varchar", 1082: "date", 1083: "time",
+    1114: "timestamp", 1115: "timestamp[]", 1182: "date[]", 1184: "timestamptz",
+    1186: "interval", 1231: "numeric[]", 1266: "timetz", 1700: "numeric", 2249: "record",
+    2278: "void", 2950: "uuid", 2951: "uuid[]", 3802: "jsonb", 3807: "jsonb[]",
+    2205: "regclass", 2206: "regtype", 3769: "regdictionary", 24: "regproc",
+}
+
+MAX_SHOWN_ROWS = 6
+MAX_SHOWN_VALUE = 60
+
+
+@dataclass
+class Statement:
+    """One corpus statement with its options."""
+
+    category: str
+    ordinal: int
+    sql: str
+    line: int
+    options: set[str] = field(default_factory=set)
+    name: str | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.category}:{self.name or self.ordinal}"
+
+
+@dataclass
+class Outcome:
+    """What a driver saw for one statement on one server."""
+
+    status: str | None = None
+    columns: list[tuple[str, int]] | None = None
+    rows: list[tuple[str | None, ...]] | None = None
+    sqlstate: str | None = None
+    message: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.message is not None
+
+
+OPTION_RE = re.compile(r"@(\w[\w-]*)(?:\s+([^\s@]+))?")
+KNOWN_OPTIONS = {"unordered", "volatile", "setup", "id"}
+
+
+def parse_corpus(path: Path) -> list[Statement]:
+    """Splits a corpus file into statements: each ends with ';' at the end of a line."""
+    category = path.stem
+    statements: list[Statement] = []
+    seen: set[str] = set()
+    pending_options: set[str] = set()
+    pending_name: str | None = None
+    lines: list[str] = []
+    start_line = 0
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        stripped = raw.strip()
+        if not lines:
+            if not stripped:
+                continue
+            if stripped.startswith("--"):
+                comment = stripped[2:].strip()
+                if comment.startswith("@"):
+                    for option, value in OPTION_RE.findall(comment):
+                        if option not in KNOWN_OPTIONS:
+                            raise SystemExit(f"{path}:{number}: unknown option @{option}")
+                        if option == "id":
+                            if not value:
+                                raise SystemExit(f"{path}:{number}: @id needs a name")
+                            pending_name = value
+                        else:
+                            pending_options.add(option)
+                continue
+            start_line = number
+        lines.append(raw)
+        if stripped.endswith(";"):
+            sql = "\n".join(lines).strip()[:-1].rstrip()
+            statement = Statement(
+                category, len(statements) + 1, sql, start_line, pending_options, pending_name
+            )
+            if statement.id in seen:
+                raise SystemExit(f"{path}:{start_line}: duplicate id {statement.id}")
+            seen.add(statement.id)
+            statements.append(statement)
+            lines, pending_options, pending_name = [], set(), None
+    if lines:
+        raise SystemExit(f"{path}:{start_line}: statement without a final ';'")
+    return statements
+
+
+class Server:
+    """A connection to one server, reopened per corpus file."""
+
+    def __init__(self, label: str, conninfo: str, timeout: float, extended: bool):
+        self.label = label
+        self.conninfo = conninfo
+        self.timeout = timeout
+        self.extended = extended
+        self.conn: psycopg.Connection | None = None
+
+    def reconnect(self) -> None:
+        self.close()
+        self.conn = psycopg.connect(self.conninfo, autocommit=True, connect_timeout=10)
+
+    def close(self) -> None:
+        if self.conn is not None:
+            try:
+                self.conn.close()
+            except psycopg.Error:
+                pass
+            self.conn = None
+
+    def run(self, sql: str) -> Outcome:
+        """Runs one statement; a statement still running after the timeout is cancelled."""
+        if self.conn is None or self.conn.closed:
+            try:
+                self.reconnect()
+            except psycopg.Error as error:
+                return Outcome(sqlstate="connect", message=str(error).strip())
+        conn = self.conn
+        assert conn is not None
+        timer = threading.Timer(self.timeout, conn.cancel_safe)
+        timer.start()
+        try:
+            with conn.cursor() as cursor:
+                cursor.execute(sql, prepare=True if self.extended else None)
+                return capture(cursor)
+        except psycopg.Error as error:
+            if conn.closed or conn.broken:
+                self.conn = None
+            diag = getattr(error, "diag", None)
+            message = (diag.message_primary if diag is not None else None) or str(error)
+            return Outcome(sqlstate=error.sqlstate or "none", message=message.strip())
+        finally:
+            timer.cancel()
+
+
+def capture(cursor: psycopg.Cursor) -> Outcome:
+    """The outcome of the cursor's last statement, values as the raw text sent."""
+    outcome = Outcome(status=cursor.statusmessage)
+    if cursor.description is not None:
+        outcome.columns = [(column.name, column.type_code) for column in cursor.description]
+        result = cursor.pgresult
+        assert result is not None
+        rows = []
+        for row in range(result.ntuples):
+            values = []
+            for column in range(result.nfields):
+                value = result.get_value(row, column)
+                values.append(
+                    None if value is None else bytes(value).decode("utf-8", "backslashreplace")
+                )
+            rows.append(tuple(values))
+        outcome.rows = rows
+    return outcome
+
+
+def compare(statement: Statement, expected: Outcome, actual: Outcome) -> list[str]:
+    """The aspects in which the two outcomes differ (empty when they match)."""
+    if expected.failed or actual.failed:
+        if expected.sqlstate != actual.sqlstate:
+            return ["sqlstate"]
+        return []
+    aspects = []
+    if expected.status != actual.status:
+        aspects.append("status")
+    if expected.columns != actual.columns:
+        if [n for n, _ in expected.columns or []] != [n for n, _ in actual.columns or []]:
+            aspects.append("names")
+        if [t for _, t in expected.columns or []] != [t for _, t in actual.columns or []]:
+            aspects.append("types")
+    expected_rows, actual_rows = expected.rows or [], actual.rows or []
+    if "volatile" in statement.options:
+        if len(expected_rows) != len(actual_rows):
+            aspects.append("row count")
+    elif "unordered" in statement.options:
+        if sorted(expected_rows, key=sort_key) != sorted(actual_rows, key=sort_key):
+            aspects.append("rows")
+    elif expected_rows != actual_rows:
+        aspects.append("rows")
+    return aspects
+
+
+def sort_key(row: tuple[str | None, ...]) -> tuple:
+    return tuple((value is None, value or "") for value in row)
+
+
+def show_value(value: str | None) -> str:
+    if value is None:
+        return "NULL"
+    text = repr(value)
+    return text if len(text) <= MAX_SHOWN_VALUE else text[: MAX_SHOWN_VALUE - 3] + "..."
+
+
+def show(outcome: Outcome) -> str:
+    """One compact line for an outcome."""
+    if outcome.failed:
+        return f"ERROR {outcome.sqlstate}: {outcome.message}"
+    parts = [repr(outcome.status)]
+    if outcome.columns is not None:
+        columns = ", ".join(f"{name}:{TYPE_NAMES.get(oid, oid)}" for name, oid in outcome.columns)
+        parts.append(f"[{columns}]")
+        rows = outcome.rows or []
+        shown = ["(" + ", ".join(show_value(v) for v in row) + ")" for row in rows[:MAX_SHOWN_ROWS]]
+        if len(rows) > MAX_SHOWN_ROWS:
+            shown.append(f"... {len(rows)} rows")
+        parts.append(" ".join(shown) if shown else "no rows")
+    return " ".join(parts)
+
+
+def one_line(sql: str, width: int = 100) -> str:
+    text = " ".join(sql.split())
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def read_known(path: Path) -> dict[str, str]:
+    """The known-differences list: id -> reason, in file order."""
+    known: dict[str, str] = {}
+    if not path.exists():
+        return known
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        ident, _, reason = line.partition(" ")
+        if ident in known:
+            raise SystemExit(f"{path}:{number}: {ident} listed twice")
+        known[ident] = reason.strip() or "TODO: reason"
+    return known
+
+
+KNOWN_HEADER = """\
+# Corpus statements (tests/differential/corpus) whose answer on pgsqlite differs today
+# from PostgreSQL 15's, one per line: ID REASON. The differential run fails when a
+# statement not listed here differs, or when a listed one matches (then remove it).
+# `bash scripts/differential.sh --update` rewrites the ids, keeping the reasons.
+"""
+
+
+def write_known(path: Path, differing: list[Statement], old: dict[str, str]) -> None:
+    width = max((len(s.id) for s in differing), default=0)
+    lines = [KNOWN_HEADER]
+    for statement in differing:
+        reason = old.get(statement.id, "TODO: reason")
+        lines.append(f"{statement.id.ljust(width)}  {reason}\n")
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pg", required=True, help="conninfo of the PostgreSQL 15 oracle")
+    parser.add_argument("--target", required=True, help="conninfo of the server under test")
+    parser.add_argument("--target-label", default="pgsqlite")
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--known", type=Path, default=DEFAULT_KNOWN)
+    parser.add_argument("--only", action="append", default=[], metavar="CATEGORY",
+                        help="run only these corpus files (repeatable); the list is checked "
+                        "for their ids only")
+    parser.add_argument("--update", action="store_true",
+                        help="rewrite the known-differences list from this run")
+    parser.add_argument("--no-known", action="store_true",
+                        help="ignore the known-differences list: every difference fails")
+    parser.add_argument("--extended", action="store_true",
+                        help="extended query protocol (Parse/Describe/Execute) instead of "
+                        "simple queries")
+    parser.add_argument("--timeout", type=float, default=10.0,
+                        help="seconds before a statement is cancelled")
+    parser.add_argument("--quiet", action="store_true", help="do not print known differences")
+    parser.add_argument("--dump", type=Path, metavar="FILE",
+                        help="write every differing statement with both outcomes as JSON "
+                        "lines (for tools)")
+    parser.add_argument("--oracle-errors", action="store_true",
+                        help="also list the statements that fail on PostgreSQL (to check "
+                        "that a corpus's errors are intended)")
+    args = parser.parse_args()
+
+    files = sorted(args.corpus.glob("*.sql"))
+    if args.only:
+        files = [f for f in files if f.stem in args.only]
+        missing = set(args.only) - {f.stem for f in files}
+        if missing:
+            raise SystemExit(f"no corpus file for {', '.join(sorted(missing))}")
+    if not files:
+        raise SystemExit(f"no corpus files in {args.corpus}")
+    if args.update and args.only:
+        raise SystemExit("--update rewrites the whole list: run it without --only")
+
+    known = {} if args.no_known else read_known(args.known)
+    oracle = Server("postgres", args.pg, args.timeout, args.extended)
+    target = Server(args.target_label, args.target, args.timeout, args.extended)
+    label_width = max(len(oracle.label), len(target.label)) + 1
+
+    dump = args.dump.open("w", encoding="utf-8") if args.dump else None
+    started = time.monotonic()
+    differing: list[Statement] = []
+    setup_failures = 0
+    unexpected = 0
+    stale: list[Statement] = []
+    all_ids: set[str] = set()
+    per_category: list[tuple[str, int, int]] = []
+
+    for path in files:
+        statements = parse_corpus(path)
+        all_ids.update(s.id for s in statements)
+        outcomes = {}
+        for server in (oracle, target):
+            server.reconnect()
+            outcomes[server.label] = [server.run(s.sql) for s in statements]
+            server.close()
+        counted = matched = 0
+        for index, statement in enumerate(statements):
+            expected = outcomes[oracle.label][index]
+            actual = outcomes[target.label][index]
+            if "setup" in statement.options:
+                if expected.failed or actual.failed:
+                    setup_failures += 1
+                    print(f"SETUP FAILED {statement.id} (line {statement.line}): "
+                          f"{one_line(statement.sql)}")
+                    print(f"  {oracle.label.ljust(label_width)} {show(expected)}")
+                    print(f"  {target.label.ljust(label_width)} {show(actual)}")
+                continue
+            counted += 1
+            if args.oracle_errors and expected.failed:
+                print(f"ORACLE ERROR {statement.id} (line {statement.line}): "
+                      f"{one_line(statement.sql)}\n  {show(expected)}")
+            aspects = compare(statement, expected, actual)
+            listed = statement.id in known
+            if not aspects:
+                matched += 1
+                if listed:
+                    stale.append(statement)
+                continue
+            differing.append(statement)
+            if dump is not None:
+                record = {"id": statement.id, "sql": statement.sql, "aspects": aspects,
+                          "known": known.get(statement.id),
+                          "postgres": vars(expected), "target": vars(actual)}
+                dump.write(json.dumps(record) + "\n")
+            if listed and (args.quiet or args.update):
+                continue
+            if not listed:
+                unexpected += 1
+            tag = "KNOWN" if listed else "DIFF"
+            print(f"{tag} {statement.id} (line {statement.line}, {', '.join(aspects)}): "
+                  f"{one_line(statement.sql)}")
+            print(f"  {oracle.label.ljust(label_width)} {show(expected)}")
+            print(f"  {target.label.ljust(label_width)} {show(actual)}")
+            if listed:
+                print(f"  known: {known[statement.id]}")
+        per_category.append((path.stem, matched, counted))
+    elapsed = time.monotonic() - started
+    if dump is not None:
+        dump.close()
+
+    print()
+    print(f"{'category':<12} {'matched':>8} {'total':>6} {'rate':>7}")
+    for category, matched, counted in per_category:
+        rate = 100.0 * matched / counted if counted else 100.0
+        print(f"{category:<12} {matched:>8} {counted:>6} {rate:>6.1f}%")
+    matched = sum(m for _, m, _ in per_category)
+    total = sum(c for _, _, c in per_category)
+    rate = 100.0 * matched / total if total else 100.0
+    protocol = "extended" if args.extended else "simple"
+    print(f"{'all':<12} {matched:>8} {total:>6} {rate:>6.1f}%   "
+          f"({protocol} protocol, {elapsed:.1f} s)")
+
+    if args.update:
+        write_known(args.known, differing, known)
+        print(f"\nwrote {len(differing)} ids to {args.known}")
+        return 1 if setup_failures else 0
+
+    failed = False
+    if setup_failures:
+        print(f"\n{setup_failures} setup statements failed: the files' results are unreliable")
+        failed = True
+    if unexpected:
+        print(f"\n{unexpected} statements differ and are not in {args.known.name}")
+        failed = True
+    for statement in stale:
+        print(f"now matches: remove from known-differences: {statement.id}")
+        failed = True
+    if not args.only:
+        for ident in known:
+            if ident not in all_ids:
+                print(f"not in the corpus: remove from known-differences: {ident}")
+                failed = True
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
