@@ -242,8 +242,8 @@ def show_value(value: str | None) -> str:
     return text if len(text) <= MAX_SHOWN_VALUE else text[: MAX_SHOWN_VALUE - 3] + "..."
 
 
-def show(outcome: Outcome) -> str:
-    """One compact line for an outcome."""
+def show(outcome: Outcome, only: list[int] | None = None) -> str:
+    """One compact line for an outcome; `only` picks the rows to show (by index)."""
     if outcome.failed:
         return f"ERROR {outcome.sqlstate}: {outcome.message}"
     parts = [repr(outcome.status)]
@@ -251,11 +251,27 @@ def show(outcome: Outcome) -> str:
         columns = ", ".join(f"{name}:{TYPE_NAMES.get(oid, oid)}" for name, oid in outcome.columns)
         parts.append(f"[{columns}]")
         rows = outcome.rows or []
-        shown = ["(" + ", ".join(show_value(v) for v in row) + ")" for row in rows[:MAX_SHOWN_ROWS]]
-        if len(rows) > MAX_SHOWN_ROWS:
+        indexes = list(range(len(rows))) if only is None else only
+        shown = []
+        for index in indexes[:MAX_SHOWN_ROWS]:
+            prefix = "" if only is None else f"#{index + 1}"
+            shown.append(prefix + "(" + ", ".join(show_value(v) for v in rows[index]) + ")")
+        if len(indexes) > MAX_SHOWN_ROWS:
             shown.append(f"... {len(rows)} rows")
         parts.append(" ".join(shown) if shown else "no rows")
     return " ".join(parts)
+
+
+def differing_rows(statement: Statement, expected: Outcome, actual: Outcome) -> list[int] | None:
+    """Indexes of the rows that differ when both sides have as many rows, in order."""
+    if expected.failed or actual.failed or "unordered" in statement.options:
+        return None
+    if "volatile" in statement.options:
+        return None
+    a, b = expected.rows or [], actual.rows or []
+    if len(a) != len(b) or len(a) <= MAX_SHOWN_ROWS:
+        return None
+    return [i for i, (x, y) in enumerate(zip(a, b)) if x != y]
 
 
 def one_line(sql: str, width: int = 100) -> str:
@@ -393,8 +409,9 @@ def main() -> int:
             tag = "KNOWN" if listed else "DIFF"
             print(f"{tag} {statement.id} (line {statement.line}, {', '.join(aspects)}): "
                   f"{one_line(statement.sql)}")
-            print(f"  {oracle.label.ljust(label_width)} {show(expected)}")
-            print(f"  {target.label.ljust(label_width)} {show(actual)}")
+            only = differing_rows(statement, expected, actual)
+            print(f"  {oracle.label.ljust(label_width)} {show(expected, only)}")
+            print(f"  {target.label.ljust(label_width)} {show(actual, only)}")
             if listed:
                 print(f"  known: {known[statement.id]}")
         per_category.append((path.stem, matched, counted))

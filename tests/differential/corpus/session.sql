@@ -8,6 +8,7 @@ SHOW search_path;
 SHOW TimeZone;
 SHOW DateStyle;
 SHOW client_encoding;
+-- @volatile
 SHOW server_version_num;
 SHOW standard_conforming_strings;
 SHOW statement_timeout;
