@@ -7,9 +7,13 @@
 # list, or when a listed one now matches. Options go to tests/differential/harness.py:
 #   --update          rewrite known-differences.txt from this run (keeps the reasons)
 #   --only CATEGORY   run one corpus file (repeatable)
-#   --extended        extended query protocol instead of simple queries
+#   --extended        extended query protocol (Parse/Describe/Execute) instead of simple
+#                     queries, checked against the same list: its DIFF and "now matches"
+#                     lines are what the protocol changes
 #   --no-known        every difference fails
-#   --quiet           do not print the known differences
+#   --verbose         also print the known differences (each with both answers)
+#   --dump FILE       write every difference as JSON lines
+#   --oracle-errors   list the statements that fail on PostgreSQL (corpus check)
 #
 # Environment (all optional):
 #   PGSQLITE_BIN          the pgsqlite binary to test (default: build it, see next)
