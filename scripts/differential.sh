@@ -1,15 +1,14 @@
 #!/usr/bin/env bash
 # The differential test: `bash scripts/differential.sh [HARNESS OPTIONS]`. Runs the SQL
 # corpus (tests/differential/corpus) on a throwaway PostgreSQL 15 cluster and on pgsqlite
-# (shared in-memory database, private Unix socket) and compares what psycopg 3 sees:
-# command status, column names and type OIDs, rows as the text the server sent, SQLSTATEs.
+# (shared in-memory database, private Unix socket) over the simple and the extended query
+# protocol, and compares what psycopg 3 sees: command status, column names and type OIDs,
+# rows as the text the server sent, SQLSTATEs.
 # Fails when a statement differs that tests/differential/known-differences.txt does not
 # list, or when a listed one now matches. Options go to tests/differential/harness.py:
 #   --update          rewrite known-differences.txt from this run (keeps the reasons)
 #   --only CATEGORY   run one corpus file (repeatable)
-#   --extended        extended query protocol (Parse/Describe/Execute) instead of simple
-#                     queries, checked against the same list: its DIFF and "now matches"
-#                     lines are what the protocol changes
+#   --protocol P      simple or extended: compare over one query protocol (default: both)
 #   --no-known        every difference fails
 #   --verbose         also print the known differences (each with both answers)
 #   --dump FILE       write every difference as JSON lines
@@ -30,6 +29,10 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 # shellcheck source=scripts/lib/pg-cluster.sh
 source "$ROOT/scripts/lib/pg-cluster.sh"
+
+# libpq settings from the caller's environment would reach both servers as session
+# settings (and only one of them may know them): the comparison runs without them.
+unset PGTZ PGDATESTYLE PGOPTIONS PGCLIENTENCODING PGAPPNAME PGSERVICE PGSERVICEFILE
 
 PROFILE="${DIFFERENTIAL_PROFILE:-release}"
 ORACLE_ONLY="${DIFFERENTIAL_ORACLE:-0}"

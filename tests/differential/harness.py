@@ -1,11 +1,13 @@
 """Differential test harness: runs the SQL corpus on PostgreSQL 15 and on pgsqlite and
 compares what a driver sees.
 
-For every statement, on each server (psycopg 3, autocommit, simple query protocol unless
---extended), it records the command status, the result columns (name and type OID as in
-cursor.description), the rows exactly as the server sent them in text format (raw bytes
-from the PGresult, no type conversion), or the SQLSTATE of an error. The two outcomes are
-compared without normalisation, except where a statement's options say otherwise:
+Every statement runs on each server (psycopg 3, autocommit) over both query protocols: as a
+simple query (what psycopg sends for a query without parameters) and over the extended
+protocol as drivers send a query with parameters (Parse/Bind of the unnamed statement,
+Describe, Execute, Sync). For each it records the command status, the result columns (name
+and type OID as in cursor.description), the rows exactly as the server sent them in text
+format (raw bytes from the PGresult, no type conversion), or the SQLSTATE of an error. The
+outcomes are compared without normalisation, except where a statement's options say so:
 
     -- @unordered   compare rows as a multiset (the statement has no ORDER BY)
     -- @volatile    compare status, columns and row count only (now(), random(), version())
@@ -13,16 +15,17 @@ compared without normalisation, except where a statement's options say otherwise
     -- @id NAME     a stable id instead of the ordinal
 
 Corpus files (tests/differential/corpus/*.sql, one category each) hold statements that end
-with ';' at the end of a line; a comment line of options may precede a statement. Each file
-runs on a new connection per server, the whole file on PostgreSQL first, then on pgsqlite,
-so a file must create (and first drop) what it uses: it then runs the same on a fresh
-database and on one that already saw it. Statement ids are CATEGORY:N (N counts the file's
-statements from 1, setup ones included) or CATEGORY:NAME with @id.
+with ';' at the end of a line; a comment line of options may precede a statement. A file
+runs whole on one new connection per server and protocol: PostgreSQL, then pgsqlite, simple
+protocol first. So a file must create (and first drop) what it uses: it then answers the
+same on a fresh database and on one that already saw it. Statement ids are CATEGORY:N (N
+counts the file's statements from 1, setup ones included) or CATEGORY:NAME with @id. A
+statement matches when it matches over every protocol run.
 
 The known-differences file lists ids that differ today, one per line with a reason
 ("ID  reason"). The run fails when a statement not on the list differs, when a listed one
-now matches, or when the list names an id the corpus lacks. --update rewrites the list from
-this run's differences, keeping the reasons already written.
+now matches, or when the list names an id the corpus does not compare. --update rewrites
+the list from this run's differences, keeping the reasons already written.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
+from psycopg import pq
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_CORPUS = HERE / "corpus"
@@ -54,6 +58,9 @@ TYPE_NAMES = {
     2278: "void", 2950: "uuid", 2951: "uuid[]", 3802: "jsonb", 3807: "jsonb[]",
     2205: "regclass", 2206: "regtype", 3769: "regdictionary", 24: "regproc",
 }
+
+# The "SQLSTATE" of a statement whose connection failed: never a comparable answer.
+LOST = "connection lost"
 
 MAX_SHOWN_ROWS = 6
 MAX_SHOWN_VALUE = 60
@@ -141,11 +148,10 @@ def parse_corpus(path: Path) -> list[Statement]:
 class Server:
     """A connection to one server, reopened per corpus file."""
 
-    def __init__(self, label: str, conninfo: str, timeout: float, extended: bool):
+    def __init__(self, label: str, conninfo: str, timeout: float):
         self.label = label
         self.conninfo = conninfo
         self.timeout = timeout
-        self.extended = extended
         self.conn: psycopg.Connection | None = None
 
     def reconnect(self) -> None:
@@ -160,29 +166,68 @@ class Server:
                 pass
             self.conn = None
 
-    def run(self, sql: str) -> Outcome:
+    def run_all(self, statements: list[str], protocol: str) -> list[Outcome]:
+        """Runs statements in order on a new connection."""
+        try:
+            self.reconnect()
+        except psycopg.Error:
+            pass  # run() reports it per statement (SQLSTATE "connect") and retries
+        try:
+            return [self.run(sql, protocol) for sql in statements]
+        finally:
+            self.close()
+
+    def run(self, sql: str, protocol: str) -> Outcome:
         """Runs one statement; a statement still running after the timeout is cancelled."""
         if self.conn is None or self.conn.closed:
             try:
                 self.reconnect()
             except psycopg.Error as error:
-                return Outcome(sqlstate="connect", message=str(error).strip())
+                return Outcome(sqlstate=LOST, message=str(error).strip())
         conn = self.conn
         assert conn is not None
         timer = threading.Timer(self.timeout, conn.cancel_safe)
         timer.start()
         try:
+            if protocol == "extended":
+                return self.run_extended(conn, sql)
             with conn.cursor() as cursor:
-                cursor.execute(sql, prepare=True if self.extended else None)
+                cursor.execute(sql)
                 return capture(cursor)
         except psycopg.Error as error:
             if conn.closed or conn.broken:
                 self.conn = None
             diag = getattr(error, "diag", None)
             message = (diag.message_primary if diag is not None else None) or str(error)
-            return Outcome(sqlstate=error.sqlstate or "none", message=message.strip())
+            return Outcome(sqlstate=error.sqlstate or LOST, message=message.strip())
         finally:
             timer.cancel()
+
+
+    def run_extended(self, conn: psycopg.Connection, sql: str) -> Outcome:
+        """One statement over the extended protocol as drivers send a query with parameters
+        (Parse and Bind of the unnamed statement, Describe, Execute, Sync; libpq's
+        PQexecParams with none). psycopg's own path would send a query without parameters
+        as a simple query, or as a named prepared statement that it reuses for the same
+        text, which PostgreSQL refuses once the table's columns change."""
+        result = conn.pgconn.exec_params(sql.encode(), [], result_format=pq.Format.TEXT)
+        if result.status in (pq.ExecStatus.FATAL_ERROR, pq.ExecStatus.NONFATAL_ERROR):
+            sqlstate = result.error_field(pq.DiagnosticField.SQLSTATE)
+            primary = result.error_field(pq.DiagnosticField.MESSAGE_PRIMARY)
+            message = (primary or result.error_message or b"").decode("utf-8", "replace")
+            if sqlstate is None or conn.pgconn.status == pq.ConnStatus.BAD:
+                self.conn = None
+                return Outcome(sqlstate=LOST, message=message.strip())
+            return Outcome(sqlstate=sqlstate.decode(), message=message.strip())
+        status = result.command_status
+        outcome = Outcome(status=status.decode() if status is not None else None)
+        if result.status == pq.ExecStatus.TUPLES_OK:
+            outcome.columns = [
+                ((result.fname(i) or b"").decode("utf-8"), result.ftype(i))
+                for i in range(result.nfields)
+            ]
+            outcome.rows = raw_rows(result)
+        return outcome
 
 
 def capture(cursor: psycopg.Cursor) -> Outcome:
@@ -190,19 +235,22 @@ def capture(cursor: psycopg.Cursor) -> Outcome:
     outcome = Outcome(status=cursor.statusmessage)
     if cursor.description is not None:
         outcome.columns = [(column.name, column.type_code) for column in cursor.description]
-        result = cursor.pgresult
-        assert result is not None
-        rows = []
-        for row in range(result.ntuples):
-            values = []
-            for column in range(result.nfields):
-                value = result.get_value(row, column)
-                values.append(
-                    None if value is None else bytes(value).decode("utf-8", "backslashreplace")
-                )
-            rows.append(tuple(values))
-        outcome.rows = rows
+        assert cursor.pgresult is not None
+        outcome.rows = raw_rows(cursor.pgresult)
     return outcome
+
+
+def raw_rows(result: pq.abc.PGresult) -> list[tuple[str | None, ...]]:
+    """The result's values exactly as the server sent them in text format."""
+    rows = []
+    for row in range(result.ntuples):
+        values = []
+        for column in range(result.nfields):
+            value = result.get_value(row, column)
+            text = None if value is None else bytes(value).decode("utf-8", "backslashreplace")
+            values.append(text)
+        rows.append(tuple(values))
+    return rows
 
 
 def compare(statement: Statement, expected: Outcome, actual: Outcome) -> list[str]:
@@ -312,7 +360,10 @@ def write_known(path: Path, differing: list[Statement], old: dict[str, str]) -> 
     path.write_text("".join(lines), encoding="utf-8")
 
 
-def main() -> int:
+PROTOCOLS = ("simple", "extended")
+
+
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pg", required=True, help="conninfo of the PostgreSQL 15 oracle")
     parser.add_argument("--target", required=True, help="conninfo of the server under test")
@@ -322,13 +373,12 @@ def main() -> int:
     parser.add_argument("--only", action="append", default=[], metavar="CATEGORY",
                         help="run only these corpus files (repeatable); the list is checked "
                         "for their ids only")
+    parser.add_argument("--protocol", choices=[*PROTOCOLS, "both"], default="both",
+                        help="query protocol(s) to compare over (default: both)")
     parser.add_argument("--update", action="store_true",
                         help="rewrite the known-differences list from this run")
     parser.add_argument("--no-known", action="store_true",
                         help="ignore the known-differences list: every difference fails")
-    parser.add_argument("--extended", action="store_true",
-                        help="extended query protocol (Parse/Describe/Execute) instead of "
-                        "simple queries")
     parser.add_argument("--timeout", type=float, default=10.0,
                         help="seconds before a statement is cancelled")
     parser.add_argument("--verbose", action="store_true",
@@ -340,124 +390,201 @@ def main() -> int:
                         help="also list the statements that fail on PostgreSQL (to check "
                         "that a corpus's errors are intended)")
     args = parser.parse_args()
+    if args.update and (args.only or args.protocol != "both"):
+        parser.error("--update rewrites the whole list: run it without --only or --protocol")
+    args.protocols = PROTOCOLS if args.protocol == "both" else (args.protocol,)
+    return args
 
-    files = sorted(args.corpus.glob("*.sql"))
-    if args.only:
-        files = [f for f in files if f.stem in args.only]
-        missing = set(args.only) - {f.stem for f in files}
+
+def corpus_files(corpus: Path, only: list[str]) -> list[Path]:
+    files = sorted(corpus.glob("*.sql"))
+    if only:
+        files = [f for f in files if f.stem in only]
+        missing = set(only) - {f.stem for f in files}
         if missing:
             raise SystemExit(f"no corpus file for {', '.join(sorted(missing))}")
     if not files:
-        raise SystemExit(f"no corpus files in {args.corpus}")
-    if args.update and args.only:
-        raise SystemExit("--update rewrites the whole list: run it without --only")
+        raise SystemExit(f"no corpus files in {corpus}")
+    return files
 
-    known = {} if args.no_known else read_known(args.known)
-    oracle = Server("postgres", args.pg, args.timeout, args.extended)
-    target = Server(args.target_label, args.target, args.timeout, args.extended)
-    label_width = max(len(oracle.label), len(target.label)) + 1
 
-    dump = args.dump.open("w", encoding="utf-8") if args.dump else None
-    started = time.monotonic()
-    differing: list[Statement] = []
-    setup_failures = 0
-    unexpected = 0
-    stale: list[Statement] = []
-    all_ids: set[str] = set()
-    per_category: list[tuple[str, int, int]] = []
+@dataclass
+class Run:
+    """One statement's outcomes on both servers over one protocol."""
 
-    for path in files:
-        statements = parse_corpus(path)
-        all_ids.update(s.id for s in statements if "setup" not in s.options)
-        outcomes = {}
-        for server in (oracle, target):
-            server.reconnect()
-            outcomes[server.label] = [server.run(s.sql) for s in statements]
-            server.close()
+    protocol: str
+    expected: Outcome
+    actual: Outcome
+
+
+class Report:
+    """Checks each statement's outcomes against the known differences and prints what a
+    reader needs: new differences, listed ones that now match, the per-category rates."""
+
+    def __init__(self, args: argparse.Namespace, oracle: str, target: str):
+        self.args = args
+        self.known = {} if args.no_known else read_known(args.known)
+        self.labels = (oracle, target)
+        self.width = max(len(oracle), len(target)) + 1
+        self.dump = args.dump.open("w", encoding="utf-8") if args.dump else None
+        self.differing: list[Statement] = []
+        self.stale: list[Statement] = []
+        self.ids: set[str] = set()
+        self.unexpected = 0
+        self.setup_failures = 0
+        self.lost = 0
+        self.categories: list[tuple[str, int, int]] = []
+        self.per_protocol = {protocol: 0 for protocol in args.protocols}
+
+    def print_runs(self, statement: Statement, runs: list[Run]) -> None:
+        """Both answers of each run, once for protocols whose answers are the same."""
+        shown: list[tuple[Outcome, Outcome, list[str]]] = []
+        for run in runs:
+            for expected, actual, protocols in shown:
+                if expected == run.expected and actual == run.actual:
+                    protocols.append(run.protocol)
+                    break
+            else:
+                shown.append((run.expected, run.actual, [run.protocol]))
+        for expected, actual, protocols in shown:
+            prefix = f"  [{'+'.join(protocols)}]" if len(shown) > 1 else ""
+            if prefix:
+                print(prefix)
+            only = differing_rows(statement, expected, actual)
+            print(f"  {self.labels[0].ljust(self.width)} {show(expected, only)}")
+            print(f"  {self.labels[1].ljust(self.width)} {show(actual, only)}")
+
+    def check_file(self, category: str, statements: list[Statement],
+                   runs: list[list[Run]]) -> None:
         counted = matched = 0
-        for index, statement in enumerate(statements):
-            expected = outcomes[oracle.label][index]
-            actual = outcomes[target.label][index]
-            if "setup" in statement.options:
-                if expected.failed or actual.failed:
-                    setup_failures += 1
+        for statement, statement_runs in zip(statements, runs):
+            if "setup" not in statement.options:
+                self.ids.add(statement.id)
+                counted += 1
+            if any(LOST in (r.expected.sqlstate, r.actual.sqlstate) for r in statement_runs):
+                self.lost += 1
+                print(f"CONNECTION LOST {statement.id} (line {statement.line}): "
+                      f"{one_line(statement.sql)}")
+                self.print_runs(statement, statement_runs)
+            elif "setup" in statement.options:
+                if any(r.expected.failed or r.actual.failed for r in statement_runs):
+                    self.setup_failures += 1
                     print(f"SETUP FAILED {statement.id} (line {statement.line}): "
                           f"{one_line(statement.sql)}")
-                    print(f"  {oracle.label.ljust(label_width)} {show(expected)}")
-                    print(f"  {target.label.ljust(label_width)} {show(actual)}")
-                continue
-            counted += 1
-            if args.oracle_errors and expected.failed:
-                print(f"ORACLE ERROR {statement.id} (line {statement.line}): "
-                      f"{one_line(statement.sql)}\n  {show(expected)}")
-            aspects = compare(statement, expected, actual)
-            listed = statement.id in known
-            if not aspects:
+                    self.print_runs(statement, statement_runs)
+            elif self.check(statement, statement_runs):
                 matched += 1
-                if listed:
-                    stale.append(statement)
-                continue
-            differing.append(statement)
-            if dump is not None:
-                record = {"id": statement.id, "sql": statement.sql, "aspects": aspects,
-                          "known": known.get(statement.id),
-                          "postgres": vars(expected), "target": vars(actual)}
-                dump.write(json.dumps(record) + "\n")
-            if listed and (args.update or not args.verbose):
-                continue
-            if not listed:
-                unexpected += 1
-            tag = "KNOWN" if listed else "DIFF"
-            print(f"{tag} {statement.id} (line {statement.line}, {', '.join(aspects)}): "
-                  f"{one_line(statement.sql)}")
-            only = differing_rows(statement, expected, actual)
-            print(f"  {oracle.label.ljust(label_width)} {show(expected, only)}")
-            print(f"  {target.label.ljust(label_width)} {show(actual, only)}")
+        self.categories.append((category, matched, counted))
+
+    def check(self, statement: Statement, runs: list[Run]) -> bool:
+        """Records one compared statement; true when it matches over every protocol."""
+        if self.args.oracle_errors and runs[0].expected.failed:
+            print(f"ORACLE ERROR {statement.id} (line {statement.line}): "
+                  f"{one_line(statement.sql)}\n  {show(runs[0].expected)}")
+        aspects = {}
+        for run in runs:
+            found = compare(statement, run.expected, run.actual)
+            if found:
+                aspects[run.protocol] = found
+            else:
+                self.per_protocol[run.protocol] += 1
+        listed = statement.id in self.known
+        if not aspects:
             if listed:
-                print(f"  known: {known[statement.id]}")
-        per_category.append((path.stem, matched, counted))
-    elapsed = time.monotonic() - started
-    if dump is not None:
-        dump.close()
+                self.stale.append(statement)
+            return True
+        self.differing.append(statement)
+        if self.dump is not None:
+            record = {"id": statement.id, "sql": statement.sql,
+                      "known": self.known.get(statement.id),
+                      "runs": [{"protocol": r.protocol, "aspects": aspects.get(r.protocol, []),
+                                "postgres": vars(r.expected), "target": vars(r.actual)}
+                               for r in runs]}
+            self.dump.write(json.dumps(record) + "\n")
+        if not listed:
+            self.unexpected += 1
+        elif self.args.update or not self.args.verbose:
+            return False
+        where = "; ".join(f"{protocol}: {', '.join(found)}" for protocol, found in aspects.items())
+        print(f"{'KNOWN' if listed else 'DIFF'} {statement.id} (line {statement.line}; {where}): "
+              f"{one_line(statement.sql)}")
+        self.print_runs(statement, runs)
+        if listed:
+            print(f"  known: {self.known[statement.id]}")
+        return False
 
-    print()
-    print(f"{'category':<12} {'matched':>8} {'total':>6} {'rate':>7}")
-    for category, matched, counted in per_category:
-        rate = 100.0 * matched / counted if counted else 100.0
-        print(f"{category:<12} {matched:>8} {counted:>6} {rate:>6.1f}%")
-    matched = sum(m for _, m, _ in per_category)
-    total = sum(c for _, _, c in per_category)
-    rate = 100.0 * matched / total if total else 100.0
-    protocol = "extended" if args.extended else "simple"
-    print(f"{'all':<12} {matched:>8} {total:>6} {rate:>6.1f}%   "
-          f"({protocol} protocol, {elapsed:.1f} s)")
+    def finish(self, elapsed: float) -> int:
+        """Prints the summary and returns the exit status."""
+        if self.dump is not None:
+            self.dump.close()
+        print(f"\n{'category':<12} {'matched':>8} {'total':>6} {'rate':>7}")
+        for category, matched, counted in self.categories:
+            print(f"{category:<12} {matched:>8} {counted:>6} {percent(matched, counted):>6.1f}%")
+        matched = sum(m for _, m, _ in self.categories)
+        total = sum(c for _, _, c in self.categories)
+        print(f"{'all':<12} {matched:>8} {total:>6} {percent(matched, total):>6.1f}%   "
+              f"({' and '.join(self.args.protocols)} protocol, {elapsed:.1f} s)")
+        if len(self.per_protocol) > 1:
+            print("by protocol: " + ", ".join(
+                f"{protocol} {count} of {total} ({percent(count, total):.1f}%)"
+                for protocol, count in self.per_protocol.items()))
 
-    if args.update:
-        write_known(args.known, differing, known)
-        print(f"\nwrote {len(differing)} ids to {args.known}")
-        return 1 if setup_failures else 0
+        if self.args.update:
+            write_known(self.args.known, self.differing, self.known)
+            print(f"\nwrote {len(self.differing)} ids to {self.args.known}")
+            return 1 if self.setup_failures or self.lost else 0
 
-    failed = False
-    if setup_failures:
-        print(f"\n{setup_failures} setup statements failed: the files' results are unreliable")
-        failed = True
-    if unexpected:
-        print(f"\n{unexpected} statements differ and are not in {args.known.name}")
-        failed = True
-    for statement in stale:
-        print(f"now matches: remove from known-differences: {statement.id}")
-        failed = True
-    if not args.only:
-        for ident in known:
-            if ident not in all_ids:
-                print(f"not a compared statement of the corpus: remove from known-differences: "
-                      f"{ident}")
-                failed = True
-    listed = len(differing) - unexpected
-    verdict = "FAILED" if failed else "passed"
-    print(f"\ndifferential test {verdict}: {matched} of {total} statements match PostgreSQL 15, "
-          f"{listed} known differences, {unexpected} new, {len(stale)} now matching")
-    return 1 if failed else 0
+        failed = False
+        if self.lost:
+            print(f"\n{self.lost} statements lost their connection (a server crashed or "
+                  "cannot be reached): the comparison is incomplete")
+            failed = True
+        if self.setup_failures:
+            print(f"\n{self.setup_failures} setup statements failed: "
+                  "the files' results are unreliable")
+            failed = True
+        if self.unexpected:
+            print(f"\n{self.unexpected} statements differ and are not in "
+                  f"{self.args.known.name}")
+            failed = True
+        for statement in self.stale:
+            print(f"now matches: remove from known-differences: {statement.id}")
+            failed = True
+        if not self.args.only:
+            for ident in self.known:
+                if ident not in self.ids:
+                    print("not a compared statement of the corpus: remove from "
+                          f"known-differences: {ident}")
+                    failed = True
+        listed = len(self.differing) - self.unexpected
+        verdict = "FAILED" if failed else "passed"
+        print(f"\ndifferential test {verdict}: {matched} of {total} statements match "
+              f"PostgreSQL 15, {listed} known differences, {self.unexpected} new, "
+              f"{len(self.stale)} now matching")
+        return 1 if failed else 0
+
+
+def percent(part: int, whole: int) -> float:
+    return 100.0 * part / whole if whole else 100.0
+
+
+def main() -> int:
+    args = parse_args()
+    files = corpus_files(args.corpus, args.only)
+    oracle = Server("postgres", args.pg, args.timeout)
+    target = Server(args.target_label, args.target, args.timeout)
+    report = Report(args, oracle.label, target.label)
+    started = time.monotonic()
+    for path in files:
+        statements = parse_corpus(path)
+        sqls = [s.sql for s in statements]
+        per_protocol = []
+        for protocol in args.protocols:
+            expected = oracle.run_all(sqls, protocol)
+            actual = target.run_all(sqls, protocol)
+            per_protocol.append([Run(protocol, e, a) for e, a in zip(expected, actual)])
+        report.check_file(path.stem, statements, [list(runs) for runs in zip(*per_protocol)])
+    return report.finish(time.monotonic() - started)
 
 
 if __name__ == "__main__":
