@@ -374,7 +374,9 @@ def parse_args() -> argparse.Namespace:
                         help="run only these corpus files (repeatable); the list is checked "
                         "for their ids only")
     parser.add_argument("--protocol", choices=[*PROTOCOLS, "both"], default="both",
-                        help="query protocol(s) to compare over (default: both)")
+                        help="query protocol(s) to compare over (default: both; the list "
+                        "holds what differs over either, so with one protocol a listed "
+                        "statement may 'now match')")
     parser.add_argument("--update", action="store_true",
                         help="rewrite the known-differences list from this run")
     parser.add_argument("--no-known", action="store_true",
