@@ -347,7 +347,8 @@ KNOWN_HEADER = """\
 # Corpus statements (tests/differential/corpus) whose answer on pgsqlite differs today
 # from PostgreSQL 15's, one per line: ID REASON. The differential run fails when a
 # statement not listed here differs, or when a listed one matches (then remove it).
-# `bash scripts/differential.sh --update` rewrites the ids, keeping the reasons.
+# `bash scripts/differential.sh --update` rewrites the ids, keeping the reasons. Ids are
+# file:ordinal: add corpus statements at the end of a file (or name them with -- @id).
 """
 
 
