@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# A throwaway PostgreSQL cluster for the benchmark scripts, and the helpers they share.
+# A throwaway PostgreSQL cluster for the benchmark and differential-test scripts, and the
+# helpers they share.
 # Source it from a script running under `set -euo pipefail`, after defining `log` (one
 # argument list, printed to stderr) and creating the script's temporary directory WORK.
 #
