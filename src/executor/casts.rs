@@ -1,5 +1,5 @@
 //! Casts with PostgreSQL's semantics, as SQLite functions the SQL front end calls
-//! (`'abc'::integer` fails with 22P02 instead of giving 0, `2.5::int` is 3, a date is
+//! (`'abc'::integer` fails with 22P02 instead of giving 0, `2.5::int` is 3 and `2.5::float8::int` 2, a date is
 //! checked and written in ISO form).
 //!
 //! Each function takes the value to convert and returns it in the storage form pgsqlite
@@ -19,7 +19,11 @@ pub fn register(conn: &Connection) -> Result<()> {
     let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
     conn.create_scalar_function("pg_cast_int", 2, flags, |ctx| {
         let bits: i64 = ctx.get(1)?;
-        cast_int(ctx, bits)
+        cast_int(ctx, bits, round_half_away)
+    })?;
+    conn.create_scalar_function("pg_cast_int_rint", 2, flags, |ctx| {
+        let bits: i64 = ctx.get(1)?;
+        cast_int(ctx, bits, f64::round_ties_even)
     })?;
     conn.create_scalar_function("pg_cast_float", 1, flags, |ctx| cast_float(ctx))?;
     conn.create_scalar_function("pg_cast_numeric", 3, flags, |ctx| cast_numeric(ctx))?;
@@ -72,20 +76,24 @@ fn int_in_range(value: i128, bits: i64) -> Result<i64> {
     }
 }
 
-/// Rounds half away from zero, as PostgreSQL does for numeric to integer.
-fn round_float_to_int(f: f64, bits: i64) -> Result<i64> {
-    let rounded = f.round();
+/// Numeric to integer rounds half away from zero.
+fn round_half_away(f: f64) -> f64 {
+    f.round()
+}
+
+fn round_float_to_int(f: f64, bits: i64, round: fn(f64) -> f64) -> Result<i64> {
+    let rounded = round(f);
     if !rounded.is_finite() || rounded.abs() > 1.8e19 {
         return int_in_range(i128::MAX, bits);
     }
     int_in_range(rounded as i128, bits)
 }
 
-fn cast_int(ctx: &Context<'_>, bits: i64) -> Result<Option<i64>> {
+fn cast_int(ctx: &Context<'_>, bits: i64, round: fn(f64) -> f64) -> Result<Option<i64>> {
     match ctx.get_raw(0) {
         ValueRef::Null => Ok(None),
         ValueRef::Integer(i) => int_in_range(i128::from(i), bits).map(Some),
-        ValueRef::Real(f) => round_float_to_int(f, bits).map(Some),
+        ValueRef::Real(f) => round_float_to_int(f, bits, round).map(Some),
         ValueRef::Text(bytes) => {
             let text = String::from_utf8_lossy(bytes);
             let trimmed = text.trim();

@@ -56,10 +56,15 @@ fn sqlite_cast(expr: Expr, ty: Oid) -> Expr {
 }
 
 fn query_cast(expr: Expr, ty: Oid, data_type: &DataType) -> Expr {
+    // float to integer rounds half to even (rint); numeric to integer half away from zero.
+    let int_cast = match super::types::expr_type(&expr) {
+        Some(oid::FLOAT4 | oid::FLOAT8) => "pg_cast_int_rint",
+        _ => "pg_cast_int",
+    };
     match ty {
-        oid::INT2 => call("pg_cast_int", vec![expr, number(16)]),
-        oid::INT4 => call("pg_cast_int", vec![expr, number(32)]),
-        oid::INT8 => call("pg_cast_int", vec![expr, number(64)]),
+        oid::INT2 => call(int_cast, vec![expr, number(16)]),
+        oid::INT4 => call(int_cast, vec![expr, number(32)]),
+        oid::INT8 => call(int_cast, vec![expr, number(64)]),
         oid::FLOAT4 | oid::FLOAT8 => call("pg_cast_float", vec![expr]),
         oid::NUMERIC => {
             let (precision, scale) = match data_type {
