@@ -87,11 +87,20 @@ impl Prepared {
         // rejects goes to SQLite as the token translator leaves it (SQLite's own syntax,
         // such as PRAGMA); if SQLite rejects it too, the client hears the parser's error,
         // which points into the text it sent.
-        let (sql, kind, tag, changes_schema, info) = match analyze(statement) {
+        let analyzed = analyze(statement, &mut |table: &str| exec.table_columns(table));
+        let (sql, kind, tag, changes_schema, info, described) = match analyzed {
             Ok(analysis) => {
                 let info = exec.describe(&analysis.sql)?;
                 let schema = analysis.effect == Effect::Schema;
-                (analysis.sql, analysis.kind, analysis.tag, schema, info)
+                let described = analysis.columns.filter(|c| c.len() == info.columns.len());
+                (
+                    analysis.sql,
+                    analysis.kind,
+                    analysis.tag,
+                    schema,
+                    info,
+                    described,
+                )
             }
             Err(syntax) => {
                 let translation = translate(statement);
@@ -105,33 +114,24 @@ impl Prepared {
                 let schema = ["CREATE", "DROP", "ALTER"]
                     .iter()
                     .any(|verb| tag.text.starts_with(verb));
-                (translation.sql, kind, tag, schema, info)
+                (translation.sql, kind, tag, schema, info, None)
             }
         };
 
-        let hints = result_column_hints(statement);
-        let hints_align = hints.len() == info.columns.len();
-        let mut names = result_column_names(statement);
-        if names.len() != info.columns.len() {
-            names.clear();
-        }
-        let columns = info
-            .columns
-            .into_iter()
-            .enumerate()
-            .map(|(i, c)| {
-                let declared = c
-                    .declared_type
-                    .as_deref()
-                    .map(crate::protocol::types::oid_from_type_name);
-                let hinted = if hints_align { hints[i] } else { None };
-                let pg_name = names.get_mut(i).and_then(Option::take);
-                Column {
-                    name: pg_name.unwrap_or(c.name),
-                    ty: declared.or(hinted),
-                }
-            })
-            .collect();
+        let columns = match described {
+            // The parsed statement names and types its columns as PostgreSQL does;
+            // SQLite's declared type wins where a column comes straight from a table.
+            Some(described) => info
+                .columns
+                .into_iter()
+                .zip(described)
+                .map(|(c, d)| Column {
+                    name: d.name,
+                    ty: declared_oid(&c).or(d.ty),
+                })
+                .collect(),
+            None => token_columns(statement, info.columns),
+        };
 
         let param_types = infer_parameters(exec, statement, info.param_count);
         Ok(Prepared::Sql(SqlStatement {
@@ -160,6 +160,34 @@ impl Prepared {
             Prepared::Control(Command::Rollback | Command::Commit | Command::RollbackTo(_))
         )
     }
+}
+
+fn declared_oid(c: &crate::executor::ColumnInfo) -> Option<Oid> {
+    c.declared_type
+        .as_deref()
+        .map(crate::protocol::types::oid_from_type_name)
+}
+
+/// Result columns of text the parser rejected: names and types from the token hints.
+fn token_columns(statement: &str, columns: Vec<crate::executor::ColumnInfo>) -> Vec<Column> {
+    let hints = result_column_hints(statement);
+    let hints_align = hints.len() == columns.len();
+    let mut names = result_column_names(statement);
+    if names.len() != columns.len() {
+        names.clear();
+    }
+    columns
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let hinted = if hints_align { hints[i] } else { None };
+            let pg_name = names.get_mut(i).and_then(Option::take);
+            Column {
+                ty: declared_oid(&c).or(hinted),
+                name: pg_name.unwrap_or(c.name),
+            }
+        })
+        .collect()
 }
 
 /// Tables a statement names, with their aliases.

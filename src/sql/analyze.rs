@@ -7,6 +7,7 @@
 //! (its own syntax, `PRAGMA` for one, passes through untouched).
 
 use super::command::{CommandTag, StatementKind, command_tag};
+use super::describe::{Catalog, ResultColumn, result_columns};
 use super::rewrite;
 use crate::error::{PgError, SqlState};
 use smallvec::SmallVec;
@@ -43,6 +44,9 @@ pub struct Analysis {
     pub effect: Effect,
     /// The tables and views it names (as written, without `public.`).
     pub tables: SmallVec<[String; 4]>,
+    /// Result columns with PostgreSQL's names and the types the text and schema tell,
+    /// when they can all be listed.
+    pub columns: Option<Vec<ResultColumn>>,
 }
 
 /// The PostgreSQL dialect rejected the text.
@@ -65,8 +69,9 @@ impl SyntaxError {
     }
 }
 
-/// Parses and rewrites one statement.
-pub fn analyze(text: &str) -> Result<Analysis, SyntaxError> {
+/// Parses, describes and rewrites one statement; `catalog` tells the types of table
+/// columns.
+pub fn analyze(text: &str, catalog: &mut dyn Catalog) -> Result<Analysis, SyntaxError> {
     let mut statements =
         Parser::parse_sql(&PostgreSqlDialect {}, text).map_err(|e| syntax_error(text, &e))?;
     if statements.len() != 1 {
@@ -79,6 +84,7 @@ pub fn analyze(text: &str) -> Result<Analysis, SyntaxError> {
     let (kind, tag, effect) = classify(&statement, text);
     let mut tables = Tables::default();
     let _ = statement.visit(&mut tables);
+    let columns = result_columns(&statement, catalog);
     rewrite::rewrite(&mut statement);
     Ok(Analysis {
         sql: statement.to_string(),
@@ -86,6 +92,7 @@ pub fn analyze(text: &str) -> Result<Analysis, SyntaxError> {
         tag,
         effect,
         tables: tables.0,
+        columns,
     })
 }
 
@@ -205,7 +212,12 @@ mod tests {
 
     #[test]
     fn one_parse_gives_kind_tag_effect_tables_and_sql() {
-        let a = analyze("UPDATE public.t SET n = n / 2 FROM u WHERE t.id = u.id").unwrap();
+        let none = &mut |_: &str| Vec::new();
+        let a = analyze(
+            "UPDATE public.t SET n = n / 2 FROM u WHERE t.id = u.id",
+            none,
+        )
+        .unwrap();
         assert_eq!(a.kind, StatementKind::Update);
         assert_eq!(a.tag.text, "UPDATE");
         assert_eq!(a.effect, Effect::Write);
@@ -215,17 +227,17 @@ mod tests {
             "UPDATE t SET n = pg_div(n, 2) FROM u WHERE t.id = u.id"
         );
 
-        let a = analyze("create unique index i on t (a)").unwrap();
+        let a = analyze("create unique index i on t (a)", none).unwrap();
         assert_eq!(a.tag.text, "CREATE INDEX");
         assert_eq!(a.effect, Effect::Schema);
     }
 
     #[test]
     fn syntax_errors_point_into_the_clients_text() {
-        let err = analyze("SELECT 1 FROM\n  t WHERE )").unwrap_err();
+        let err = analyze("SELECT 1 FROM\n  t WHERE )", &mut |_: &str| Vec::new()).unwrap_err();
         assert_eq!(err.message, "syntax error at or near \")\"");
         assert_eq!(err.position, Some(25));
-        let err = analyze("SELECT (1").unwrap_err();
+        let err = analyze("SELECT (1", &mut |_: &str| Vec::new()).unwrap_err();
         assert_eq!(err.message, "syntax error at end of input");
     }
 }

@@ -486,7 +486,12 @@ fn function_type(item: &[Token<'_>]) -> Option<Oid> {
         return None;
     }
     let mut buf = [0u8; 24];
-    Some(match lower(name.text, &mut buf) {
+    function_result_type(lower(name.text, &mut buf))
+}
+
+/// The result type of the function `name` (lower case) when its arguments do not decide it.
+pub fn function_result_type(name: &str) -> Option<Oid> {
+    Some(match name {
         "count" | "row_number" | "rank" | "dense_rank" => oid::INT8,
         "ntile" | "length" | "char_length" | "character_length" | "octet_length" | "bit_length"
         | "strpos" | "position" | "ascii" | "pg_backend_pid" => oid::INT4,

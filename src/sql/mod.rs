@@ -17,6 +17,7 @@
 
 pub mod analyze;
 pub mod command;
+pub mod describe;
 pub mod infer;
 pub mod lexer;
 pub mod parameterize;

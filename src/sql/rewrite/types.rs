@@ -77,7 +77,8 @@ pub fn is_integer(ty: Oid) -> bool {
     matches!(ty, oid::INT2 | oid::INT4 | oid::INT8)
 }
 
-fn binary_type(l: Oid, op: &BinaryOperator, r: Oid) -> Option<Oid> {
+/// The type of `l op r`.
+pub fn binary_type(l: Oid, op: &BinaryOperator, r: Oid) -> Option<Oid> {
     use BinaryOperator::*;
     match op {
         Plus | Minus if l == oid::DATE && is_integer(r) => Some(oid::DATE),

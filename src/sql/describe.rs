@@ -1,0 +1,530 @@
+//! Result columns of a parsed statement: the names PostgreSQL gives them and their types,
+//! resolved through the statement's scopes (tables and aliases, joins, derived tables,
+//! CTEs) against the database's tables.
+
+use super::rewrite::types::{binary_type, data_type_oid, expr_type, is_integer};
+use crate::protocol::types::{Oid, oid, type_name};
+use sqlparser::ast::{
+    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, ObjectName, Query, Select,
+    SelectItem, SelectItemQualifiedWildcardKind, SetExpr, Statement, TableFactor, TableWithJoins,
+    TrimWhereField, UnaryOperator, Value,
+};
+
+/// Where result types of table columns come from.
+pub trait Catalog {
+    /// The columns of `table` with their types; empty if there is no such table.
+    fn columns(&mut self, table: &str) -> Vec<(String, Oid)>;
+}
+
+impl<F: FnMut(&str) -> Vec<(String, Oid)>> Catalog for F {
+    fn columns(&mut self, table: &str) -> Vec<(String, Oid)> {
+        self(table)
+    }
+}
+
+/// A result column as PostgreSQL describes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResultColumn {
+    /// The column name in RowDescription.
+    pub name: String,
+    /// The type, where the statement and the schema tell it.
+    pub ty: Option<Oid>,
+}
+
+/// The result columns of `statement`, or `None` when they cannot all be listed (a `*`
+/// over something unknown, a statement kind not described here).
+pub fn result_columns(
+    statement: &Statement,
+    catalog: &mut dyn Catalog,
+) -> Option<Vec<ResultColumn>> {
+    let mut d = Describer {
+        catalog,
+        ctes: Vec::new(),
+    };
+    match statement {
+        Statement::Query(q) => d.query(q),
+        Statement::Insert(insert) => {
+            let returning = insert.returning.as_ref()?;
+            let table = match &insert.table {
+                sqlparser::ast::TableObject::TableName(name) => name,
+                _ => return None,
+            };
+            let alias = insert.table_alias.as_ref().map(|a| &a.alias);
+            let scope = vec![d.table_source(table, alias)];
+            d.projection(returning, &scope)
+        }
+        Statement::Update(update) => {
+            let returning = update.returning.as_ref()?;
+            let scope = d.scope(std::slice::from_ref(&update.table))?;
+            d.projection(returning, &scope)
+        }
+        Statement::Delete(delete) => {
+            let returning = delete.returning.as_ref()?;
+            let tables = match &delete.from {
+                sqlparser::ast::FromTable::WithFromKeyword(t)
+                | sqlparser::ast::FromTable::WithoutKeyword(t) => t,
+            };
+            let scope = d.scope(tables)?;
+            d.projection(returning, &scope)
+        }
+        _ => None,
+    }
+}
+
+/// A named row source in a FROM clause.
+struct Source {
+    /// The alias, else the table name (as PostgreSQL folds it).
+    name: String,
+    /// Its columns; `None` when unknown (a table function, a missing table).
+    columns: Option<Vec<ResultColumn>>,
+}
+
+struct Describer<'c> {
+    catalog: &'c mut dyn Catalog,
+    ctes: Vec<(String, Vec<ResultColumn>)>,
+}
+
+/// An identifier as PostgreSQL folds it: unquoted names in lower case.
+fn folded(id: &Ident) -> String {
+    match id.quote_style {
+        Some(_) => id.value.clone(),
+        None => id.value.to_lowercase(),
+    }
+}
+
+fn last_name(name: &ObjectName) -> Option<String> {
+    name.0.last()?.as_ident().map(folded)
+}
+
+impl Describer<'_> {
+    fn query(&mut self, q: &Query) -> Option<Vec<ResultColumn>> {
+        let saved = self.ctes.len();
+        if let Some(with) = &q.with {
+            for cte in &with.cte_tables {
+                let mut columns = self.query(&cte.query).unwrap_or_default();
+                for (c, alias) in columns.iter_mut().zip(&cte.alias.columns) {
+                    c.name = folded(&alias.name);
+                }
+                self.ctes.push((folded(&cte.alias.name), columns));
+            }
+        }
+        let result = self.set_expr(&q.body);
+        self.ctes.truncate(saved);
+        result
+    }
+
+    fn set_expr(&mut self, body: &SetExpr) -> Option<Vec<ResultColumn>> {
+        match body {
+            SetExpr::Select(select) => self.select(select),
+            SetExpr::Query(q) => self.query(q),
+            SetExpr::SetOperation { left, right, .. } => {
+                let mut columns = self.set_expr(left)?;
+                // Untyped columns on the left (NULL, say) take the right side's type.
+                if columns.iter().any(|c| c.ty.is_none())
+                    && let Some(other) = self.set_expr(right)
+                {
+                    for (c, o) in columns.iter_mut().zip(other) {
+                        c.ty = c.ty.or(o.ty);
+                    }
+                }
+                Some(columns)
+            }
+            SetExpr::Values(values) => {
+                let first = values.rows.first()?;
+                Some(
+                    first
+                        .iter()
+                        .enumerate()
+                        .map(|(i, e)| ResultColumn {
+                            name: format!("column{}", i + 1),
+                            ty: self.expr_type(e, &[]),
+                        })
+                        .collect(),
+                )
+            }
+            _ => None,
+        }
+    }
+
+    fn select(&mut self, select: &Select) -> Option<Vec<ResultColumn>> {
+        let scope = self.scope(&select.from)?;
+        self.projection(&select.projection, &scope)
+    }
+
+    fn projection(&mut self, items: &[SelectItem], scope: &[Source]) -> Option<Vec<ResultColumn>> {
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            match item {
+                SelectItem::UnnamedExpr(e) => out.push(ResultColumn {
+                    name: self.column_name(e).unwrap_or_else(|| "?column?".into()),
+                    ty: self.expr_type(e, scope),
+                }),
+                SelectItem::ExprWithAlias { expr, alias } => out.push(ResultColumn {
+                    name: folded(alias),
+                    ty: self.expr_type(expr, scope),
+                }),
+                SelectItem::Wildcard(_) => {
+                    if scope.is_empty() {
+                        return None;
+                    }
+                    for source in scope {
+                        out.extend(source.columns.clone()?);
+                    }
+                }
+                SelectItem::QualifiedWildcard(
+                    SelectItemQualifiedWildcardKind::ObjectName(n),
+                    _,
+                ) => {
+                    let name = last_name(n)?;
+                    let source = scope.iter().find(|s| s.name == name)?;
+                    out.extend(source.columns.clone()?);
+                }
+                _ => return None,
+            }
+        }
+        Some(out)
+    }
+
+    /// The sources of a FROM list, joins flattened, in order.
+    fn scope(&mut self, from: &[TableWithJoins]) -> Option<Vec<Source>> {
+        let mut sources = Vec::new();
+        for t in from {
+            self.factor(&t.relation, &mut sources);
+            for join in &t.joins {
+                self.factor(&join.relation, &mut sources);
+            }
+        }
+        Some(sources)
+    }
+
+    fn factor(&mut self, factor: &TableFactor, sources: &mut Vec<Source>) {
+        match factor {
+            TableFactor::Table {
+                name, alias, args, ..
+            } => {
+                let mut source = if args.is_some() {
+                    Source {
+                        name: last_name(name).unwrap_or_default(),
+                        columns: None,
+                    }
+                } else {
+                    self.table_source(name, alias.as_ref().map(|a| &a.name))
+                };
+                if let Some(alias) = alias {
+                    source.name = folded(&alias.name);
+                    rename(&mut source, &alias.columns);
+                }
+                sources.push(source);
+            }
+            TableFactor::Derived {
+                subquery, alias, ..
+            } => {
+                let mut source = Source {
+                    name: alias.as_ref().map(|a| folded(&a.name)).unwrap_or_default(),
+                    columns: self.query(subquery),
+                };
+                if let Some(alias) = alias {
+                    rename(&mut source, &alias.columns);
+                }
+                sources.push(source);
+            }
+            TableFactor::NestedJoin {
+                table_with_joins, ..
+            } => {
+                self.factor(&table_with_joins.relation, sources);
+                for join in &table_with_joins.joins {
+                    self.factor(&join.relation, sources);
+                }
+            }
+            _ => sources.push(Source {
+                name: String::new(),
+                columns: None,
+            }),
+        }
+    }
+
+    fn table_source(&mut self, name: &ObjectName, alias: Option<&Ident>) -> Source {
+        let table = last_name(name).unwrap_or_default();
+        let columns = match self.ctes.iter().rev().find(|(n, _)| *n == table) {
+            Some((_, columns)) => Some(columns.clone()),
+            None => {
+                let columns = self.catalog.columns(&table);
+                (!columns.is_empty()).then(|| {
+                    columns
+                        .into_iter()
+                        .map(|(name, ty)| ResultColumn {
+                            name,
+                            ty: (ty != oid::UNSPECIFIED).then_some(ty),
+                        })
+                        .collect()
+                })
+            }
+        };
+        Source {
+            name: alias.map(folded).unwrap_or(table),
+            columns,
+        }
+    }
+
+    /// PostgreSQL's name for an unaliased result column (`FigureColname`).
+    fn column_name(&mut self, e: &Expr) -> Option<String> {
+        self.named(e).map(|(name, _)| name)
+    }
+
+    /// A name with its strength: 2 for a column or function name, 1 for a type name
+    /// (which an outer cast replaces with its own).
+    fn named(&mut self, e: &Expr) -> Option<(String, u8)> {
+        let strong = |name: &str| Some((name.to_string(), 2));
+        match e {
+            Expr::Identifier(id) => Some((folded(id), 2)),
+            Expr::CompoundIdentifier(parts) => Some((folded(parts.last()?), 2)),
+            Expr::Function(f) => Some((last_name(&f.name)?, 2)),
+            Expr::Cast {
+                expr, data_type, ..
+            } => match self.named(expr) {
+                Some((name, 2)) => Some((name, 2)),
+                inner => {
+                    let ty = data_type_oid(data_type);
+                    if type_name(ty) == "unknown" {
+                        inner
+                    } else {
+                        Some((type_name(ty).to_string(), 1))
+                    }
+                }
+            },
+            Expr::TypedString(t) => {
+                let ty = data_type_oid(&t.data_type);
+                (type_name(ty) != "unknown").then(|| (type_name(ty).to_string(), 1))
+            }
+            Expr::Nested(inner) => self.named(inner),
+            Expr::Case { .. } => strong("case"),
+            Expr::Array(_) => strong("array"),
+            Expr::Exists { .. } => strong("exists"),
+            Expr::Extract { .. } => strong("extract"),
+            Expr::Substring { shorthand, .. } => {
+                strong(if *shorthand { "substr" } else { "substring" })
+            }
+            Expr::Position { .. } => strong("position"),
+            Expr::Overlay { .. } => strong("overlay"),
+            Expr::Ceil { .. } => strong("ceil"),
+            Expr::Floor { .. } => strong("floor"),
+            Expr::Interval(_) => Some(("interval".into(), 1)),
+            Expr::Trim { trim_where, .. } => strong(match trim_where {
+                Some(TrimWhereField::Leading) => "ltrim",
+                Some(TrimWhereField::Trailing) => "rtrim",
+                _ => "btrim",
+            }),
+            Expr::Subquery(q) => Some((self.query(q)?.into_iter().next()?.name, 2)),
+            _ => None,
+        }
+    }
+
+    /// The type of `e` in `scope`.
+    fn expr_type(&mut self, e: &Expr, scope: &[Source]) -> Option<Oid> {
+        match e {
+            Expr::Identifier(id) => {
+                let name = folded(id);
+                scope.iter().find_map(|s| {
+                    s.columns
+                        .as_ref()?
+                        .iter()
+                        .find(|c| c.name.eq_ignore_ascii_case(&name))
+                        .and_then(|c| c.ty)
+                })
+            }
+            Expr::CompoundIdentifier(parts) if parts.len() >= 2 => {
+                let table = folded(&parts[parts.len() - 2]);
+                let column = folded(&parts[parts.len() - 1]);
+                let source = scope.iter().find(|s| s.name == table)?;
+                source
+                    .columns
+                    .as_ref()?
+                    .iter()
+                    .find(|c| c.name.eq_ignore_ascii_case(&column))
+                    .and_then(|c| c.ty)
+            }
+            Expr::Value(v) => match &v.value {
+                Value::SingleQuotedString(_)
+                | Value::EscapedStringLiteral(_)
+                | Value::DollarQuotedString(_) => Some(oid::TEXT),
+                _ => expr_type(e),
+            },
+            Expr::Nested(inner) => self.expr_type(inner, scope),
+            Expr::UnaryOp { op, expr } => match op {
+                UnaryOperator::Not => Some(oid::BOOL),
+                _ => self.expr_type(expr, scope),
+            },
+            Expr::BinaryOp { left, op, right } => {
+                let l = self.expr_type(left, scope);
+                let r = self.expr_type(right, scope);
+                binary_type(l?, op, r?).or_else(|| expr_type(e))
+            }
+            Expr::IsNull(_)
+            | Expr::IsNotNull(_)
+            | Expr::IsTrue(_)
+            | Expr::IsFalse(_)
+            | Expr::IsNotTrue(_)
+            | Expr::IsNotFalse(_)
+            | Expr::IsDistinctFrom(..)
+            | Expr::IsNotDistinctFrom(..)
+            | Expr::In { .. }
+            | Expr::Between { .. }
+            | Expr::Like { .. }
+            | Expr::ILike { .. }
+            | Expr::SimilarTo { .. }
+            | Expr::Exists { .. }
+            | Expr::AnyOp { .. }
+            | Expr::AllOp { .. } => Some(oid::BOOL),
+            Expr::Case {
+                conditions,
+                else_result,
+                ..
+            } => conditions
+                .iter()
+                .find_map(|w| self.expr_type(&w.result, scope))
+                .or_else(|| else_result.as_ref().and_then(|e| self.expr_type(e, scope))),
+            Expr::Subquery(q) => self.query(q)?.into_iter().next()?.ty,
+            Expr::Function(f) => {
+                let name = last_name(&f.name)?;
+                let args = function_args(&f.args);
+                let arg = |d: &mut Self, i: usize| args.get(i).and_then(|a| d.expr_type(a, scope));
+                match name.as_str() {
+                    "count" => Some(oid::INT8),
+                    "sum" => arg(self, 0).map(|t| match t {
+                        oid::INT2 | oid::INT4 => oid::INT8,
+                        oid::FLOAT4 | oid::FLOAT8 => oid::FLOAT8,
+                        _ => oid::NUMERIC,
+                    }),
+                    "avg" => arg(self, 0).map(|t| match t {
+                        oid::FLOAT4 | oid::FLOAT8 => oid::FLOAT8,
+                        _ => oid::NUMERIC,
+                    }),
+                    "min" | "max" | "abs" | "coalesce" | "nullif" | "greatest" | "least" => {
+                        (0..args.len()).find_map(|i| arg(self, i))
+                    }
+                    "round" | "trunc" | "ceil" | "ceiling" | "floor" | "sign" => {
+                        match arg(self, 0) {
+                            Some(oid::FLOAT4 | oid::FLOAT8) if args.len() == 1 => Some(oid::FLOAT8),
+                            Some(t)
+                                if is_integer(t)
+                                    && args.len() == 1
+                                    && name != "round"
+                                    && name != "trunc" =>
+                            {
+                                Some(oid::FLOAT8)
+                            }
+                            Some(_) => Some(oid::NUMERIC),
+                            None => None,
+                        }
+                    }
+                    _ => super::infer::function_result_type(&name).or_else(|| expr_type(e)),
+                }
+            }
+            _ => expr_type(e),
+        }
+    }
+}
+
+fn rename(source: &mut Source, aliases: &[sqlparser::ast::TableAliasColumnDef]) {
+    if aliases.is_empty() {
+        return;
+    }
+    match &mut source.columns {
+        Some(columns) => {
+            for (c, a) in columns.iter_mut().zip(aliases) {
+                c.name = folded(&a.name);
+            }
+        }
+        None => {
+            source.columns = Some(
+                aliases
+                    .iter()
+                    .map(|a| ResultColumn {
+                        name: folded(&a.name),
+                        ty: a.data_type.as_ref().map(data_type_oid),
+                    })
+                    .collect(),
+            )
+        }
+    }
+}
+
+fn function_args(args: &FunctionArguments) -> Vec<&Expr> {
+    match args {
+        FunctionArguments::List(list) => list
+            .args
+            .iter()
+            .filter_map(|a| match a {
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
+                FunctionArg::Named {
+                    arg: FunctionArgExpr::Expr(e),
+                    ..
+                } => Some(e),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlparser::dialect::PostgreSqlDialect;
+    use sqlparser::parser::Parser;
+
+    fn describe(sql: &str) -> Vec<(String, Option<Oid>)> {
+        let statement = Parser::parse_sql(&PostgreSqlDialect {}, sql)
+            .unwrap()
+            .remove(0);
+        let mut catalog = |table: &str| match table {
+            "t" => vec![
+                ("id".to_string(), oid::INT4),
+                ("n".to_string(), oid::NUMERIC),
+            ],
+            "u" => vec![
+                ("id".to_string(), oid::INT8),
+                ("name".to_string(), oid::TEXT),
+            ],
+            _ => vec![],
+        };
+        result_columns(&statement, &mut catalog)
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.name, c.ty))
+            .collect()
+    }
+
+    #[test]
+    fn names_and_types_follow_scope() {
+        assert_eq!(
+            describe(
+                "SELECT id, u.id, id / 2, x.name AS who, count(*), '1'::int, id::text FROM t JOIN u x ON true JOIN u ON true"
+            ),
+            vec![
+                ("id".into(), Some(oid::INT4)),
+                ("id".into(), Some(oid::INT8)),
+                ("?column?".into(), Some(oid::INT4)),
+                ("who".into(), Some(oid::TEXT)),
+                ("count".into(), Some(oid::INT8)),
+                ("int4".into(), Some(oid::INT4)),
+                ("id".into(), Some(oid::TEXT)),
+            ]
+        );
+        assert_eq!(
+            describe(
+                "WITH c(k) AS (SELECT name FROM u) SELECT * FROM c, (SELECT sum(id) s FROM t) d"
+            ),
+            vec![("k".into(), Some(oid::TEXT)), ("s".into(), Some(oid::INT8))]
+        );
+        assert_eq!(
+            describe("SELECT true, 1.5, sum(n), avg(id) FROM t"),
+            vec![
+                ("?column?".into(), Some(oid::BOOL)),
+                ("?column?".into(), Some(oid::NUMERIC)),
+                ("sum".into(), Some(oid::NUMERIC)),
+                ("avg".into(), Some(oid::NUMERIC)),
+            ]
+        );
+    }
+}
