@@ -47,7 +47,7 @@ fn number(value: ValueRef<'_>) -> Option<Number> {
 
 /// `a / b` (or `a % b` with `modulo`): integers divide truncating toward zero, as in
 /// PostgreSQL; a zero divisor is 22012.
-fn divide(ctx: &Context<'_>, modulo: bool) -> Result<Value> {
+pub(super) fn divide(ctx: &Context<'_>, modulo: bool) -> Result<Value> {
     let (a, b) = (ctx.get_raw(0), ctx.get_raw(1));
     if matches!(a, ValueRef::Null) || matches!(b, ValueRef::Null) {
         return Ok(Value::Null);

@@ -12,6 +12,7 @@ mod functions;
 mod group_commit;
 #[cfg(feature = "mmap")]
 mod mapped;
+mod math;
 mod sqlite;
 
 pub use errors::{pg_function_error, sqlite_error};

@@ -2,12 +2,12 @@
 //! resolved through the statement's scopes (tables and aliases, joins, derived tables,
 //! CTEs) against the database's tables.
 
-use super::rewrite::types::{binary_type, data_type_oid, expr_type, is_integer};
+use super::rewrite::types::{binary_type, data_type_oid, expr_type};
 use crate::protocol::types::{Oid, oid, type_name};
 use sqlparser::ast::{
-    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, ObjectName, Query, Select,
-    SelectItem, SelectItemQualifiedWildcardKind, SetExpr, Statement, TableFactor, TableWithJoins,
-    TrimWhereField, UnaryOperator, Value,
+    BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, ObjectName,
+    Query, Select, SelectItem, SelectItemQualifiedWildcardKind, SetExpr, Statement, TableFactor,
+    TableWithJoins, TrimWhereField, UnaryOperator, Value,
 };
 
 /// Where result types of table columns come from.
@@ -354,6 +354,13 @@ impl Describer<'_> {
                 UnaryOperator::Not => Some(oid::BOOL),
                 _ => self.expr_type(expr, scope),
             },
+            Expr::BinaryOp { op, .. } if is_comparison(op) => Some(oid::BOOL),
+            Expr::Ceil { expr, .. } | Expr::Floor { expr, .. } => {
+                match self.expr_type(expr, scope)? {
+                    oid::NUMERIC => Some(oid::NUMERIC),
+                    _ => Some(oid::FLOAT8),
+                }
+            }
             Expr::BinaryOp { left, op, right } => {
                 let l = self.expr_type(left, scope);
                 let r = self.expr_type(right, scope);
@@ -402,27 +409,40 @@ impl Describer<'_> {
                     "min" | "max" | "abs" | "coalesce" | "nullif" | "greatest" | "least" => {
                         (0..args.len()).find_map(|i| arg(self, i))
                     }
-                    "round" | "trunc" | "ceil" | "ceiling" | "floor" | "sign" => {
-                        match arg(self, 0) {
-                            Some(oid::FLOAT4 | oid::FLOAT8) if args.len() == 1 => Some(oid::FLOAT8),
-                            Some(t)
-                                if is_integer(t)
-                                    && args.len() == 1
-                                    && name != "round"
-                                    && name != "trunc" =>
-                            {
-                                Some(oid::FLOAT8)
-                            }
-                            Some(_) => Some(oid::NUMERIC),
-                            None => None,
+                    // Integer arguments resolve to the float8 variant (float8 is the
+                    // preferred numeric type); round(x, n) and trunc(x, n) exist for
+                    // numeric only.
+                    "round" | "trunc" | "ceil" | "ceiling" | "floor" | "sign" | "power" | "pow"
+                    | "sqrt" | "exp" | "ln" | "log" | "log10" => {
+                        let numeric = (0..args.len()).any(|i| arg(self, i) == Some(oid::NUMERIC));
+                        let two_arg_numeric =
+                            args.len() == 2 && matches!(name.as_str(), "round" | "trunc");
+                        if numeric || two_arg_numeric {
+                            Some(oid::NUMERIC)
+                        } else {
+                            (0..args.len())
+                                .find_map(|i| arg(self, i))
+                                .map(|_| oid::FLOAT8)
                         }
                     }
+                    "cbrt" | "pi" => Some(oid::FLOAT8),
+                    "div" | "factorial" => Some(oid::NUMERIC),
+                    "gcd" | "lcm" | "mod" => (0..args.len()).find_map(|i| arg(self, i)),
+                    "width_bucket" => Some(oid::INT4),
                     _ => super::infer::function_result_type(&name).or_else(|| expr_type(e)),
                 }
             }
             _ => expr_type(e),
         }
     }
+}
+
+fn is_comparison(op: &BinaryOperator) -> bool {
+    use BinaryOperator::*;
+    matches!(
+        op,
+        Eq | NotEq | Lt | LtEq | Gt | GtEq | And | Or | Spaceship
+    )
 }
 
 fn rename(source: &mut Source, aliases: &[sqlparser::ast::TableAliasColumnDef]) {

@@ -3,7 +3,7 @@
 //! - `$n` parameters become `?n` (SQLite numbers `$n` by first appearance otherwise);
 //! - casts keep PostgreSQL's semantics ([`casts`]);
 //! - `/` and `%` become `pg_div`/`pg_mod` (22012 on a zero divisor, PostgreSQL's integer
-//!   division); `date ± integer` and `date - date` do day arithmetic;
+//!   division), `^` `power` and `#` (xor) `(a | b) - (a & b)`; `date ± integer` and `date - date` do day arithmetic;
 //! - `E'...'`, `U&'...'` and dollar-quoted strings become standard strings, `ILIKE` SQLite's (ASCII case-insensitive)
 //!   `LIKE`;
 //! - `public.` and `pg_catalog.` qualifiers are dropped from tables and functions;
@@ -124,6 +124,24 @@ impl Rewriter {
         let name = match op {
             BinaryOperator::Divide => "pg_div",
             BinaryOperator::Modulo => "pg_mod",
+            BinaryOperator::PGExp => "power",
+            BinaryOperator::PGBitwiseXor => {
+                // a # b = (a | b) - (a & b)
+                let l = std::mem::replace(left.as_mut(), placeholder());
+                let r = std::mem::replace(right.as_mut(), placeholder());
+                let both = |op| {
+                    Expr::Nested(Box::new(Expr::BinaryOp {
+                        left: Box::new(l.clone()),
+                        op,
+                        right: Box::new(r.clone()),
+                    }))
+                };
+                return Some(Expr::BinaryOp {
+                    left: Box::new(both(BinaryOperator::BitwiseOr)),
+                    op: BinaryOperator::Minus,
+                    right: Box::new(both(BinaryOperator::BitwiseAnd)),
+                });
+            }
             BinaryOperator::Plus | BinaryOperator::Minus => {
                 let (l, r) = (expr_type(left), expr_type(right));
                 let minus = *op == BinaryOperator::Minus;

@@ -99,6 +99,16 @@ pub fn binary_type(l: Oid, op: &BinaryOperator, r: Oid) -> Option<Oid> {
                 None
             }
         }
+        PGExp => Some(if l == oid::NUMERIC || r == oid::NUMERIC {
+            oid::NUMERIC
+        } else {
+            oid::FLOAT8
+        }),
+        BitwiseAnd | BitwiseOr | PGBitwiseXor | PGBitwiseShiftLeft | PGBitwiseShiftRight
+            if is_integer(l) && is_integer(r) =>
+        {
+            Some(l)
+        }
         StringConcat => Some(oid::TEXT),
         Eq | NotEq | Lt | LtEq | Gt | GtEq | And | Or => Some(oid::BOOL),
         _ => None,
