@@ -56,6 +56,7 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
+pub mod auth;
 pub mod cancel;
 pub mod config;
 pub mod connection;
