@@ -1,0 +1,188 @@
+//! Connection limits and timeouts through the real server: `--max-connections` (53300),
+//! the authentication timeout against a slowloris client, and the idle timeouts
+//! (25P03 / 57P05) set per session and as server defaults.
+
+mod common;
+
+use common::{assert_alive, connect, start_with, stat};
+use pgsqlite::ServerHandle;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+use tokio::task::JoinHandle;
+use tokio_postgres::{Client, NoTls};
+
+/// Connects and keeps the connection task's outcome: a FATAL error the server sends
+/// unprompted (an idle timeout) ends the task with that error.
+async fn connect_watched(
+    server: &ServerHandle,
+) -> (Client, JoinHandle<Result<(), tokio_postgres::Error>>) {
+    let port = server.local_addr().unwrap().port();
+    let params = format!("host=127.0.0.1 port={port} user=test dbname=test");
+    let (client, connection) = tokio_postgres::connect(&params, NoTls).await.unwrap();
+    (client, tokio::spawn(connection))
+}
+
+/// The SQLSTATE and message the connection ended with.
+async fn ended_with(connection: JoinHandle<Result<(), tokio_postgres::Error>>) -> (String, String) {
+    let result = tokio::time::timeout(Duration::from_secs(10), connection)
+        .await
+        .expect("the server ends the connection")
+        .unwrap();
+    let err = result.expect_err("ended by an error");
+    let db = err
+        .as_db_error()
+        .unwrap_or_else(|| panic!("not a server error: {err}"));
+    assert_eq!(db.severity(), "FATAL");
+    (db.code().code().to_string(), db.message().to_string())
+}
+
+#[tokio::test]
+async fn max_connections_refuses_the_next_client_with_53300() {
+    let server = start_with(|c| c.max_connections = 3);
+    let first = connect(&server).await;
+    let second = connect(&server).await;
+    let third = connect(&server).await;
+    let port = server.local_addr().unwrap().port();
+    let params = format!("host=127.0.0.1 port={port} user=test dbname=test");
+    for _ in 0..2 {
+        let err = tokio_postgres::connect(&params, NoTls)
+            .await
+            .err()
+            .expect("the fourth client is refused");
+        let db = err.as_db_error().expect("a server error");
+        assert_eq!(db.code().code(), "53300");
+        assert_eq!(db.message(), "sorry, too many clients already");
+        assert_eq!(db.severity(), "FATAL");
+    }
+    for client in [&first, &second, &third] {
+        assert_alive(client).await;
+    }
+    assert_eq!(stat(&first, "connections.refused").await, "2");
+    assert_eq!(stat(&first, "connections.open").await, "3");
+    assert_eq!(stat(&first, "connections.max").await, "3");
+    // A slot frees when a client leaves.
+    drop(third);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if stat(&first, "connections.open").await == "2" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the slot was not freed");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_alive(&connect(&server).await).await;
+    assert_alive(&second).await;
+}
+
+#[tokio::test]
+async fn a_slowloris_client_is_closed_after_the_authentication_timeout() {
+    let server = start_with(|c| c.authentication_timeout = Duration::from_millis(500));
+    let started = Instant::now();
+    let mut slow = TcpStream::connect(server.local_addr().unwrap()).unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    // Half a startup packet: the length says 40 bytes, 6 arrive.
+    slow.write_all(&[0, 0, 0, 40, 0, 3]).unwrap();
+    // Meanwhile another client connects and works.
+    let client = connect(&server).await;
+    assert_alive(&client).await;
+    let mut byte = [0u8; 1];
+    let read = tokio::task::spawn_blocking(move || slow.read(&mut byte).map(|n| (n, slow)))
+        .await
+        .unwrap();
+    let waited = started.elapsed();
+    assert!(
+        matches!(read, Ok((0, _)) | Err(_)),
+        "the server closes the connection without an answer"
+    );
+    assert!(
+        waited >= Duration::from_millis(450) && waited < Duration::from_secs(5),
+        "closed after {waited:?}"
+    );
+    assert_eq!(stat(&client, "auth.timeouts").await, "1");
+    assert_alive(&client).await;
+    // An established session is not affected by the timeout.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_alive(&client).await;
+}
+
+#[tokio::test]
+async fn idle_in_transaction_session_timeout_ends_the_session_with_25p03() {
+    let server = start_with(|_| {});
+    let (client, connection) = connect_watched(&server).await;
+    client
+        .batch_execute("SET idle_in_transaction_session_timeout = 300")
+        .await
+        .unwrap();
+    let shown: String = client
+        .query_one("SHOW idle_in_transaction_session_timeout", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(shown, "300ms");
+    // Idle outside a transaction: not affected.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    client.batch_execute("BEGIN").await.unwrap();
+    client.batch_execute("SELECT 1").await.unwrap();
+    let (code, message) = ended_with(connection).await;
+    assert_eq!(code, "25P03");
+    assert_eq!(
+        message,
+        "terminating connection due to idle-in-transaction timeout"
+    );
+    assert!(client.is_closed() || client.batch_execute("SELECT 1").await.is_err());
+    assert_alive(&connect(&server).await).await;
+}
+
+#[tokio::test]
+async fn idle_session_timeout_from_the_server_default_ends_the_session_with_57p05() {
+    let server = start_with(|c| c.idle_session_timeout = Duration::from_millis(400));
+    let (client, connection) = connect_watched(&server).await;
+    let shown: String = client
+        .query_one("SHOW idle_session_timeout", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(shown, "400ms");
+    // Inside a transaction the session timeout does not apply.
+    client.batch_execute("BEGIN").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    client.batch_execute("COMMIT").await.unwrap();
+    let (code, message) = ended_with(connection).await;
+    assert_eq!(code, "57P05");
+    assert_eq!(
+        message,
+        "terminating connection due to idle-session timeout"
+    );
+
+    // SET changes it per session; RESET goes back to the server's value; 0 turns it off.
+    let (client, connection) = connect_watched(&server).await;
+    client
+        .batch_execute("SET idle_session_timeout = '1min'")
+        .await
+        .unwrap();
+    let shown: String = client
+        .query_one("SHOW idle_session_timeout", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(shown, "1min");
+    client
+        .batch_execute("RESET idle_session_timeout")
+        .await
+        .unwrap();
+    let shown: String = client
+        .query_one("SHOW idle_session_timeout", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(shown, "400ms");
+    client
+        .batch_execute("SET idle_session_timeout = 0")
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_alive(&client).await;
+    assert!(!connection.is_finished());
+}
