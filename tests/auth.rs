@@ -303,6 +303,21 @@ async fn hostile_input_before_authentication() {
     s.write_all(&buf).unwrap();
     assert_eq!(fatal(&mut s, "08P01"), "malformed SCRAM message");
 
+    // Before authentication no message may be larger than an authentication token: the
+    // header of a 1 GiB Query is refused before any of its body is buffered.
+    let mut s = raw(&server, b"alice");
+    expect_sasl(&mut s);
+    let mut head = vec![b'Q'];
+    head.extend_from_slice(&(1i32 << 30).to_be_bytes());
+    s.write_all(&head).unwrap();
+    assert_eq!(
+        fatal(&mut s, "08P01"),
+        format!(
+            "message of {} bytes exceeds the maximum of 65535",
+            (1 << 30) - 4
+        )
+    );
+
     // A user name that is not UTF-8.
     let mut s = raw(&server, b"al\xffce");
     fatal(&mut s, "22021");
@@ -320,6 +335,15 @@ async fn hostile_input_before_authentication() {
     frontend::password_message(b"secret", &mut buf).unwrap();
     s.write_all(&buf).unwrap();
     assert_eq!(fatal(&mut s, "08P01"), "unexpected password message");
+
+    // Once logged in, large messages pass again.
+    let long = "x".repeat(200_000);
+    let n: i32 = client
+        .query_one(format!("SELECT length('{long}')").as_str(), &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 200_000);
 
     // None of it cost a failed-password count, and everyone else is still served.
     assert_eq!(stat(&client, "auth.failures").await, "0");

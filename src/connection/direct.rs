@@ -1,6 +1,6 @@
 //! `DirectConnection`: a split socket whose read side runs ahead in its own task.
 
-use super::{FrameReader, Incoming, MessageSource};
+use super::{AuthGate, FrameReader, Incoming, MessageSource};
 use crate::error::Error;
 use crate::protocol::codec::DEFAULT_MAX_MESSAGE_LEN;
 use std::sync::Arc;
@@ -67,6 +67,7 @@ pub struct DirectConnection<S: SplitStream> {
     max_message_len: usize,
     read_ahead_bytes: usize,
     local: bool,
+    gate: Option<AuthGate>,
 }
 
 impl<S: SplitStream> DirectConnection<S> {
@@ -85,6 +86,26 @@ impl<S: SplitStream> DirectConnection<S> {
             max_message_len,
             read_ahead_bytes,
             local: false,
+            gate: None,
+        }
+    }
+
+    /// Caps messages at an authentication token's size until `gate` opens (see
+    /// [`AuthGate`]).
+    pub fn with_auth_gate(mut self, gate: AuthGate) -> Self {
+        self.gate = Some(gate);
+        self
+    }
+
+    fn reader(
+        read: S::Read,
+        max_message_len: usize,
+        gate: Option<AuthGate>,
+    ) -> FrameReader<S::Read> {
+        let reader = FrameReader::new(read, max_message_len);
+        match gate {
+            Some(gate) => reader.with_auth_gate(gate),
+            None => reader,
         }
     }
 
@@ -100,7 +121,7 @@ impl<S: SplitStream> DirectConnection<S> {
     /// Starts the read-ahead task (on the current tokio runtime) and returns the message
     /// source and the write half.
     pub fn into_parts(self) -> (ReadAhead, S::Write) {
-        let reader = FrameReader::new(self.read, self.max_message_len);
+        let reader = Self::reader(self.read, self.max_message_len, self.gate);
         let ahead = if self.local {
             ReadAhead::spawn_local(reader, self.read_ahead_bytes)
         } else {
@@ -114,7 +135,7 @@ impl<S: SplitStream> DirectConnection<S> {
     /// the split costs, or for clients known never to pipeline).
     pub fn into_input(self) -> (ClientInput<S::Read>, S::Write) {
         if self.read_ahead_bytes == 0 {
-            let reader = FrameReader::new(self.read, self.max_message_len);
+            let reader = Self::reader(self.read, self.max_message_len, self.gate);
             (ClientInput::Inline(reader), self.write)
         } else {
             let (ahead, write) = self.into_parts();

@@ -5,7 +5,8 @@ use super::Shared;
 use super::admission::{Ticket, refuse};
 use super::busy_poll::Watch;
 use super::worker::Incoming;
-use crate::connection::{DirectConnection, SplitStream};
+use crate::auth::AuthMethod;
+use crate::connection::{AuthGate, DirectConnection, SplitStream};
 use crate::error::Error;
 use crate::protocol::backend::{self, tag};
 use crate::session::{Session, SessionOptions};
@@ -74,9 +75,14 @@ pub(crate) async fn serve(incoming: Incoming, shared: Arc<Shared>, _busy_poll: O
 
 async fn session<S: SplitStream>(stream: S, shared: &Shared) -> Result<(), Error> {
     let config = &shared.config;
-    let connection =
+    let mut connection =
         DirectConnection::with_limits(stream, config.max_message_size, config.read_ahead_bytes)
             .on_local_set();
+    // Until a password is checked, no message may be larger than an authentication token.
+    let gate = (shared.auth.method() != AuthMethod::Trust).then(AuthGate::new);
+    if let Some(gate) = &gate {
+        connection = connection.with_auth_gate(gate.clone());
+    }
     let (input, write) = connection.into_input();
     let exec = match shared.database.connect() {
         Ok(exec) => exec,
@@ -98,6 +104,7 @@ async fn session<S: SplitStream>(stream: S, shared: &Shared) -> Result<(), Error
         shutdown: Some(shared.shutdown.clone()),
         auth: Some(shared.auth.clone()),
         authentication_timeout: Some(config.authentication_timeout),
+        auth_gate: gate,
         idle_in_transaction_session_timeout: config.idle_in_transaction_session_timeout,
         idle_session_timeout: config.idle_session_timeout,
         ..SessionOptions::default()

@@ -28,7 +28,7 @@ pub mod statement;
 
 use crate::auth::Authenticator;
 use crate::cancel::{CancelKey, CancelRegistry};
-use crate::connection::{Incoming, MessageSource};
+use crate::connection::{AuthGate, Incoming, MessageSource};
 use crate::error::{Error, PgError, SqlState};
 use crate::executor::{DiscardRows, Executor};
 use crate::protocol::backend::{self, tag};
@@ -59,6 +59,8 @@ pub struct SessionOptions {
     pub auth: Option<Arc<Authenticator>>,
     /// How long startup and authentication may take; `None`: no limit.
     pub authentication_timeout: Option<Duration>,
+    /// Opened once the client has authenticated (its reader caps message sizes until then).
+    pub auth_gate: Option<AuthGate>,
     /// The session's default `idle_in_transaction_session_timeout` (zero: none).
     pub idle_in_transaction_session_timeout: Duration,
     /// The session's default `idle_session_timeout` (zero: none).
@@ -73,6 +75,7 @@ impl Default for SessionOptions {
             shutdown: None,
             auth: None,
             authentication_timeout: None,
+            auth_gate: None,
             idle_in_transaction_session_timeout: Duration::ZERO,
             idle_session_timeout: Duration::ZERO,
         }
@@ -99,6 +102,7 @@ pub struct Session<I, W, V, E> {
     shutdown: Option<watch::Receiver<bool>>,
     auth: Option<Arc<Authenticator>>,
     authentication_timeout: Option<Duration>,
+    auth_gate: Option<AuthGate>,
     /// ReadyForQuery was the last thing sent: waiting now is being idle, which the idle
     /// timeouts bound.
     idle: bool,
@@ -144,6 +148,7 @@ where
             shutdown: options.shutdown,
             auth: options.auth,
             authentication_timeout: options.authentication_timeout,
+            auth_gate: options.auth_gate,
             idle: false,
         }
     }

@@ -117,6 +117,9 @@ where
 
         let user = startup.param("user").unwrap_or_default();
         self.authenticate(user).await?;
+        if let Some(gate) = &self.auth_gate {
+            gate.open();
+        }
         self.send(tag::AUTHENTICATION, backend::authentication_ok)
             .await?;
         let reported: SmallVec<[(&'static str, String); 16]> = self
