@@ -942,6 +942,130 @@ mod tests {
     }
 
     #[test]
+    fn authentication_and_limit_options() {
+        let c = parse(&[], &[]).unwrap();
+        assert_eq!(c.auth_method(), AuthMethod::Trust);
+        assert_eq!(c.max_connections, 100);
+        assert_eq!(c.authentication_timeout, Duration::from_secs(60));
+        assert_eq!(c.idle_session_timeout, Duration::ZERO);
+        let c = parse(&["--password", "pw"], &[]).unwrap();
+        assert_eq!(c.auth_method(), AuthMethod::ScramSha256);
+        assert!(
+            !format!("{c:?}").contains("pw\""),
+            "Debug hides the password"
+        );
+        let c = parse(
+            &["--auth-method", "md5", "--authentication-timeout", "5"],
+            &[
+                ("PGSQLITE_USER", "app"),
+                ("PGSQLITE_PASSWORD", "pw"),
+                ("PGSQLITE_MAX_CONNECTIONS", "7"),
+                ("PGSQLITE_IDLE_SESSION_TIMEOUT", "1500"),
+                ("PGSQLITE_IDLE_IN_TRANSACTION_SESSION_TIMEOUT", "1min"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(c.auth_method(), AuthMethod::Md5);
+        assert_eq!(c.user.as_deref(), Some("app"));
+        assert_eq!(c.max_connections, 7);
+        assert_eq!(c.authentication_timeout, Duration::from_secs(5));
+        assert_eq!(c.idle_session_timeout, Duration::from_millis(1500));
+        assert_eq!(
+            c.idle_in_transaction_session_timeout,
+            Duration::from_secs(60)
+        );
+        let c = parse(&["--authentication-timeout", "250ms"], &[]).unwrap();
+        assert_eq!(c.authentication_timeout, Duration::from_millis(250));
+        for (flag, value) in [
+            ("--auth-method", "kerberos"),
+            ("--max-connections", "0"),
+            ("--authentication-timeout", "0"),
+            ("--idle-session-timeout", "soon"),
+            ("--user", "a:b"),
+        ] {
+            let err = parse(&[flag, value], &[]).unwrap_err();
+            assert!(err.to_string().contains(flag), "{err}");
+        }
+    }
+
+    #[test]
+    fn trust_on_a_remote_address_needs_allow_trust_remote() {
+        for listen in ["0.0.0.0", "*", "::", "192.168.1.10"] {
+            let err = parse(&["--listen", listen], &[]).unwrap_err();
+            assert!(err.to_string().contains("--allow-trust-remote"), "{err}");
+            parse(&["--listen", listen, "--allow-trust-remote", "1"], &[]).unwrap();
+            parse(
+                &["--listen", listen],
+                &[("PGSQLITE_ALLOW_TRUST_REMOTE", "1")],
+            )
+            .unwrap();
+            parse(&["--listen", listen, "--password", "pw"], &[]).unwrap();
+            let err = parse(
+                &[
+                    "--listen",
+                    listen,
+                    "--auth-method",
+                    "trust",
+                    "--password",
+                    "pw",
+                ],
+                &[],
+            )
+            .unwrap_err();
+            assert!(err.to_string().contains("--allow-trust-remote"), "{err}");
+        }
+        for listen in ["127.0.0.1", "localhost", "::1", "127.0.0.2"] {
+            parse(&["--listen", listen], &[]).unwrap();
+        }
+    }
+
+    #[test]
+    fn passwd_subcommand_arguments() {
+        let passwd = |args: &[&str], env: Option<&str>| {
+            Config::from_args(args.iter().copied(), |name| {
+                (name == "PGSQLITE_USERS_FILE")
+                    .then(|| env.map(str::to_string))
+                    .flatten()
+            })
+        };
+        match passwd(&["passwd", "--users-file", "/tmp/u", "alice"], None).unwrap() {
+            Command::Passwd { users_file, user } => {
+                assert_eq!(
+                    (users_file, user.as_str()),
+                    (PathBuf::from("/tmp/u"), "alice")
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            passwd(&["passwd", "bob"], Some("/tmp/v")).unwrap(),
+            Command::Passwd { user, .. } if user == "bob"
+        ));
+        assert!(
+            passwd(&["passwd", "bob"], None)
+                .unwrap_err()
+                .to_string()
+                .contains("--users-file")
+        );
+        assert!(passwd(&["passwd"], Some("/tmp/v")).is_err());
+        assert!(passwd(&["passwd", "a", "b"], Some("/tmp/v")).is_err());
+        assert!(passwd(&["passwd", "a:b"], Some("/tmp/v")).is_err());
+    }
+
+    #[test]
+    fn help_lists_every_option() {
+        let text = usage();
+        for opt in OPTIONS {
+            assert!(
+                text.contains(opt.flag) && text.contains(opt.env),
+                "{}",
+                opt.flag
+            );
+        }
+        assert!(text.contains("pgsqlite passwd"));
+    }
+
+    #[test]
     fn seed_variables_and_their_defaults() {
         let c = parse(&[], &[]).unwrap();
         assert_eq!(c.buffer_pool, BufferPoolConfig::default());

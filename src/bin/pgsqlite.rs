@@ -29,6 +29,7 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_max_level(config.log_level)
         .with_target(false)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .init();
     for note in &config.notes {
