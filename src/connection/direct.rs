@@ -242,7 +242,13 @@ impl ReadAhead {
         loop {
             loop {
                 let freed = shared.freed.notified();
-                if shared.pending.load(Ordering::Acquire) < shared.limit {
+                // Before login, one message at a time: an unauthenticated client gets
+                // no read-ahead budget to fill.
+                let limit = match reader.before_login() {
+                    true => 1,
+                    false => shared.limit,
+                };
+                if shared.pending.load(Ordering::Acquire) < limit {
                     break;
                 }
                 freed.await;
@@ -290,5 +296,51 @@ impl MessageSource for ReadAhead {
 impl Drop for ReadAhead {
     fn drop(&mut self) {
         self.task.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+    use tokio::io::AsyncWriteExt;
+
+    fn password_message(len: usize) -> Vec<u8> {
+        let mut m = vec![b'p'];
+        m.extend_from_slice(&((len + 5) as u32).to_be_bytes());
+        m.extend(std::iter::repeat_n(b'x', len));
+        m.push(0);
+        m
+    }
+
+    #[tokio::test]
+    async fn before_login_nothing_is_read_ahead() {
+        let (mut client, server) = tokio::io::duplex(1 << 20);
+        let mut input = startup_packet();
+        for _ in 0..4 {
+            input.extend(password_message(1000));
+        }
+        client.write_all(&input).await.unwrap();
+        let gate = AuthGate::new();
+        let reader = FrameReader::new(server, 1 << 20).with_auth_gate(gate.clone());
+        let mut ahead = ReadAhead::spawn(reader, 1 << 20);
+        assert!(matches!(ahead.next().await, Ok(Some(Incoming::Startup(_)))));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(ahead.pending_bytes(), 1006, "one message decoded, no more");
+        gate.open();
+        assert!(matches!(ahead.next().await, Ok(Some(Incoming::Message(_)))));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(
+            ahead.pending_bytes(),
+            3 * 1006,
+            "logged in: read ahead again"
+        );
+    }
+
+    fn startup_packet() -> Vec<u8> {
+        let body = b"\0\x03\0\0user\0a\0\0";
+        let mut p = ((body.len() + 4) as u32).to_be_bytes().to_vec();
+        p.extend_from_slice(body);
+        p
     }
 }

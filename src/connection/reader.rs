@@ -95,6 +95,11 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
         }
     }
 
+    /// True while an authentication gate is set and still closed.
+    pub fn before_login(&self) -> bool {
+        self.gate.as_ref().is_some_and(|gate| !gate.is_open())
+    }
+
     /// Bytes read but not yet decoded (for read-ahead accounting).
     pub fn buffered_len(&self) -> usize {
         self.buf.len()
