@@ -170,7 +170,7 @@ async fn trust_with_a_user_name_accepts_only_that_name() {
     let server = start_with(|c| c.user = Some("app".to_string()));
     let client = login(&server, "app", "").await.expect("trust");
     assert_eq!(stat(&client, "auth.method").await, "trust");
-    let err = login(&server, "other", "").await.err().expect("refused");
+    let err = login(&server, "other", "").await.expect_err("refused");
     let db = err.as_db_error().expect("server error");
     assert_eq!(db.code().code(), "28000");
     assert_eq!(db.message(), "role \"other\" does not exist");

@@ -191,7 +191,7 @@ fn malformed(what: impl Into<String>) -> ScramError {
 }
 
 /// Splits `name=value` for an attribute that must be `name`.
-fn attribute<'a>(part: Option<&'a str>, name: char) -> Result<&'a str, ScramError> {
+fn attribute(part: Option<&str>, name: char) -> Result<&str, ScramError> {
     let part = part.ok_or_else(|| malformed(format!("Attribute \"{name}\" expected.")))?;
     let mut chars = part.chars();
     match (chars.next(), chars.next()) {
