@@ -365,6 +365,25 @@ mod tests {
     }
 
     #[test]
+    fn accepts_a_verifier_postgresql_made() {
+        // PostgreSQL 15: CREATE ROLE frank PASSWORD 'frank-pw'; its pg_authid.rolpassword.
+        let text = "SCRAM-SHA-256$4096:rpnnhWI4RaV9plX79Az17Q==$C+rqOVUwurmypuYnGzUIkueFsn36ef8DcPC9X+rjAHw=:Mwi1PQupVUKof2LJP6I/45slwrI4B2EAProuv3V4aNc=";
+        let v = ScramVerifier::parse(text).unwrap();
+        assert!(v.matches("frank-pw") && !v.matches("frank"));
+        assert_eq!(v.to_string(), text);
+        let mine = ScramVerifier::with_salt("frank-pw", &v.salt, v.iterations);
+        assert_eq!(
+            mine, v,
+            "same salt and password: the same verifier as PostgreSQL's"
+        );
+        assert!(exchange(&v, true, "frank-pw").is_ok());
+        // PostgreSQL 15: PASSWORD 'ｐａｓｓ' (full-width letters): SASLprep maps them to
+        // "pass" before hashing, and so do we.
+        let wide = ScramVerifier::parse("SCRAM-SHA-256$4096:GFnuDp4trAT3cONeWE/gSg==$SlULAExrcFPr647pN5D2ScSVcMeawzf5FNjx0980Qpc=:FOU+sE9Q/6Sx6kiiP2SiZG6+oV1S2EIF41iRG97eBUE=").unwrap();
+        assert!(wide.matches("ｐａｓｓ") && wide.matches("pass"));
+    }
+
+    #[test]
     fn right_password_passes_wrong_fails() {
         let v = ScramVerifier::new("pencil").unwrap();
         let last = exchange(&v, true, "pencil").unwrap();
