@@ -215,8 +215,10 @@ impl Authenticator {
     }
 
     fn stand_in_md5(&self, user: &str) -> String {
+        use base64::Engine;
         let key = scram::hmac(&self.secret, &[b"md5\0", user.as_bytes()]);
-        md5::stored_hash(user, &format!("{key:?}"))
+        let password = base64::engine::general_purpose::STANDARD.encode(key);
+        md5::stored_hash(user, &password)
     }
 }
 
