@@ -196,3 +196,27 @@ async fn idle_session_timeout_from_the_server_default_ends_the_session_with_57p0
     assert_alive(&client).await;
     assert!(!connection.is_finished());
 }
+
+#[tokio::test]
+async fn a_cancel_request_still_works_on_a_full_server() {
+    let server = start_with(|c| c.max_connections = 1);
+    let client = connect(&server).await;
+    let token = client.cancel_token();
+    let canceller = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        token.cancel_query(NoTls).await
+    });
+    let endless = client.query_one(
+        "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c) \
+         SELECT count(*) FROM c",
+        &[],
+    );
+    let err = tokio::time::timeout(Duration::from_secs(20), endless)
+        .await
+        .expect("the cancel request got through the full server")
+        .unwrap_err();
+    assert_eq!(common::sqlstate(&err), "57014");
+    canceller.await.unwrap().unwrap();
+    assert_alive(&client).await;
+    assert_eq!(stat(&client, "connections.refused").await, "1");
+}
