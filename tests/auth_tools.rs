@@ -254,14 +254,69 @@ fn trust_on_a_non_loopback_address_refuses_to_start() {
     cmd.env("PGSQLITE_LISTEN", "0.0.0.0").args(["--port", "0"]);
     let output = run(&mut cmd, b"");
     assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
-    // A local socket with trust is fine, and the log says so (tests never bind a
-    // non-loopback address: --allow-trust-remote and the password case are checked in
-    // config.rs's tests).
+    // A local socket with trust is fine, and the log says so.
     let server = Server::start(temp(), &[], &[]);
     assert!(server.psql("anyone", "", "SELECT 1").status.success());
     let log = server.log();
     assert!(
         log.contains("auth=trust") && log.contains("this host only"),
+        "{log}"
+    );
+}
+
+/// With `--allow-trust-remote` the binary starts on 0.0.0.0, warns, and serves. To keep
+/// the rule that tests never listen where other hosts could connect, the server runs in
+/// a network namespace of its own (`unshare -rn`: nothing but a loopback device) and is
+/// reached through its Unix socket. Skipped where namespaces are not permitted.
+#[test]
+fn allow_trust_remote_starts_on_a_wildcard_address_with_a_warning() {
+    if !Command::new("unshare")
+        .args(["-rn", "true"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        eprintln!("SKIPPED: `unshare -rn` (a private network namespace) is not permitted here");
+        return;
+    }
+    let dir = temp();
+    let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
+    let mut cmd = clean("unshare");
+    cmd.args([
+        "-rn",
+        BIN,
+        "--listen",
+        "0.0.0.0",
+        "--allow-trust-remote",
+        "1",
+    ])
+    .args(["--port", &PORT.to_string(), "--socket-dir"])
+    .arg(dir.path())
+    .stdin(Stdio::null())
+    .stdout(Stdio::from(log.try_clone().unwrap()))
+    .stderr(Stdio::from(log));
+    let child = cmd.spawn().unwrap();
+    let socket = dir.path().join(format!(".s.PGSQL.{PORT}"));
+    let server = Server { child, dir };
+    let started = Instant::now();
+    while UnixStream::connect(&socket).is_err() {
+        assert!(
+            started.elapsed() < TIMEOUT,
+            "server did not start\n{}",
+            server.log()
+        );
+        thread::sleep(Duration::from_millis(10));
+    }
+    let ok = server.psql("anyone", "", "SELECT 1");
+    assert!(ok.status.success(), "{}\n{}", describe(&ok), server.log());
+    let log = server.log();
+    assert!(log.contains("tcp=Some(0.0.0.0:5432)"), "{log}");
+    assert!(
+        log.contains("auth=trust") && log.contains("other hosts"),
+        "{log}"
+    );
+    assert!(
+        log.contains("WARN") && log.contains("anyone who can reach the port"),
         "{log}"
     );
 }
