@@ -260,6 +260,7 @@ fn tagged(tag: u8, body: &[u8]) -> Vec<u8> {
 
 #[tokio::test]
 async fn hostile_input_before_authentication() {
+    let md5_server = server(Some(AuthMethod::Md5), |_| {});
     let server = server(None, |_| {});
     let client = login(&server, "alice", "secret").await.unwrap();
 
@@ -317,6 +318,23 @@ async fn hostile_input_before_authentication() {
             (1 << 30) - 4
         )
     );
+
+    // A Query where the PasswordMessage belongs (md5 asks for one).
+    let mut s = raw(&md5_server, b"alice");
+    let (tag, body) = read_message(&mut s).expect("authentication request");
+    assert_eq!(
+        (tag, &body[..4]),
+        (b'R', &5i32.to_be_bytes()[..]),
+        "AuthenticationMD5Password"
+    );
+    let mut buf = BytesMut::new();
+    frontend::query("SELECT 1", &mut buf).unwrap();
+    s.write_all(&buf).unwrap();
+    assert_eq!(
+        fatal(&mut s, "08P01"),
+        "expected password response, got message type 81"
+    );
+    assert_alive(&login(&md5_server, "alice", "secret").await.unwrap()).await;
 
     // A user name that is not UTF-8.
     let mut s = raw(&server, b"al\xffce");
