@@ -220,3 +220,48 @@ async fn a_cancel_request_still_works_on_a_full_server() {
     assert_alive(&client).await;
     assert_eq!(stat(&client, "connections.refused").await, "1");
 }
+
+#[tokio::test]
+async fn a_client_that_never_answers_the_password_request_is_closed_too() {
+    let server = start_with(|c| {
+        c.authentication_timeout = Duration::from_millis(500);
+        c.password = Some(pgsqlite::config::Password("pw".to_string()));
+    });
+    let mut stalled = TcpStream::connect(server.local_addr().unwrap()).unwrap();
+    stalled
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut startup = bytes::BytesMut::new();
+    postgres_protocol::message::frontend::startup_message(
+        [("user", "postgres"), ("database", "test")],
+        &mut startup,
+    )
+    .unwrap();
+    stalled.write_all(&startup).unwrap();
+    let started = Instant::now();
+    let closed = tokio::task::spawn_blocking(move || {
+        // The AuthenticationSASL request arrives; the client never answers it.
+        let mut head = [0u8; 5];
+        stalled.read_exact(&mut head).unwrap();
+        assert_eq!(head[0], b'R');
+        let mut rest =
+            vec![0u8; u32::from_be_bytes([head[1], head[2], head[3], head[4]]) as usize - 4];
+        stalled.read_exact(&mut rest).unwrap();
+        let mut byte = [0u8; 1];
+        matches!(stalled.read(&mut byte), Ok(0))
+    })
+    .await
+    .unwrap();
+    let waited = started.elapsed();
+    assert!(closed, "the server closes the connection");
+    assert!(
+        waited >= Duration::from_millis(400) && waited < Duration::from_secs(5),
+        "closed after {waited:?}"
+    );
+    let port = server.local_addr().unwrap().port();
+    let params = format!("host=127.0.0.1 port={port} user=postgres dbname=test password=pw");
+    let (client, connection) = tokio_postgres::connect(&params, NoTls).await.unwrap();
+    tokio::spawn(connection);
+    wait_for_stat(&client, "auth.timeouts", "1").await;
+    assert_eq!(stat(&client, "auth.failures").await, "0");
+}
