@@ -1,6 +1,8 @@
 //! Server configuration: defaults, `PGSQLITE_*` environment variables and command-line
 //! flags, in increasing order of precedence.
 
+use crate::auth::users::Users;
+use crate::auth::{AuthMethod, Authenticator};
 use crate::error::Error;
 use crate::memory::{BufferPoolConfig, MemoryMonitorConfig};
 use crate::protocol::codec::DEFAULT_MAX_MESSAGE_LEN;
@@ -58,10 +60,44 @@ pub struct Config {
     pub batching: BatchConfig,
     /// Memory-mapped large values (feature `mmap`).
     pub mmap: MmapConfig,
+    /// Authentication method; `None` picks scram-sha-256 when a password or users file
+    /// is configured, trust otherwise (see [`Config::auth_method`]).
+    pub auth_method: Option<AuthMethod>,
+    /// The user `--password` belongs to (alone, under trust: the only user name accepted).
+    pub user: Option<String>,
+    /// The password of `user` (kept only until the server derives its verifiers).
+    pub password: Option<Password>,
+    /// File of `user:verifier` lines (see `pgsqlite passwd`).
+    pub users_file: Option<PathBuf>,
+    /// Allow trust authentication on an address other hosts can reach.
+    pub allow_trust_remote: bool,
+    /// Most client connections at once; more get 53300.
+    pub max_connections: usize,
+    /// How long a connection may take from accept to the end of authentication.
+    pub authentication_timeout: Duration,
+    /// Default `idle_in_transaction_session_timeout` of sessions (zero: none).
+    pub idle_in_transaction_session_timeout: Duration,
+    /// Default `idle_session_timeout` of sessions (zero: none).
+    pub idle_session_timeout: Duration,
     /// Things worth a log line once logging is up: settings for features this build
     /// lacks, say.
     pub notes: Vec<String>,
 }
+
+/// A password from the command line or environment; `Debug` does not show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(pub String);
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(***)")
+    }
+}
+
+/// PostgreSQL's `max_connections` default.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 100;
+/// PostgreSQL's `authentication_timeout` default.
+pub const DEFAULT_AUTHENTICATION_TIMEOUT: Duration = Duration::from_secs(60);
 
 impl Default for Config {
     fn default() -> Self {
@@ -84,6 +120,15 @@ impl Default for Config {
             memory_monitor: MemoryMonitorConfig::default(),
             batching: BatchConfig::default(),
             mmap: MmapConfig::default(),
+            auth_method: None,
+            user: None,
+            password: None,
+            users_file: None,
+            allow_trust_remote: false,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            authentication_timeout: DEFAULT_AUTHENTICATION_TIMEOUT,
+            idle_in_transaction_session_timeout: Duration::ZERO,
+            idle_session_timeout: Duration::ZERO,
             notes: Vec::new(),
         }
     }
@@ -96,6 +141,14 @@ pub enum Command {
     Serve(Box<Config>),
     /// Print this text and exit (`--help`, `--version`).
     Print(String),
+    /// `pgsqlite passwd [--users-file PATH] USER`: write `user`'s SCRAM verifier into the
+    /// users file, the password read from the terminal or stdin.
+    Passwd {
+        /// The users file to update (created if missing).
+        users_file: PathBuf,
+        /// Whose entry to write.
+        user: String,
+    },
 }
 
 /// One option: its flag, its environment variable, and how it sets the config.
@@ -132,6 +185,18 @@ fn positive(value: &str) -> Result<usize, String> {
         0 => Err("must be greater than zero".to_string()),
         n => Ok(n),
     }
+}
+
+/// A time span: a bare number counts `bare_unit`s (as PostgreSQL's settings do), or a
+/// number with a unit (`ms`, `s`, `min`, `h`, `d`).
+fn time_span(value: &str, bare_unit: Duration) -> Result<Duration, String> {
+    let value = value.trim();
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        let n: u32 = number(value)?;
+        return Ok(bare_unit.saturating_mul(n));
+    }
+    crate::session::settings::parse_duration(value)
+        .ok_or_else(|| format!("{value:?} is not a time span like 60, '60s' or '1min'"))
 }
 
 const OPTIONS: &[Opt] = &[
@@ -175,6 +240,110 @@ const OPTIONS: &[Opt] = &[
                         .map_err(|_| format!("{addr:?} is not an IP address"))?,
                 ),
             };
+            Ok(())
+        },
+        feature: ALWAYS,
+    },
+    Opt {
+        flag: "--auth-method",
+        env: "PGSQLITE_AUTH_METHOD",
+        value: "METHOD",
+        help: "scram-sha-256, md5, password or trust. Default: scram-sha-256 if a password or users file is given, else trust",
+        apply: |c, v| {
+            c.auth_method = Some(v.parse()?);
+            Ok(())
+        },
+        feature: ALWAYS,
+    },
+    Opt {
+        flag: "--user",
+        env: "PGSQLITE_USER",
+        value: "NAME",
+        help: "The user --password belongs to; alone, under trust, the only user name accepted. Default: postgres",
+        apply: |c, v| {
+            crate::auth::users::check_user_name(v)?;
+            c.user = Some(v.to_string());
+            Ok(())
+        },
+        feature: ALWAYS,
+    },
+    Opt {
+        flag: "--password",
+        env: "PGSQLITE_PASSWORD",
+        value: "PASSWORD",
+        help: "Password of --user (prefer the variable: flags show in ps). Default: none",
+        apply: |c, v| {
+            c.password = (!v.is_empty()).then(|| Password(v.to_string()));
+            Ok(())
+        },
+        feature: ALWAYS,
+    },
+    Opt {
+        flag: "--users-file",
+        env: "PGSQLITE_USERS_FILE",
+        value: "PATH",
+        help: "File of user:SCRAM-verifier lines, written by `pgsqlite passwd`. Default: none",
+        apply: |c, v| {
+            c.users_file = (!v.is_empty()).then(|| PathBuf::from(v));
+            Ok(())
+        },
+        feature: ALWAYS,
+    },
+    Opt {
+        flag: "--allow-trust-remote",
+        env: "PGSQLITE_ALLOW_TRUST_REMOTE",
+        value: "BOOL",
+        help: "Start with trust authentication on a non-loopback address (anyone who reaches the port gets the database). Default: 0",
+        apply: |c, v| {
+            c.allow_trust_remote = flag(v)?;
+            Ok(())
+        },
+        feature: ALWAYS,
+    },
+    Opt {
+        flag: "--max-connections",
+        env: "PGSQLITE_MAX_CONNECTIONS",
+        value: "N",
+        help: "Most client connections at once; more get 53300. Default: 100",
+        apply: |c, v| {
+            c.max_connections = positive(v)?;
+            Ok(())
+        },
+        feature: ALWAYS,
+    },
+    Opt {
+        flag: "--authentication-timeout",
+        env: "PGSQLITE_AUTHENTICATION_TIMEOUT",
+        value: "SECONDS",
+        help: "Time a client has to finish startup and authentication (or a span: 500ms, 1min). Default: 60",
+        apply: |c, v| {
+            let span = time_span(v, Duration::from_secs(1))?;
+            if span.is_zero() {
+                return Err("must be greater than zero".to_string());
+            }
+            c.authentication_timeout = span;
+            Ok(())
+        },
+        feature: ALWAYS,
+    },
+    Opt {
+        flag: "--idle-in-transaction-session-timeout",
+        env: "PGSQLITE_IDLE_IN_TRANSACTION_SESSION_TIMEOUT",
+        value: "MS",
+        help: "Close sessions idle inside a transaction this long (25P03; or a span: 5s, 1min; 0: never). Default: 0",
+        apply: |c, v| {
+            c.idle_in_transaction_session_timeout = time_span(v, Duration::from_millis(1))?;
+            Ok(())
+        },
+        feature: ALWAYS,
+    },
+    Opt {
+        flag: "--idle-session-timeout",
+        env: "PGSQLITE_IDLE_SESSION_TIMEOUT",
+        value: "MS",
+        help: "Close sessions idle outside a transaction this long (57P05; or a span; 0: never). Default: 0",
+        apply: |c, v| {
+            c.idle_session_timeout = time_span(v, Duration::from_millis(1))?;
             Ok(())
         },
         feature: ALWAYS,
@@ -478,6 +647,11 @@ impl Config {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
+        let mut args = args.into_iter().map(Into::into).peekable();
+        if args.peek().is_some_and(|a| a == "passwd") {
+            args.next();
+            return passwd_args(args, env);
+        }
         let mut config = Config::default();
         for opt in OPTIONS {
             if let Some(value) = env(opt.env) {
@@ -488,7 +662,6 @@ impl Config {
                 config.note_missing_feature(opt, opt.env);
             }
         }
-        let mut args = args.into_iter().map(Into::into);
         while let Some(arg) = args.next() {
             match arg.as_str() {
                 "-h" | "--help" => return Ok(Command::Print(usage())),
@@ -527,6 +700,7 @@ impl Config {
             config.note_missing_feature(opt, opt.flag);
         }
         config.validate()?;
+        config.check_exposure()?;
         if config.listen.is_none() && config.socket_dir.is_none() {
             return Err(Error::Config {
                 name: "--listen".to_string(),
@@ -538,7 +712,99 @@ impl Config {
     }
 }
 
+/// Parses `passwd [--users-file PATH] USER` (after `passwd`).
+fn passwd_args(
+    args: impl Iterator<Item = String>,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Command, Error> {
+    let usage = || {
+        Error::Config {
+        name: "passwd".to_string(),
+        message: "usage: pgsqlite passwd [--users-file PATH] USER (the password is read from the terminal or stdin)"
+            .to_string(),
+    }
+    };
+    let mut users_file = env("PGSQLITE_USERS_FILE").filter(|v| !v.is_empty());
+    let mut user = None;
+    let mut args = args;
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "-h" | "--help" => return Err(usage()),
+            "--users-file" => users_file = Some(args.next().ok_or_else(usage)?),
+            a if a.starts_with("--users-file=") => {
+                users_file = Some(a["--users-file=".len()..].to_string())
+            }
+            a if a.starts_with('-') => return Err(usage()),
+            a if user.is_none() => user = Some(a.to_string()),
+            _ => return Err(usage()),
+        }
+    }
+    let user = user.ok_or_else(usage)?;
+    crate::auth::users::check_user_name(&user).map_err(|message| Error::Config {
+        name: "passwd".to_string(),
+        message,
+    })?;
+    let users_file = users_file.ok_or_else(|| Error::Config {
+        name: "--users-file".to_string(),
+        message: "passwd needs the users file (--users-file PATH or PGSQLITE_USERS_FILE)"
+            .to_string(),
+    })?;
+    Ok(Command::Passwd {
+        users_file: PathBuf::from(users_file),
+        user,
+    })
+}
+
 impl Config {
+    /// The authentication method in force: the one asked for, else scram-sha-256 when a
+    /// password or users file is configured, else trust.
+    pub fn auth_method(&self) -> AuthMethod {
+        match self.auth_method {
+            Some(method) => method,
+            None if self.password.is_some() || self.users_file.is_some() => AuthMethod::ScramSha256,
+            None => AuthMethod::Trust,
+        }
+    }
+
+    /// Refuses trust authentication on an address other hosts can reach, unless
+    /// `allow_trust_remote` says the risk is taken knowingly.
+    pub fn check_exposure(&self) -> Result<(), Error> {
+        let remote = self.listen.is_some_and(|ip| !ip.is_loopback());
+        if remote && self.auth_method() == AuthMethod::Trust && !self.allow_trust_remote {
+            return Err(Error::Config {
+                name: "--listen".to_string(),
+                message: format!(
+                    "refusing to listen on {} with trust authentication: anyone who can reach the port could read and change the database. \
+                     Configure a password (--password / PGSQLITE_PASSWORD or --users-file with `pgsqlite passwd`), \
+                     listen on 127.0.0.1 or a Unix socket, or pass --allow-trust-remote 1 to accept the risk",
+                    self.listen.map_or(String::new(), |ip| ip.to_string())
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// Builds the authentication policy: loads the users file and adds the
+    /// `--user`/`--password` pair.
+    pub fn authenticator(&self) -> Result<Authenticator, Error> {
+        let invalid = |name: &str, message: String| Error::Config {
+            name: name.to_string(),
+            message,
+        };
+        let mut users = match &self.users_file {
+            Some(path) => Users::load(path).map_err(|m| invalid("--users-file", m))?,
+            None => Users::default(),
+        };
+        let password = self.password.as_ref().map(|p| p.0.as_str());
+        if password.is_some() || self.user.is_some() {
+            let user = self.user.as_deref().unwrap_or("postgres");
+            users
+                .insert(user, password)
+                .map_err(|m| invalid("--password", m))?;
+        }
+        Authenticator::new(self.auth_method(), users).map_err(|m| invalid("--auth-method", m))
+    }
+
     /// Checks settings that only make sense together. The error names the variables
     /// (and flags) involved.
     pub fn validate(&self) -> Result<(), Error> {
@@ -586,7 +852,9 @@ impl Config {
 pub fn usage() -> String {
     let mut text = String::from(
         "pgsqlite: a PostgreSQL wire-protocol server over SQLite\n\n\
-         Usage: pgsqlite [OPTIONS]\n\n\
+         Usage: pgsqlite [OPTIONS]\n\
+         \x20      pgsqlite passwd [--users-file PATH] USER   (write USER's SCRAM verifier;\n\
+         \x20                                                 the password comes from the terminal or stdin)\n\n\
          Every option can also be set with the environment variable shown.\n\n",
     );
     for opt in OPTIONS {
@@ -609,7 +877,7 @@ mod tests {
             env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
         })? {
             Command::Serve(config) => Ok(*config),
-            Command::Print(_) => panic!("expected a config"),
+            _ => panic!("expected a config"),
         }
     }
 
@@ -671,6 +939,130 @@ mod tests {
         );
         let err = parse(&[], &[("PGSQLITE_AUTO_CLEANUP", "maybe")]).unwrap_err();
         assert!(err.to_string().contains("PGSQLITE_AUTO_CLEANUP"), "{err}");
+    }
+
+    #[test]
+    fn authentication_and_limit_options() {
+        let c = parse(&[], &[]).unwrap();
+        assert_eq!(c.auth_method(), AuthMethod::Trust);
+        assert_eq!(c.max_connections, 100);
+        assert_eq!(c.authentication_timeout, Duration::from_secs(60));
+        assert_eq!(c.idle_session_timeout, Duration::ZERO);
+        let c = parse(&["--password", "pw"], &[]).unwrap();
+        assert_eq!(c.auth_method(), AuthMethod::ScramSha256);
+        assert!(
+            !format!("{c:?}").contains("pw\""),
+            "Debug hides the password"
+        );
+        let c = parse(
+            &["--auth-method", "md5", "--authentication-timeout", "5"],
+            &[
+                ("PGSQLITE_USER", "app"),
+                ("PGSQLITE_PASSWORD", "pw"),
+                ("PGSQLITE_MAX_CONNECTIONS", "7"),
+                ("PGSQLITE_IDLE_SESSION_TIMEOUT", "1500"),
+                ("PGSQLITE_IDLE_IN_TRANSACTION_SESSION_TIMEOUT", "1min"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(c.auth_method(), AuthMethod::Md5);
+        assert_eq!(c.user.as_deref(), Some("app"));
+        assert_eq!(c.max_connections, 7);
+        assert_eq!(c.authentication_timeout, Duration::from_secs(5));
+        assert_eq!(c.idle_session_timeout, Duration::from_millis(1500));
+        assert_eq!(
+            c.idle_in_transaction_session_timeout,
+            Duration::from_secs(60)
+        );
+        let c = parse(&["--authentication-timeout", "250ms"], &[]).unwrap();
+        assert_eq!(c.authentication_timeout, Duration::from_millis(250));
+        for (flag, value) in [
+            ("--auth-method", "kerberos"),
+            ("--max-connections", "0"),
+            ("--authentication-timeout", "0"),
+            ("--idle-session-timeout", "soon"),
+            ("--user", "a:b"),
+        ] {
+            let err = parse(&[flag, value], &[]).unwrap_err();
+            assert!(err.to_string().contains(flag), "{err}");
+        }
+    }
+
+    #[test]
+    fn trust_on_a_remote_address_needs_allow_trust_remote() {
+        for listen in ["0.0.0.0", "*", "::", "192.168.1.10"] {
+            let err = parse(&["--listen", listen], &[]).unwrap_err();
+            assert!(err.to_string().contains("--allow-trust-remote"), "{err}");
+            parse(&["--listen", listen, "--allow-trust-remote", "1"], &[]).unwrap();
+            parse(
+                &["--listen", listen],
+                &[("PGSQLITE_ALLOW_TRUST_REMOTE", "1")],
+            )
+            .unwrap();
+            parse(&["--listen", listen, "--password", "pw"], &[]).unwrap();
+            let err = parse(
+                &[
+                    "--listen",
+                    listen,
+                    "--auth-method",
+                    "trust",
+                    "--password",
+                    "pw",
+                ],
+                &[],
+            )
+            .unwrap_err();
+            assert!(err.to_string().contains("--allow-trust-remote"), "{err}");
+        }
+        for listen in ["127.0.0.1", "localhost", "::1", "127.0.0.2"] {
+            parse(&["--listen", listen], &[]).unwrap();
+        }
+    }
+
+    #[test]
+    fn passwd_subcommand_arguments() {
+        let passwd = |args: &[&str], env: Option<&str>| {
+            Config::from_args(args.iter().copied(), |name| {
+                (name == "PGSQLITE_USERS_FILE")
+                    .then(|| env.map(str::to_string))
+                    .flatten()
+            })
+        };
+        match passwd(&["passwd", "--users-file", "/tmp/u", "alice"], None).unwrap() {
+            Command::Passwd { users_file, user } => {
+                assert_eq!(
+                    (users_file, user.as_str()),
+                    (PathBuf::from("/tmp/u"), "alice")
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            passwd(&["passwd", "bob"], Some("/tmp/v")).unwrap(),
+            Command::Passwd { user, .. } if user == "bob"
+        ));
+        assert!(
+            passwd(&["passwd", "bob"], None)
+                .unwrap_err()
+                .to_string()
+                .contains("--users-file")
+        );
+        assert!(passwd(&["passwd"], Some("/tmp/v")).is_err());
+        assert!(passwd(&["passwd", "a", "b"], Some("/tmp/v")).is_err());
+        assert!(passwd(&["passwd", "a:b"], Some("/tmp/v")).is_err());
+    }
+
+    #[test]
+    fn help_lists_every_option() {
+        let text = usage();
+        for opt in OPTIONS {
+            assert!(
+                text.contains(opt.flag) && text.contains(opt.env),
+                "{}",
+                opt.flag
+            );
+        }
+        assert!(text.contains("pgsqlite passwd"));
     }
 
     #[test]

@@ -20,6 +20,7 @@
 //! | [`sql`] | SQL text: statement splitting, classification, translation, type hints |
 //! | [`executor`] | [`Executor`](executor::Executor) trait and the SQLite backend |
 //! | [`session`] | the per-connection protocol state machine, generic over the above |
+//! | [`auth`] | authentication: SCRAM-SHA-256, MD5, cleartext, trust; users file; pacing |
 //! | [`server`] | listeners, worker threads, graceful shutdown |
 //! | [`stats`] | what `pgsqlite_stats` shows |
 //!
@@ -56,6 +57,7 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
+pub mod auth;
 pub mod cancel;
 pub mod config;
 pub mod connection;

@@ -1,14 +1,22 @@
 //! Statistics users can see: the rows of `SELECT name, value FROM pgsqlite_stats`, and
 //! the periodic statistics log line.
 
+use crate::auth::Authenticator;
 use crate::cancel::CancelRegistry;
 use crate::executor::GroupCommit;
+use crate::server::admission::Admission;
 use crate::writer::{WriterStrategy, batch_stats};
 use std::sync::Arc;
 
 /// Every statistic, in display order.
 pub const NAMES: &[&str] = &[
     "sessions.active",
+    "connections.max",
+    "connections.open",
+    "connections.refused",
+    "auth.method",
+    "auth.failures",
+    "auth.timeouts",
     "writer.strategy",
     "buffer_pool.enabled",
     "buffer_pool.reuse_rate",
@@ -47,6 +55,10 @@ pub struct StatsContext {
     pub sessions: CancelRegistry,
     /// The database's group commit, if it is on.
     pub group_commit: Option<Arc<GroupCommit>>,
+    /// Connection counts against `--max-connections`.
+    pub admission: Arc<Admission>,
+    /// The authentication policy (method, failures).
+    pub auth: Arc<Authenticator>,
 }
 
 /// The current value of statistic `name`, or `None` for an unknown name.
@@ -61,6 +73,12 @@ pub fn value(name: &str, context: &StatsContext) -> Option<String> {
         .unwrap_or_default();
     Some(match name {
         "sessions.active" => context.sessions.len().to_string(),
+        "connections.max" => context.admission.max().to_string(),
+        "connections.open" => context.admission.open().to_string(),
+        "connections.refused" => context.admission.refused().to_string(),
+        "auth.method" => context.auth.method().to_string(),
+        "auth.failures" => context.auth.failures().to_string(),
+        "auth.timeouts" => context.admission.auth_timeouts().to_string(),
         "writer.strategy" => context.strategy.name().to_string(),
         "buffer_pool.enabled" => cfg!(feature = "pooling").to_string(),
         "buffer_pool.reuse_rate" => format!("{:.4}", pool.reuse_rate),
@@ -178,6 +196,8 @@ mod tests {
             batching: false,
             sessions: CancelRegistry::default(),
             group_commit: None,
+            admission: Arc::new(Admission::new(100)),
+            auth: Arc::new(Authenticator::trust()),
         };
         let rows = snapshot(&context);
         assert_eq!(rows.len(), NAMES.len());

@@ -1,6 +1,6 @@
 //! `DirectConnection`: a split socket whose read side runs ahead in its own task.
 
-use super::{FrameReader, Incoming, MessageSource};
+use super::{AuthGate, FrameReader, Incoming, MessageSource};
 use crate::error::Error;
 use crate::protocol::codec::DEFAULT_MAX_MESSAGE_LEN;
 use std::sync::Arc;
@@ -67,6 +67,7 @@ pub struct DirectConnection<S: SplitStream> {
     max_message_len: usize,
     read_ahead_bytes: usize,
     local: bool,
+    gate: Option<AuthGate>,
 }
 
 impl<S: SplitStream> DirectConnection<S> {
@@ -85,6 +86,26 @@ impl<S: SplitStream> DirectConnection<S> {
             max_message_len,
             read_ahead_bytes,
             local: false,
+            gate: None,
+        }
+    }
+
+    /// Caps messages at an authentication token's size until `gate` opens (see
+    /// [`AuthGate`]).
+    pub fn with_auth_gate(mut self, gate: AuthGate) -> Self {
+        self.gate = Some(gate);
+        self
+    }
+
+    fn reader(
+        read: S::Read,
+        max_message_len: usize,
+        gate: Option<AuthGate>,
+    ) -> FrameReader<S::Read> {
+        let reader = FrameReader::new(read, max_message_len);
+        match gate {
+            Some(gate) => reader.with_auth_gate(gate),
+            None => reader,
         }
     }
 
@@ -100,7 +121,7 @@ impl<S: SplitStream> DirectConnection<S> {
     /// Starts the read-ahead task (on the current tokio runtime) and returns the message
     /// source and the write half.
     pub fn into_parts(self) -> (ReadAhead, S::Write) {
-        let reader = FrameReader::new(self.read, self.max_message_len);
+        let reader = Self::reader(self.read, self.max_message_len, self.gate);
         let ahead = if self.local {
             ReadAhead::spawn_local(reader, self.read_ahead_bytes)
         } else {
@@ -114,7 +135,7 @@ impl<S: SplitStream> DirectConnection<S> {
     /// the split costs, or for clients known never to pipeline).
     pub fn into_input(self) -> (ClientInput<S::Read>, S::Write) {
         if self.read_ahead_bytes == 0 {
-            let reader = FrameReader::new(self.read, self.max_message_len);
+            let reader = Self::reader(self.read, self.max_message_len, self.gate);
             (ClientInput::Inline(reader), self.write)
         } else {
             let (ahead, write) = self.into_parts();
@@ -221,7 +242,13 @@ impl ReadAhead {
         loop {
             loop {
                 let freed = shared.freed.notified();
-                if shared.pending.load(Ordering::Acquire) < shared.limit {
+                // Before login, one message at a time: an unauthenticated client gets
+                // no read-ahead budget to fill.
+                let limit = match reader.before_login() {
+                    true => 1,
+                    false => shared.limit,
+                };
+                if shared.pending.load(Ordering::Acquire) < limit {
                     break;
                 }
                 freed.await;
@@ -269,5 +296,51 @@ impl MessageSource for ReadAhead {
 impl Drop for ReadAhead {
     fn drop(&mut self) {
         self.task.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+    use tokio::io::AsyncWriteExt;
+
+    fn password_message(len: usize) -> Vec<u8> {
+        let mut m = vec![b'p'];
+        m.extend_from_slice(&((len + 5) as u32).to_be_bytes());
+        m.extend(std::iter::repeat_n(b'x', len));
+        m.push(0);
+        m
+    }
+
+    #[tokio::test]
+    async fn before_login_nothing_is_read_ahead() {
+        let (mut client, server) = tokio::io::duplex(1 << 20);
+        let mut input = startup_packet();
+        for _ in 0..4 {
+            input.extend(password_message(1000));
+        }
+        client.write_all(&input).await.unwrap();
+        let gate = AuthGate::new();
+        let reader = FrameReader::new(server, 1 << 20).with_auth_gate(gate.clone());
+        let mut ahead = ReadAhead::spawn(reader, 1 << 20);
+        assert!(matches!(ahead.next().await, Ok(Some(Incoming::Startup(_)))));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(ahead.pending_bytes(), 1006, "one message decoded, no more");
+        gate.open();
+        assert!(matches!(ahead.next().await, Ok(Some(Incoming::Message(_)))));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(
+            ahead.pending_bytes(),
+            3 * 1006,
+            "logged in: read ahead again"
+        );
+    }
+
+    fn startup_packet() -> Vec<u8> {
+        let body = b"\0\x03\0\0user\0a\0\0";
+        let mut p = ((body.len() + 4) as u32).to_be_bytes().to_vec();
+        p.extend_from_slice(body);
+        p
     }
 }

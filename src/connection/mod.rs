@@ -8,9 +8,11 @@
 //!   writing results (stream splitting). A client that pipelines thousands of queries
 //!   without reading answers cannot deadlock the server, within a byte budget.
 
+mod auth_gate;
 mod direct;
 mod reader;
 
+pub use auth_gate::AuthGate;
 pub use direct::{ClientInput, DEFAULT_READ_AHEAD_BYTES, DirectConnection, ReadAhead, SplitStream};
 pub use reader::{FrameReader, Incoming};
 

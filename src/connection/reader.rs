@@ -1,8 +1,8 @@
 //! `FrameReader`: reads from the socket and decodes startup packets, then messages.
 
-use super::MessageSource;
+use super::{AuthGate, MessageSource};
 use crate::error::{Error, PgError};
-use crate::protocol::codec::Decoder;
+use crate::protocol::codec::{Decoder, MAX_AUTH_MESSAGE_LEN};
 use crate::protocol::frontend::{FrontendMessage, StartupPacket};
 use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncReadExt};
@@ -34,6 +34,8 @@ pub struct FrameReader<R> {
     buf: BytesMut,
     decoder: Decoder,
     startup: bool,
+    /// While closed, messages are capped at an authentication token's size.
+    gate: Option<AuthGate>,
 }
 
 impl<R: AsyncRead + Unpin> FrameReader<R> {
@@ -45,7 +47,14 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
             buf: BytesMut::with_capacity(4096),
             decoder: Decoder::new(max_message_len),
             startup: true,
+            gate: None,
         }
+    }
+
+    /// Caps messages at an authentication token's size until `gate` opens.
+    pub fn with_auth_gate(mut self, gate: AuthGate) -> Self {
+        self.gate = Some(gate);
+        self
     }
 
     /// Decodes the next item from what is buffered, without reading.
@@ -69,7 +78,13 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
             return Ok(Some(Incoming::Startup(packet)));
         }
         let tag = self.buf.first().copied();
-        match self.decoder.decode(&mut self.buf) {
+        let decoder = match &self.gate {
+            Some(gate) if !gate.is_open() => {
+                Decoder::new(self.decoder.max_message_len().min(MAX_AUTH_MESSAGE_LEN))
+            }
+            _ => self.decoder,
+        };
+        match decoder.decode(&mut self.buf) {
             Ok(Some(message)) => Ok(Some(Incoming::Message(message))),
             Ok(None) => Ok(None),
             Err(err) if err.is_fatal() => Err(err.into()),
@@ -78,6 +93,11 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
                 extended: matches!(tag, Some(b'P' | b'B' | b'D' | b'E' | b'C')),
             })),
         }
+    }
+
+    /// True while an authentication gate is set and still closed.
+    pub fn before_login(&self) -> bool {
+        self.gate.as_ref().is_some_and(|gate| !gate.is_open())
     }
 
     /// Bytes read but not yet decoded (for read-ahead accounting).

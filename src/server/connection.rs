@@ -2,9 +2,11 @@
 //! (writer strategy, value handler, executor) the configuration picked.
 
 use super::Shared;
+use super::admission::{Ticket, refuse};
 use super::busy_poll::Watch;
 use super::worker::Incoming;
-use crate::connection::{DirectConnection, SplitStream};
+use crate::auth::AuthMethod;
+use crate::connection::{AuthGate, DirectConnection, SplitStream};
 use crate::error::Error;
 use crate::protocol::backend::{self, tag};
 use crate::session::{Session, SessionOptions};
@@ -16,6 +18,40 @@ use tokio::net::{TcpStream, UnixStream};
 /// Serves a connection to its end; errors are logged, never propagated. `_busy_poll`
 /// keeps the socket in its worker's busy-poll set until the session ends.
 pub(crate) async fn serve(incoming: Incoming, shared: Arc<Shared>, _busy_poll: Option<Watch>) {
+    let _slot = match shared.admission.admit() {
+        Ticket::Admitted(slot) => slot,
+        Ticket::Refuse(_refusing) => {
+            tracing::warn!(
+                max_connections = shared.config.max_connections,
+                "refusing a connection: too many clients"
+            );
+            let (cancel, timeout) = (&shared.cancel, shared.config.authentication_timeout);
+            let result = match incoming {
+                Incoming::Tcp(stream) => match TcpStream::from_std(stream) {
+                    Ok(mut stream) => {
+                        let (read, write) = stream.split();
+                        refuse(read, write, cancel, timeout).await
+                    }
+                    Err(err) => Err(err),
+                },
+                Incoming::Unix(stream) => match UnixStream::from_std(stream) {
+                    Ok(mut stream) => {
+                        let (read, write) = stream.split();
+                        refuse(read, write, cancel, timeout).await
+                    }
+                    Err(err) => Err(err),
+                },
+            };
+            if let Err(err) = result {
+                tracing::debug!(error = %err, "refused connection ended");
+            }
+            return;
+        }
+        Ticket::Drop => {
+            tracing::warn!("dropping a connection: too many clients, and too many being refused");
+            return;
+        }
+    };
     let result = match incoming {
         Incoming::Tcp(stream) => match TcpStream::from_std(stream) {
             Ok(stream) => session(stream, &shared).await,
@@ -28,6 +64,10 @@ pub(crate) async fn serve(incoming: Incoming, shared: Arc<Shared>, _busy_poll: O
     };
     match result {
         Ok(()) => {}
+        Err(Error::Io(err)) if err.kind() == std::io::ErrorKind::TimedOut => {
+            shared.admission.count_auth_timeout();
+            tracing::info!("canceling authentication due to timeout");
+        }
         Err(Error::Io(err)) => tracing::debug!(error = %err, "connection ended"),
         Err(err) => tracing::debug!(error = %err, "session ended with an error"),
     }
@@ -35,9 +75,14 @@ pub(crate) async fn serve(incoming: Incoming, shared: Arc<Shared>, _busy_poll: O
 
 async fn session<S: SplitStream>(stream: S, shared: &Shared) -> Result<(), Error> {
     let config = &shared.config;
-    let connection =
+    let mut connection =
         DirectConnection::with_limits(stream, config.max_message_size, config.read_ahead_bytes)
             .on_local_set();
+    // Until a password is checked, no message may be larger than an authentication token.
+    let gate = (shared.auth.method() != AuthMethod::Trust).then(AuthGate::new);
+    if let Some(gate) = &gate {
+        connection = connection.with_auth_gate(gate.clone());
+    }
     let (input, write) = connection.into_input();
     let exec = match shared.database.connect() {
         Ok(exec) => exec,
@@ -57,6 +102,11 @@ async fn session<S: SplitStream>(stream: S, shared: &Shared) -> Result<(), Error
     let options = SessionOptions {
         cancel: shared.cancel.clone(),
         shutdown: Some(shared.shutdown.clone()),
+        auth: Some(shared.auth.clone()),
+        authentication_timeout: Some(config.authentication_timeout),
+        auth_gate: gate,
+        idle_in_transaction_session_timeout: config.idle_in_transaction_session_timeout,
+        idle_session_timeout: config.idle_session_timeout,
         ..SessionOptions::default()
     };
     let values = StandardValueHandler;

@@ -4,16 +4,19 @@
 //! so a session's SQLite calls run inline on the thread that owns its socket: no thread
 //! hop per query. The accept loop hands each new connection to the next worker.
 
+pub mod admission;
 pub(crate) mod busy_poll;
 mod connection;
 mod services;
 mod worker;
 
+use crate::auth::Authenticator;
 use crate::cancel::CancelRegistry;
 use crate::config::Config;
 use crate::error::Error;
 use crate::executor::Database;
 use crate::stats::StatsContext;
+use admission::Admission;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -31,6 +34,8 @@ pub(crate) struct Shared {
     pub database: Database,
     pub cancel: CancelRegistry,
     pub shutdown: watch::Receiver<bool>,
+    pub auth: Arc<Authenticator>,
+    pub admission: Arc<Admission>,
 }
 
 /// A bound server, ready to run.
@@ -46,6 +51,9 @@ impl Server {
     /// Opens the database and binds the listeners the configuration asks for.
     /// Must be called inside a tokio runtime.
     pub async fn bind(config: Config) -> Result<Server, Error> {
+        config.check_exposure()?;
+        let auth = Arc::new(config.authenticator()?);
+        let admission = Arc::new(Admission::new(config.max_connections));
         let cancel = CancelRegistry::default();
         let database = match &config.database {
             Some(path) => Database::file(path),
@@ -59,6 +67,8 @@ impl Server {
             batching: config.batching.enable_batching && cfg!(feature = "batching"),
             sessions: cancel.clone(),
             group_commit: database.group_commit().cloned(),
+            admission: admission.clone(),
+            auth: auth.clone(),
         };
         let provider = stats.clone();
         let database = database.with_stats(Arc::new(move |name: &str| {
@@ -98,6 +108,8 @@ impl Server {
                 cancel,
                 stats,
                 shutdown,
+                auth,
+                admission,
             }),
             stop,
         })
@@ -124,14 +136,26 @@ impl Server {
             stop,
         } = self;
         let config = &shared.config;
+        let remote = tcp
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
+            .is_some_and(|a| !a.ip().is_loopback());
         tracing::info!(
             tcp = ?tcp.as_ref().and_then(|l| l.local_addr().ok()),
             unix = ?unix.as_ref().map(|(_, p)| p.display().to_string()),
+            auth = %shared.auth.method(),
+            reachable_from = if remote { "other hosts" } else { "this host only" },
+            max_connections = config.max_connections,
             database = %shared.database.describe(),
             writer = %config.writer,
             workers = config.workers,
             "pgsqlite listening"
         );
+        if remote && shared.auth.method() == crate::auth::AuthMethod::Trust {
+            tracing::warn!(
+                "trust authentication on a non-loopback address (--allow-trust-remote): anyone who can reach the port can read and change the database"
+            );
+        }
         services::start(config, shared.stats.clone(), &shared.shutdown);
         let workers: Vec<Worker> = (0..config.workers.max(1))
             .map(|i| Worker::start(i, shared.clone()))

@@ -6,7 +6,8 @@
 //! reads with a [`Decoder`], answers through the [`ProtocolWriter`], and streams rows
 //! from the [`Executor`] through a [`RowEncoder`](rows::RowEncoder).
 //!
-//! - `startup.rs`: SSL refusal, protocol negotiation, authentication, ParameterStatus
+//! - `startup.rs`: SSL refusal, protocol negotiation, ParameterStatus
+//! - `authenticate.rs`: the authentication exchange (SASL, MD5, cleartext requests)
 //! - `simple.rs`: the simple query protocol (multi-statement strings)
 //! - `extended.rs`: Parse / Bind / Describe / Execute / Close / Sync
 //! - `control.rs`: commands the session answers itself (transactions, SET/SHOW/RESET)
@@ -14,6 +15,7 @@
 //!   `statement.rs` / `portal.rs`: prepared statements and portals,
 //!   `settings.rs`: session parameters
 
+mod authenticate;
 mod control;
 mod extended;
 pub mod portal;
@@ -24,8 +26,9 @@ mod startup;
 pub mod state;
 pub mod statement;
 
+use crate::auth::Authenticator;
 use crate::cancel::{CancelKey, CancelRegistry};
-use crate::connection::{Incoming, MessageSource};
+use crate::connection::{AuthGate, Incoming, MessageSource};
 use crate::error::{Error, PgError, SqlState};
 use crate::executor::{DiscardRows, Executor};
 use crate::protocol::backend::{self, tag};
@@ -39,6 +42,8 @@ use state::TxState;
 use statement::{NamedStatement, StatementCache};
 use std::collections::HashMap;
 use std::io;
+use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::watch;
 
 /// Per-session limits and server links.
@@ -50,6 +55,16 @@ pub struct SessionOptions {
     pub cancel: CancelRegistry,
     /// Becomes `true` when the server shuts down; an idle session then says goodbye.
     pub shutdown: Option<watch::Receiver<bool>>,
+    /// Who may log in and how; `None` lets everyone in (trust).
+    pub auth: Option<Arc<Authenticator>>,
+    /// How long startup and authentication may take; `None`: no limit.
+    pub authentication_timeout: Option<Duration>,
+    /// Opened once the client has authenticated (its reader caps message sizes until then).
+    pub auth_gate: Option<AuthGate>,
+    /// The session's default `idle_in_transaction_session_timeout` (zero: none).
+    pub idle_in_transaction_session_timeout: Duration,
+    /// The session's default `idle_session_timeout` (zero: none).
+    pub idle_session_timeout: Duration,
 }
 
 impl Default for SessionOptions {
@@ -58,6 +73,11 @@ impl Default for SessionOptions {
             statement_cache_capacity: 512,
             cancel: CancelRegistry::default(),
             shutdown: None,
+            auth: None,
+            authentication_timeout: None,
+            auth_gate: None,
+            idle_in_transaction_session_timeout: Duration::ZERO,
+            idle_session_timeout: Duration::ZERO,
         }
     }
 }
@@ -80,6 +100,12 @@ pub struct Session<I, W, V, E> {
     cancel: CancelRegistry,
     key: Option<CancelKey>,
     shutdown: Option<watch::Receiver<bool>>,
+    auth: Option<Arc<Authenticator>>,
+    authentication_timeout: Option<Duration>,
+    auth_gate: Option<AuthGate>,
+    /// ReadyForQuery was the last thing sent: waiting now is being idle, which the idle
+    /// timeouts bound.
+    idle: bool,
 }
 
 impl<I, W, V, E> Session<I, W, V, E>
@@ -91,6 +117,19 @@ where
 {
     /// A session reading from `input` and answering through `writer`.
     pub fn new(input: I, writer: W, values: V, exec: E, options: SessionOptions) -> Self {
+        let mut settings = Settings::default();
+        for (name, span) in [
+            (
+                "idle_in_transaction_session_timeout",
+                options.idle_in_transaction_session_timeout,
+            ),
+            ("idle_session_timeout", options.idle_session_timeout),
+        ] {
+            let ms = span.as_millis().to_string();
+            if let Err(err) = settings.set_default(name, &ms) {
+                tracing::warn!(error = %err, "ignoring a server default");
+            }
+        }
         Session {
             input,
             writer,
@@ -98,7 +137,7 @@ where
             exec,
             tx: TxState::Idle,
             skipping: false,
-            settings: Settings::default(),
+            settings,
             cache: StatementCache::new(options.statement_cache_capacity),
             statements: HashMap::new(),
             unnamed_statement: None,
@@ -107,6 +146,10 @@ where
             cancel: options.cancel,
             key: None,
             shutdown: options.shutdown,
+            auth: options.auth,
+            authentication_timeout: options.authentication_timeout,
+            auth_gate: options.auth_gate,
+            idle: false,
         }
     }
 
@@ -133,11 +176,25 @@ where
     }
 
     async fn serve(&mut self) -> Result<(), Error> {
-        if !self.startup().await? {
+        let started = match self.authentication_timeout {
+            None => self.startup().await?,
+            Some(limit) => match tokio::time::timeout(limit, self.startup()).await {
+                Ok(started) => started?,
+                // As PostgreSQL: the client is not told, the connection just closes.
+                Err(_) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "canceling authentication due to timeout",
+                    )
+                    .into());
+                }
+            },
+        };
+        if !started {
             return Ok(());
         }
         loop {
-            let message = match self.next_input().await? {
+            let message = match self.next_command().await? {
                 None => return Ok(()),
                 Some(Incoming::Message(message)) => message,
                 Some(Incoming::Invalid { err, extended }) => {
@@ -205,6 +262,38 @@ where
         }
     }
 
+    /// Like [`next_input`](Self::next_input), but while the session is idle (its last
+    /// answer was ReadyForQuery) the wait is bounded by `idle_in_transaction_session_timeout`
+    /// inside a transaction block and by `idle_session_timeout` outside one; past it the
+    /// session ends with FATAL 25P03 or 57P05, as in PostgreSQL.
+    async fn next_command(&mut self) -> Result<Option<Incoming>, Error> {
+        let idle = std::mem::take(&mut self.idle);
+        let (limit, err) = if !self.tx.in_block() {
+            (
+                self.settings.idle_session_timeout(),
+                (
+                    SqlState::IDLE_SESSION_TIMEOUT,
+                    "terminating connection due to idle-session timeout",
+                ),
+            )
+        } else {
+            (
+                self.settings.idle_in_transaction_session_timeout(),
+                (
+                    SqlState::IDLE_IN_TRANSACTION_SESSION_TIMEOUT,
+                    "terminating connection due to idle-in-transaction timeout",
+                ),
+            )
+        };
+        if !idle || limit.is_zero() {
+            return self.next_input().await;
+        }
+        match tokio::time::timeout(limit, self.next_input()).await {
+            Ok(item) => item,
+            Err(_) => Err(PgError::fatal(err.0, err.1).into()),
+        }
+    }
+
     /// Encodes one message with `encode` and hands it to the writer.
     async fn send(&mut self, tag: u8, encode: impl FnOnce(&mut BytesMut)) -> io::Result<()> {
         encode(self.writer.buffer());
@@ -232,6 +321,7 @@ where
 
     async fn ready_for_query(&mut self) -> io::Result<()> {
         let status = self.tx.status();
+        self.idle = true;
         self.send(tag::READY_FOR_QUERY, |b| {
             backend::ready_for_query(b, status)
         })

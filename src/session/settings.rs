@@ -81,10 +81,28 @@ fn integer(value: &str) -> Result<String, String> {
 
 fn milliseconds(value: &str) -> Result<String, String> {
     parse_duration(value)
-        .map(|d| d.as_millis().to_string())
+        .map(|d| show_milliseconds(d.as_millis()))
         .ok_or_else(|| {
             format!("invalid value \"{value}\": a time span like 5000, '5s' or '1min' is required")
         })
+}
+
+/// A time span as PostgreSQL's SHOW prints a setting in milliseconds: `0`, or the number
+/// in the largest unit that divides it exactly (`1500ms`, `2s`, `1min`, `3h`, `1d`).
+pub fn show_milliseconds(ms: u128) -> String {
+    const UNITS: [(u128, &str); 4] = [
+        (86_400_000, "d"),
+        (3_600_000, "h"),
+        (60_000, "min"),
+        (1_000, "s"),
+    ];
+    if ms == 0 {
+        return "0".to_string();
+    }
+    match UNITS.iter().find(|(size, _)| ms % size == 0) {
+        Some((size, unit)) => format!("{}{unit}", ms / size),
+        None => format!("{ms}ms"),
+    }
 }
 
 fn hex_only(value: &str) -> Result<String, String> {
@@ -170,7 +188,15 @@ const SPECS: &[Spec] = &[
         report: false,
         read_only: false,
         check: milliseconds,
-        description: "Accepted for compatibility.",
+        description: "Sets the maximum allowed idle time between queries, when in a transaction.",
+    },
+    Spec {
+        name: "idle_session_timeout",
+        default: "0",
+        report: false,
+        read_only: false,
+        check: milliseconds,
+        description: "Sets the maximum allowed idle time between queries, when not in a transaction.",
     },
     Spec {
         name: "integer_datetimes",
@@ -329,14 +355,18 @@ pub type Report = Option<(&'static str, String)>;
 #[derive(Clone, Debug)]
 pub struct Settings {
     values: Vec<String>,
+    /// What RESET restores: the built-in defaults, or the server's (see `set_default`).
+    defaults: Vec<String>,
     custom: Vec<(String, String)>,
     statement_timeout: Duration,
 }
 
 impl Default for Settings {
     fn default() -> Self {
+        let defaults: Vec<String> = SPECS.iter().map(|s| s.default.to_string()).collect();
         Settings {
-            values: SPECS.iter().map(|s| s.default.to_string()).collect(),
+            values: defaults.clone(),
+            defaults,
             custom: Vec::new(),
             statement_timeout: Duration::ZERO,
         }
@@ -366,7 +396,7 @@ impl Settings {
             ));
         };
         let value = match value {
-            None => spec.default.to_string(),
+            None => self.defaults[index].clone(),
             Some(v) => (spec.check)(v).map_err(|why| {
                 PgError::new(
                     SqlState::INVALID_PARAMETER_VALUE,
@@ -393,15 +423,15 @@ impl Settings {
     pub fn reset_all(&mut self) -> Vec<(&'static str, String)> {
         let mut reports = Vec::new();
         for (index, spec) in SPECS.iter().enumerate() {
-            if !spec.read_only && self.values[index] != spec.default {
-                self.values[index] = spec.default.to_string();
+            if !spec.read_only && self.values[index] != self.defaults[index] {
+                self.values[index] = self.defaults[index].clone();
                 if spec.report {
                     reports.push((spec.name, self.values[index].clone()));
                 }
             }
         }
         self.custom.clear();
-        self.statement_timeout = Duration::ZERO;
+        self.statement_timeout = self.span("statement_timeout");
         reports
     }
 
@@ -440,9 +470,36 @@ impl Settings {
             .map(|(s, v)| (s.name, v.as_str()))
     }
 
+    /// Makes `value` this session's default for `name` (what RESET restores), as a
+    /// server-wide setting does in PostgreSQL, and sets it.
+    pub fn set_default(&mut self, name: &str, value: &str) -> Result<(), PgError> {
+        self.set(name, Some(value))?;
+        if let Some((index, _)) = spec(name) {
+            self.defaults[index] = self.values[index].clone();
+        }
+        Ok(())
+    }
+
     /// The statement timeout in force (zero: none).
     pub fn statement_timeout(&self) -> Duration {
         self.statement_timeout
+    }
+
+    /// `idle_in_transaction_session_timeout` (zero: none).
+    pub fn idle_in_transaction_session_timeout(&self) -> Duration {
+        self.span("idle_in_transaction_session_timeout")
+    }
+
+    /// `idle_session_timeout` (zero: none).
+    pub fn idle_session_timeout(&self) -> Duration {
+        self.span("idle_session_timeout")
+    }
+
+    /// A time-span parameter's value (zero if unset or not a span).
+    fn span(&self, name: &str) -> Duration {
+        spec(name)
+            .and_then(|(index, _)| parse_duration(&self.values[index]))
+            .unwrap_or_default()
     }
 }
 
@@ -469,7 +526,10 @@ mod tests {
         assert_eq!(s.get("extra_float_digits").unwrap().1, "3");
         s.set("statement_timeout", Some("2s")).unwrap();
         assert_eq!(s.statement_timeout(), Duration::from_secs(2));
-        assert_eq!(s.get("statement_timeout").unwrap().1, "2000");
+        assert_eq!(s.get("statement_timeout").unwrap().1, "2s");
+        s.set("idle_session_timeout", Some("1500")).unwrap();
+        assert_eq!(s.get("idle_session_timeout").unwrap().1, "1500ms");
+        assert_eq!(s.idle_session_timeout(), Duration::from_millis(1500));
         let reports = s.reset_all();
         assert!(
             reports
@@ -502,6 +562,48 @@ mod tests {
             "ISO, DMY"
         );
         assert!(s.set("DateStyle", Some("German")).is_err());
+    }
+
+    #[test]
+    fn server_defaults_are_what_reset_restores() {
+        let mut s = Settings::default();
+        s.set_default("idle_in_transaction_session_timeout", "60000")
+            .unwrap();
+        assert_eq!(
+            s.get("idle_in_transaction_session_timeout").unwrap().1,
+            "1min"
+        );
+        s.set("idle_in_transaction_session_timeout", Some("0"))
+            .unwrap();
+        assert_eq!(s.idle_in_transaction_session_timeout(), Duration::ZERO);
+        s.set("idle_in_transaction_session_timeout", None).unwrap();
+        assert_eq!(
+            s.idle_in_transaction_session_timeout(),
+            Duration::from_secs(60)
+        );
+        s.set("idle_in_transaction_session_timeout", Some("5s"))
+            .unwrap();
+        s.reset_all();
+        assert_eq!(
+            s.get("idle_in_transaction_session_timeout").unwrap().1,
+            "1min"
+        );
+    }
+
+    #[test]
+    fn spans_show_as_postgresql_does() {
+        for (ms, shown) in [
+            (0, "0"),
+            (1, "1ms"),
+            (1500, "1500ms"),
+            (2000, "2s"),
+            (90_000, "90s"),
+            (60_000, "1min"),
+            (7_200_000, "2h"),
+            (86_400_000, "1d"),
+        ] {
+            assert_eq!(show_milliseconds(ms), shown);
+        }
     }
 
     #[test]

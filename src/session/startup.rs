@@ -1,5 +1,5 @@
 //! Connection startup: SSL/GSS refusal, cancel requests, protocol version negotiation,
-//! authentication and the initial ParameterStatus messages.
+//! authentication (through `authenticate.rs`) and the initial ParameterStatus messages.
 
 use super::Session;
 use crate::connection::Incoming;
@@ -115,6 +115,11 @@ where
             .await?;
         }
 
+        let user = startup.param("user").unwrap_or_default();
+        self.authenticate(user).await?;
+        if let Some(gate) = &self.auth_gate {
+            gate.open();
+        }
         self.send(tag::AUTHENTICATION, backend::authentication_ok)
             .await?;
         let reported: SmallVec<[(&'static str, String); 16]> = self
