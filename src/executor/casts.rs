@@ -41,6 +41,7 @@ pub fn register(conn: &Connection) -> Result<()> {
         cast_datetime(ctx, DateTimeKind::TimestampTz)
     })?;
     conn.create_scalar_function("pg_cast_uuid", 1, flags, |ctx| cast_uuid(ctx))?;
+    conn.create_scalar_function("pg_store_char", 3, flags, |ctx| store_char(ctx))?;
     Ok(())
 }
 
@@ -389,6 +390,41 @@ fn cast_datetime(ctx: &Context<'_>, kind: DateTimeKind) -> Result<Option<String>
             &format!("{} out of range: \"{text}\"", kind.name()),
         ),
     })
+}
+
+/// `pg_store_char(value, n, padded)`: a value written to a `varchar(n)` (padded 0) or
+/// `char(n)` (padded 1) column. Longer values are 22001 unless only spaces are cut;
+/// `char(n)` is blank-padded to `n`.
+fn store_char(ctx: &Context<'_>) -> Result<Option<String>> {
+    let mut text = match ctx.get_raw(0) {
+        ValueRef::Null => return Ok(None),
+        ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+        ValueRef::Integer(i) => i.to_string(),
+        ValueRef::Real(f) => ryu::Buffer::new().format(f).to_string(),
+        ValueRef::Blob(_) => return Err(cannot_cast("bytea", "character varying")),
+    };
+    let n: i64 = ctx.get(1)?;
+    let padded: bool = ctx.get(2)?;
+    let n = usize::try_from(n).unwrap_or(0);
+    let len = text.chars().count();
+    if len > n {
+        let cut = text.char_indices().nth(n).map_or(text.len(), |(i, _)| i);
+        if text[cut..].bytes().any(|b| b != b' ') {
+            let name = if padded {
+                "character"
+            } else {
+                "character varying"
+            };
+            return Err(pg_function_error(
+                SqlState::STRING_DATA_RIGHT_TRUNCATION,
+                &format!("value too long for type {name}({n})"),
+            ));
+        }
+        text.truncate(cut);
+    } else if padded {
+        text.extend(std::iter::repeat_n(' ', n - len));
+    }
+    Ok(Some(text))
 }
 
 /// UUIDs in PostgreSQL's input forms (hyphens anywhere between digit groups of four,

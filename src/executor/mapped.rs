@@ -74,7 +74,7 @@ impl Executor for MemoryMappedExecutor {
         self.inner.is_autocommit()
     }
 
-    fn table_columns(&mut self, table: &str) -> Vec<(String, Oid)> {
+    fn table_columns(&mut self, table: &str) -> Vec<super::TableColumn> {
         self.inner.table_columns(table)
     }
 

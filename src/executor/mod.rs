@@ -70,6 +70,17 @@ pub struct ColumnInfo {
     pub declared_type: Option<String>,
 }
 
+/// A column of a table, as its `CREATE TABLE` declared it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TableColumn {
+    /// The column's name.
+    pub name: String,
+    /// Its type (`UNSPECIFIED` for an untyped column, a view's say).
+    pub ty: Oid,
+    /// The declared type name as written, modifiers included (`varchar(5)`).
+    pub declared: String,
+}
+
 /// What the engine knows about a statement before running it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StatementInfo {
@@ -119,7 +130,7 @@ pub trait Executor {
     fn is_autocommit(&self) -> bool;
 
     /// Declared column names and types of a table, in order; empty if there is no such table.
-    fn table_columns(&mut self, table: &str) -> Vec<(String, Oid)>;
+    fn table_columns(&mut self, table: &str) -> Vec<TableColumn>;
 
     /// Forgets cached statements (after the schema changed).
     fn clear_cache(&mut self);

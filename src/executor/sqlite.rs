@@ -450,7 +450,7 @@ impl Executor for SqliteExecutor {
         self.conn.is_autocommit()
     }
 
-    fn table_columns(&mut self, table: &str) -> Vec<(String, Oid)> {
+    fn table_columns(&mut self, table: &str) -> Vec<super::TableColumn> {
         let Ok(mut stmt) = self
             .conn
             .prepare_cached("SELECT name, type FROM pragma_table_info(?1)")
@@ -465,7 +465,7 @@ impl Executor for SqliteExecutor {
                 "" => crate::protocol::types::oid::UNSPECIFIED,
                 declared => oid_from_type_name(declared),
             };
-            Ok((name, ty))
+            Ok(super::TableColumn { name, ty, declared })
         });
         match rows {
             Ok(rows) => rows.filter_map(Result::ok).collect(),

@@ -218,7 +218,12 @@ fn infer_parameters<E: Executor>(
         let mut lookup = |table: &str| -> Vec<(String, Oid)> {
             columns_of
                 .entry(table.to_string())
-                .or_insert_with(|| exec.table_columns(table))
+                .or_insert_with(|| {
+                    exec.table_columns(table)
+                        .into_iter()
+                        .map(|c| (c.name, c.ty))
+                        .collect()
+                })
                 .clone()
         };
         let found = match &hint.source {

@@ -85,7 +85,7 @@ pub fn analyze(text: &str, catalog: &mut dyn Catalog) -> Result<Analysis, Syntax
     let mut tables = Tables::default();
     let _ = statement.visit(&mut tables);
     let columns = result_columns(&statement, catalog);
-    rewrite::rewrite(&mut statement);
+    rewrite::rewrite(&mut statement, catalog);
     Ok(Analysis {
         sql: statement.to_string(),
         kind,

@@ -3,6 +3,7 @@
 //! CTEs) against the database's tables.
 
 use super::rewrite::types::{binary_type, data_type_oid, expr_type};
+use crate::executor::TableColumn;
 use crate::protocol::types::{Oid, oid, type_name};
 use sqlparser::ast::{
     BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, ObjectName,
@@ -10,14 +11,14 @@ use sqlparser::ast::{
     TableWithJoins, TrimWhereField, UnaryOperator, Value,
 };
 
-/// Where result types of table columns come from.
+/// Where the columns of tables come from.
 pub trait Catalog {
-    /// The columns of `table` with their types; empty if there is no such table.
-    fn columns(&mut self, table: &str) -> Vec<(String, Oid)>;
+    /// The columns of `table` as declared; empty if there is no such table.
+    fn columns(&mut self, table: &str) -> Vec<TableColumn>;
 }
 
-impl<F: FnMut(&str) -> Vec<(String, Oid)>> Catalog for F {
-    fn columns(&mut self, table: &str) -> Vec<(String, Oid)> {
+impl<F: FnMut(&str) -> Vec<TableColumn>> Catalog for F {
+    fn columns(&mut self, table: &str) -> Vec<TableColumn> {
         self(table)
     }
 }
@@ -252,9 +253,9 @@ impl Describer<'_> {
                 (!columns.is_empty()).then(|| {
                     columns
                         .into_iter()
-                        .map(|(name, ty)| ResultColumn {
-                            name,
-                            ty: (ty != oid::UNSPECIFIED).then_some(ty),
+                        .map(|c| ResultColumn {
+                            name: c.name,
+                            ty: (c.ty != oid::UNSPECIFIED).then_some(c.ty),
                         })
                         .collect()
                 })

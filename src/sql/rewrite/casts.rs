@@ -96,7 +96,8 @@ fn query_cast(expr: Expr, ty: Oid, data_type: &DataType) -> Expr {
     }
 }
 
-fn char_length(data_type: &DataType) -> Option<u64> {
+/// The length of `varchar(n)`/`char(n)`; `char` alone is `char(1)`.
+pub(super) fn char_length(data_type: &DataType) -> Option<u64> {
     match data_type {
         DataType::Varchar(Some(CharacterLength::IntegerLength { length, .. }))
         | DataType::CharacterVarying(Some(CharacterLength::IntegerLength { length, .. }))

@@ -7,11 +7,13 @@
 //! - `E'...'`, `U&'...'` and dollar-quoted strings become standard strings, `ILIKE` SQLite's (ASCII case-insensitive)
 //!   `LIKE`;
 //! - `public.` and `pg_catalog.` qualifiers are dropped from tables and functions;
+//! - values written to a column are coerced to its type ([`store`]);
 //! - in `CREATE TABLE` ([`ddl`]): serial and identity columns become SQLite integer
 //!   keys, expression defaults are parenthesised.
 
 mod casts;
 mod ddl;
+mod store;
 pub mod types;
 
 pub use casts::Target;
@@ -24,8 +26,10 @@ use sqlparser::ast::{
 use std::ops::ControlFlow;
 use types::{expr_type, is_integer};
 
-/// Rewrites `statement` in place for SQLite.
-pub fn rewrite(statement: &mut Statement) {
+/// Rewrites `statement` in place for SQLite; `catalog` gives the declared types of the
+/// columns it writes.
+pub fn rewrite(statement: &mut Statement, catalog: &mut dyn crate::sql::describe::Catalog) {
+    store::coerce_writes(statement, catalog);
     let target = match statement {
         Statement::CreateTable(_)
         | Statement::CreateView(_)
@@ -225,7 +229,7 @@ mod tests {
 
     fn sqlite(sql: &str) -> String {
         let mut statements = Parser::parse_sql(&PostgreSqlDialect {}, sql).unwrap();
-        rewrite(&mut statements[0]);
+        rewrite(&mut statements[0], &mut |_: &str| Vec::new());
         statements[0].to_string()
     }
 
