@@ -28,6 +28,17 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
     conn.create_scalar_function("current_database", 0, deterministic, |_| Ok("main"))?;
     conn.create_scalar_function("current_schema", 0, deterministic, |_| Ok("public"))?;
     conn.create_scalar_function("gen_random_uuid", 0, volatile, |_| Ok(random_uuid()))?;
+    // pg_typeof calls the front end could not type from the statement: the type of the
+    // value SQLite holds.
+    conn.create_scalar_function("pg_typeof", 1, deterministic, |ctx| {
+        Ok(match ctx.get_raw(0) {
+            rusqlite::types::ValueRef::Null => "unknown",
+            rusqlite::types::ValueRef::Integer(_) => "bigint",
+            rusqlite::types::ValueRef::Real(_) => "double precision",
+            rusqlite::types::ValueRef::Text(_) => "text",
+            rusqlite::types::ValueRef::Blob(_) => "bytea",
+        })
+    })?;
     super::casts::register(conn)?;
     super::arith::register(conn)?;
     super::math::register(conn)?;

@@ -55,6 +55,8 @@ pub mod oid {
     pub const UUID: Oid = 2950;
     /// `jsonb`
     pub const JSONB: Oid = 3802;
+    /// `regtype` (what `pg_typeof` returns; sent as the type's name)
+    pub const REGTYPE: Oid = 2206;
 }
 
 /// The format code of a parameter or result column.
@@ -125,7 +127,27 @@ pub fn type_name(ty: Oid) -> &'static str {
         oid::VOID => "void",
         oid::UUID => "uuid",
         oid::JSONB => "jsonb",
+        oid::REGTYPE => "regtype",
         _ => "unknown",
+    }
+}
+
+/// The name `regtype` output (and `format_type`) gives a type: `integer`, `bigint`,
+/// `timestamp with time zone`.
+pub fn sql_type_name(ty: Oid) -> &'static str {
+    match ty {
+        oid::BOOL => "boolean",
+        oid::INT2 => "smallint",
+        oid::INT4 => "integer",
+        oid::INT8 => "bigint",
+        oid::FLOAT4 => "real",
+        oid::FLOAT8 => "double precision",
+        oid::VARCHAR => "character varying",
+        oid::BPCHAR => "character",
+        oid::TIME => "time without time zone",
+        oid::TIMESTAMP => "timestamp without time zone",
+        oid::TIMESTAMPTZ => "timestamp with time zone",
+        other => type_name(other),
     }
 }
 

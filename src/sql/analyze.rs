@@ -7,7 +7,7 @@
 //! (its own syntax, `PRAGMA` for one, passes through untouched).
 
 use super::command::{CommandTag, StatementKind, command_tag};
-use super::describe::{Catalog, ResultColumn, result_columns};
+use super::describe::{Catalog, ResultColumn, describe};
 use super::rewrite;
 use crate::error::{PgError, SqlState};
 use smallvec::SmallVec;
@@ -84,8 +84,9 @@ pub fn analyze(text: &str, catalog: &mut dyn Catalog) -> Result<Analysis, Syntax
     let (kind, tag, effect) = classify(&statement, text);
     let mut tables = Tables::default();
     let _ = statement.visit(&mut tables);
-    let columns = result_columns(&statement, catalog);
-    rewrite::rewrite(&mut statement, catalog);
+    let description = describe(&statement, catalog);
+    rewrite::rewrite(&mut statement, catalog, &description.typeofs);
+    let columns = description.columns;
     Ok(Analysis {
         sql: statement.to_string(),
         kind,

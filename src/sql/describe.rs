@@ -10,6 +10,7 @@ use sqlparser::ast::{
     Query, Select, SelectItem, SelectItemQualifiedWildcardKind, SetExpr, Statement, TableFactor,
     TableWithJoins, TrimWhereField, UnaryOperator, Value,
 };
+use std::collections::HashMap;
 
 /// Where the columns of tables come from.
 pub trait Catalog {
@@ -32,43 +33,62 @@ pub struct ResultColumn {
     pub ty: Option<Oid>,
 }
 
-/// The result columns of `statement`, or `None` when they cannot all be listed (a `*`
-/// over something unknown, a statement kind not described here).
-pub fn result_columns(
-    statement: &Statement,
-    catalog: &mut dyn Catalog,
-) -> Option<Vec<ResultColumn>> {
+/// What describing a statement found.
+#[derive(Debug, Default)]
+pub struct Description {
+    /// The result columns, or `None` when they cannot all be listed (a `*` over something
+    /// unknown, a statement kind not described here).
+    pub columns: Option<Vec<ResultColumn>>,
+    /// The argument types of the `pg_typeof(...)` calls in result columns, keyed by the
+    /// argument's SQL text (the rewriter turns those calls into constants).
+    pub typeofs: HashMap<String, Oid>,
+}
+
+/// Describes the result of `statement`.
+pub fn describe(statement: &Statement, catalog: &mut dyn Catalog) -> Description {
     let mut d = Describer {
         catalog,
         ctes: Vec::new(),
+        typeofs: HashMap::new(),
     };
-    match statement {
-        Statement::Query(q) => d.query(q),
-        Statement::Insert(insert) => {
-            let returning = insert.returning.as_ref()?;
-            let table = match &insert.table {
-                sqlparser::ast::TableObject::TableName(name) => name,
-                _ => return None,
-            };
-            let alias = insert.table_alias.as_ref().map(|a| &a.alias);
-            let scope = vec![d.table_source(table, alias)];
-            d.projection(returning, &scope)
+    let columns = d.statement(statement);
+    Description {
+        columns,
+        typeofs: d.typeofs,
+    }
+}
+
+impl Describer<'_> {
+    fn statement(&mut self, statement: &Statement) -> Option<Vec<ResultColumn>> {
+        let d = self;
+        match statement {
+            Statement::Query(q) => d.query(q),
+            Statement::Insert(insert) => {
+                let returning = insert.returning.as_ref()?;
+                let table = match &insert.table {
+                    sqlparser::ast::TableObject::TableName(name) => name,
+                    _ => return None,
+                };
+                let alias = insert.table_alias.as_ref().map(|a| &a.alias);
+                let scope = vec![d.table_source(table, alias)];
+                d.projection(returning, &scope)
+            }
+            Statement::Update(update) => {
+                let returning = update.returning.as_ref()?;
+                let scope = d.scope(std::slice::from_ref(&update.table))?;
+                d.projection(returning, &scope)
+            }
+            Statement::Delete(delete) => {
+                let returning = delete.returning.as_ref()?;
+                let tables = match &delete.from {
+                    sqlparser::ast::FromTable::WithFromKeyword(t)
+                    | sqlparser::ast::FromTable::WithoutKeyword(t) => t,
+                };
+                let scope = d.scope(tables)?;
+                d.projection(returning, &scope)
+            }
+            _ => None,
         }
-        Statement::Update(update) => {
-            let returning = update.returning.as_ref()?;
-            let scope = d.scope(std::slice::from_ref(&update.table))?;
-            d.projection(returning, &scope)
-        }
-        Statement::Delete(delete) => {
-            let returning = delete.returning.as_ref()?;
-            let tables = match &delete.from {
-                sqlparser::ast::FromTable::WithFromKeyword(t)
-                | sqlparser::ast::FromTable::WithoutKeyword(t) => t,
-            };
-            let scope = d.scope(tables)?;
-            d.projection(returning, &scope)
-        }
-        _ => None,
     }
 }
 
@@ -83,6 +103,7 @@ struct Source {
 struct Describer<'c> {
     catalog: &'c mut dyn Catalog,
     ctes: Vec<(String, Vec<ResultColumn>)>,
+    typeofs: HashMap<String, Oid>,
 }
 
 /// An identifier as PostgreSQL folds it: unquoted names in lower case.
@@ -397,6 +418,12 @@ impl Describer<'_> {
                 let args = function_args(&f.args);
                 let arg = |d: &mut Self, i: usize| args.get(i).and_then(|a| d.expr_type(a, scope));
                 match name.as_str() {
+                    "pg_typeof" => {
+                        if let (Some(a), Some(ty)) = (args.first(), arg(self, 0)) {
+                            self.typeofs.insert(a.to_string(), ty);
+                        }
+                        Some(oid::REGTYPE)
+                    }
                     "count" => Some(oid::INT8),
                     "sum" => arg(self, 0).map(|t| match t {
                         oid::INT2 | oid::INT4 => oid::INT8,
@@ -509,7 +536,8 @@ mod tests {
             ],
             _ => vec![],
         };
-        result_columns(&statement, &mut catalog)
+        describe(&statement, &mut catalog)
+            .columns
             .unwrap()
             .into_iter()
             .map(|c| (c.name, c.ty))

@@ -510,6 +510,7 @@ pub fn function_result_type(name: &str) -> Option<Oid> {
         "current_database" | "current_schema" => oid::NAME,
         "exists" | "bool_and" | "bool_or" | "every" | "starts_with" => oid::BOOL,
         "random" => oid::FLOAT8,
+        "pg_typeof" => oid::REGTYPE,
         "gen_random_uuid" | "uuid_generate_v4" => oid::UUID,
         "to_json" | "json_agg" | "json_build_object" | "json_build_array" | "json_object_agg" => {
             oid::JSON

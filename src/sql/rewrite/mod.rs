@@ -18,17 +18,26 @@ pub mod types;
 
 pub use casts::Target;
 
-use crate::protocol::types::oid;
+use crate::protocol::types::{Oid, oid};
 use sqlparser::ast::{
     BinaryOperator, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList,
     FunctionArguments, Ident, ObjectName, ObjectNamePart, Statement, Value, VisitMut, VisitorMut,
 };
+use std::collections::HashMap;
 use std::ops::ControlFlow;
 use types::{expr_type, is_integer};
 
 /// Rewrites `statement` in place for SQLite; `catalog` gives the declared types of the
 /// columns it writes.
-pub fn rewrite(statement: &mut Statement, catalog: &mut dyn crate::sql::describe::Catalog) {
+///
+/// `typeofs` holds the argument types of `pg_typeof(...)` calls that describing the
+/// statement resolved; those calls, and the ones the text alone types, become the type's
+/// name.
+pub fn rewrite(
+    statement: &mut Statement,
+    catalog: &mut dyn crate::sql::describe::Catalog,
+    typeofs: &HashMap<String, Oid>,
+) {
     store::coerce_writes(statement, catalog);
     let target = match statement {
         Statement::CreateTable(_)
@@ -41,15 +50,33 @@ pub fn rewrite(statement: &mut Statement, catalog: &mut dyn crate::sql::describe
     if let Statement::CreateTable(create) = statement {
         ddl::rewrite_create_table(create);
     }
-    let _ = statement.visit(&mut Rewriter { target });
+    let _ = statement.visit(&mut Rewriter { target, typeofs });
 }
 
-struct Rewriter {
+struct Rewriter<'a> {
     target: Target,
+    typeofs: &'a HashMap<String, Oid>,
 }
 
-impl VisitorMut for Rewriter {
+impl VisitorMut for Rewriter<'_> {
     type Break = ();
+
+    fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        if let Expr::Function(f) = expr
+            && let Some(arg) = typeof_argument(f)
+        {
+            let ty = self
+                .typeofs
+                .get(&arg.to_string())
+                .copied()
+                .or_else(|| expr_type(arg));
+            if let Some(ty) = ty {
+                let name = crate::protocol::types::sql_type_name(ty);
+                *expr = Expr::value(Value::SingleQuotedString(name.to_string()));
+            }
+        }
+        ControlFlow::Continue(())
+    }
 
     fn post_visit_relation(&mut self, relation: &mut ObjectName) -> ControlFlow<()> {
         strip_schema(relation);
@@ -115,7 +142,22 @@ impl VisitorMut for Rewriter {
     }
 }
 
-impl Rewriter {
+/// The argument of a `pg_typeof(x)` call.
+fn typeof_argument(f: &Function) -> Option<&Expr> {
+    let name = f.name.0.last()?.as_ident()?;
+    if !name.value.eq_ignore_ascii_case("pg_typeof") {
+        return None;
+    }
+    match &f.args {
+        FunctionArguments::List(list) if list.args.len() == 1 => match &list.args[0] {
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+impl Rewriter<'_> {
     fn binary(
         &self,
         left: &mut Box<Expr>,
@@ -229,7 +271,11 @@ mod tests {
 
     fn sqlite(sql: &str) -> String {
         let mut statements = Parser::parse_sql(&PostgreSqlDialect {}, sql).unwrap();
-        rewrite(&mut statements[0], &mut |_: &str| Vec::new());
+        rewrite(
+            &mut statements[0],
+            &mut |_: &str| Vec::new(),
+            &HashMap::new(),
+        );
         statements[0].to_string()
     }
 
