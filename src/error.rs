@@ -66,6 +66,8 @@ sqlstates! {
     INVALID_TEXT_REPRESENTATION = "22P02";
     /// 22P03
     INVALID_BINARY_REPRESENTATION = "22P03";
+    /// 22P04
+    BAD_COPY_FILE_FORMAT = "22P04";
     /// 23000
     INTEGRITY_CONSTRAINT_VIOLATION = "23000";
     /// 23502
@@ -128,6 +130,8 @@ sqlstates! {
     DUPLICATE_PREPARED_STATEMENT = "42P05";
     /// 42P07
     DUPLICATE_TABLE = "42P07";
+    /// 42P10
+    INVALID_COLUMN_REFERENCE = "42P10";
     /// 42P18
     INDETERMINATE_DATATYPE = "42P18";
     /// 53100
@@ -196,6 +200,9 @@ pub struct PgError {
     pub hint: Option<String>,
     /// 1-based character position in the query string (`P` field).
     pub position: Option<u32>,
+    /// Where the error happened, such as the line of COPY data (`W` field, shown by psql
+    /// as `CONTEXT:`).
+    pub context: Option<String>,
 }
 
 impl PgError {
@@ -208,6 +215,7 @@ impl PgError {
             detail: None,
             hint: None,
             position: None,
+            context: None,
         }
     }
 
@@ -247,6 +255,12 @@ impl PgError {
     /// Sets the 1-based error position within the query text.
     pub fn with_position(mut self, position: u32) -> PgError {
         self.position = Some(position);
+        self
+    }
+
+    /// Adds a context line (the `W` field).
+    pub fn with_context(mut self, context: impl Into<String>) -> PgError {
+        self.context = Some(context.into());
         self
     }
 

@@ -1,9 +1,10 @@
 //! Prepared statements: what a session knows about a statement, cached by its SQL text.
 
-use crate::error::{Error, PgError, SqlState};
+use crate::error::Error;
 use crate::executor::Executor;
 use crate::protocol::types::{Oid, oid};
 use crate::sql::command::{Command, CommandTag, StatementKind, command_tag};
+use crate::sql::copy::CopyStatement;
 use crate::sql::infer::{
     ParamSource, parameter_hints, referenced_tables, result_column_hints, result_column_names,
 };
@@ -51,6 +52,8 @@ pub enum Prepared {
     Control(Command),
     /// Run by the executor.
     Sql(SqlStatement),
+    /// COPY: run by the session's COPY sub-protocol.
+    Copy(CopyStatement),
 }
 
 /// Statements parsed, translated and described so far, by every session: each is a
@@ -73,13 +76,7 @@ impl Prepared {
         }
         let kind = match Command::parse(statement) {
             Command::Statement(kind) => kind,
-            Command::Copy => {
-                return Err(PgError::new(
-                    SqlState::FEATURE_NOT_SUPPORTED,
-                    "COPY is not supported by pgsqlite yet",
-                )
-                .into());
-            }
+            Command::Copy => return Ok(Prepared::Copy(CopyStatement::parse(statement)?)),
             control => return Ok(Prepared::Control(control)),
         };
         let translation = translate(statement);

@@ -8,6 +8,7 @@
 //! - [`split`] cuts a simple-query string into statements;
 //! - [`command`] classifies a statement (transaction control, `SET`/`SHOW`, or SQL for
 //!   SQLite) and computes its CommandComplete tag;
+//! - [`copy`](mod@copy) parses COPY statements (the session runs them);
 //! - [`translate`](mod@translate) rewrites the few PostgreSQL spellings SQLite rejects
 //!   (`$n`, `::` casts, `serial` and identity columns, function-call defaults, `ILIKE`,
 //!   `E'...'` strings);
@@ -16,6 +17,7 @@
 //!   statement, so that statements differing only in constants share a cache entry.
 
 pub mod command;
+pub mod copy;
 pub mod infer;
 pub mod lexer;
 pub mod parameterize;
