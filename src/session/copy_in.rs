@@ -355,7 +355,17 @@ where
                 Ok(())
             }
             Err(Error::Pg(err)) => {
-                Err(with_context(err, context::line(&copy.table, copy.line)).into())
+                // As in PostgreSQL: row checks (NOT NULL, CHECK) show the line, index
+                // checks only its number.
+                let context = if err.code == SqlState::NOT_NULL_VIOLATION
+                    || err.code == SqlState::CHECK_VIOLATION
+                {
+                    let text = input.get(line).unwrap_or_default();
+                    context::line_text(&copy.table, copy.line, text)
+                } else {
+                    context::line(&copy.table, copy.line)
+                };
+                Err(with_context(err, context).into())
             }
             Err(other) => Err(other),
         }
