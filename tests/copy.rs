@@ -509,3 +509,146 @@ async fn raw_protocol_framing_flush_sync_and_copy_fail() {
     assert!(messages[1].1.starts_with(b"PGCOPY\n\xff\r\n\0"));
     assert_eq!(messages[4].1, [0xff, 0xff]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// psql and psycopg 3
+// ---------------------------------------------------------------------------------------------
+
+/// Limit for one psql or python run.
+const CLIENT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Runs `cmd` (no stdin), killing it after [`CLIENT_TIMEOUT`]; returns its
+/// status and output.
+fn run_client(cmd: &mut std::process::Command) -> std::process::Output {
+    use std::process::Stdio;
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("PG") {
+            cmd.env_remove(name);
+        }
+    }
+    cmd.env("LC_ALL", "C.UTF-8").env("PGCONNECT_TIMEOUT", "10");
+    let what = format!("{cmd:?}");
+    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("{what}: {e}"));
+    let deadline = std::time::Instant::now() + CLIENT_TIMEOUT;
+    while child.try_wait().expect("wait").is_none() {
+        if std::time::Instant::now() >= deadline {
+            let _ = child.kill();
+            panic!("{what} did not finish within {CLIENT_TIMEOUT:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    child.wait_with_output().expect("output")
+}
+
+/// psql on `server`'s TCP port, stopping at the first error.
+fn psql(server: &pgsqlite::ServerHandle) -> std::process::Command {
+    let port = server.local_addr().expect("tcp").port().to_string();
+    let mut cmd = std::process::Command::new("psql");
+    cmd.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", &port])
+        .args(["-U", "test", "-d", "test"]);
+    cmd
+}
+
+fn psql_ok(server: &pgsqlite::ServerHandle, args: &[&str]) -> Vec<u8> {
+    let output = run_client(psql(server).args(args));
+    assert!(
+        output.status.success(),
+        "psql {args:?} failed: {}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output.stdout
+}
+
+#[test]
+fn psql_copy_both_ways_and_scripts_with_data_blocks() {
+    let server = start(WriterStrategy::best());
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    std::fs::write(path("in.txt"), ITEMS_TXT).unwrap();
+    std::fs::write(path("in.csv"), ITEMS_CSV).unwrap();
+
+    // \copy from client files, text and CSV, into two tables.
+    psql_ok(&server, &["-c", ITEMS_DDL, "-c", &ITEMS_DDL.replace("items", "items2")]);
+    psql_ok(&server, &["-c", &format!("\\copy items from '{}'", path("in.txt"))]);
+    psql_ok(
+        &server,
+        &["-c", &format!("\\copy items2 from '{}' with csv header", path("in.csv"))],
+    );
+    // \copy to client files, text and CSV: PostgreSQL's bytes.
+    for table in ["items", "items2"] {
+        let txt = path(&format!("{table}.txt"));
+        let csv = path(&format!("{table}.csv"));
+        psql_ok(&server, &["-c", &format!("\\copy {table} to '{txt}'")]);
+        psql_ok(&server, &["-c", &format!("\\copy {table} to '{csv}' (format csv, header)")]);
+        assert_eq!(show(&std::fs::read(&txt).unwrap()), show(ITEMS_TXT), "{table}");
+        assert_eq!(show(&std::fs::read(&csv).unwrap()), show(ITEMS_CSV), "{table}");
+    }
+
+    // A script with COPY ... FROM stdin data blocks, as pg_dump writes them.
+    let script = path("dump.sql");
+    let mut text = String::from(
+        "CREATE TABLE dumped (id integer, name text, note text);\n\
+         COPY public.dumped (id, name, note) FROM stdin;\n",
+    );
+    text.push_str("1\tone\t\\N\n2\ttwo\\tTAB\tx\n\\.\n\n");
+    text.push_str("COPY dumped (id, name) FROM stdin WITH CSV;\n3,\"three, quoted\"\n\\.\n");
+    text.push_str("SELECT count(*) FROM dumped;\n");
+    std::fs::write(&script, text).unwrap();
+    let out = psql_ok(&server, &["-A", "-t", "-f", &script]);
+    assert_eq!(show(&out), "3\n");
+    let out = psql_ok(&server, &["-c", "COPY dumped TO STDOUT"]);
+    assert_eq!(show(&out), "1\tone\t\\N\n2\ttwo\\tTAB\tx\n3\tthree, quoted\t\\N\n");
+
+    // A bad data block stops the script with the SQLSTATE and context, and loads nothing.
+    let bad = path("bad.sql");
+    std::fs::write(
+        &bad,
+        "COPY dumped FROM stdin;\n4\tfour\t\\N\nfive\t5\t\\N\n\\.\nSELECT 'not reached';\n",
+    )
+    .unwrap();
+    let output = run_client(psql(&server).args(["-v", "VERBOSITY=verbose", "-f", &bad]));
+    assert_eq!(output.status.code(), Some(3), "ON_ERROR_STOP exit status");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("ERROR:  22P02: invalid input syntax for type integer: \"five\""), "{stderr}");
+    assert!(stderr.contains("CONTEXT:  COPY dumped, line 2, column id: \"five\""), "{stderr}");
+    assert!(!String::from_utf8_lossy(&output.stdout).contains("not reached"));
+    let out = psql_ok(&server, &["-A", "-t", "-c", "SELECT count(*) FROM dumped"]);
+    assert_eq!(show(&out), "3\n");
+}
+
+#[test]
+fn psycopg_copy_text_and_binary() {
+    let python = std::env::var_os("PGSQLITE_PYTHON")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python"));
+    if !python.exists() {
+        let message = format!(
+            "{} not found: run `bash scripts/setup-python.sh` (or set PGSQLITE_PYTHON)",
+            python.display()
+        );
+        if std::env::var_os("CI").is_some() {
+            panic!("{message}");
+        }
+        eprintln!("SKIPPED psycopg COPY test: {message}");
+        return;
+    }
+    let server = start(WriterStrategy::best());
+    let port = server.local_addr().expect("tcp").port().to_string();
+    let mut cmd = std::process::Command::new(&python);
+    cmd.arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/test_copy.py"))
+        .env("PGSQLITE_TEST_HOST", "127.0.0.1")
+        .env("PGSQLITE_TEST_PORT", &port)
+        .env("PYTHONUNBUFFERED", "1");
+    let output = run_client(&mut cmd);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.contains("all psycopg COPY checks passed"),
+        "psycopg COPY test failed: {}\n{stdout}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
