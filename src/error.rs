@@ -201,8 +201,8 @@ pub struct PgError {
     /// 1-based character position in the query string (`P` field).
     pub position: Option<u32>,
     /// Where the error happened, such as the line of COPY data (`W` field, shown by psql
-    /// as `CONTEXT:`).
-    pub context: Option<String>,
+    /// as `CONTEXT:`). Boxed: errors travel in `Result`s and must stay small.
+    pub context: Option<Box<str>>,
 }
 
 impl PgError {
@@ -260,7 +260,7 @@ impl PgError {
 
     /// Adds a context line (the `W` field).
     pub fn with_context(mut self, context: impl Into<String>) -> PgError {
-        self.context = Some(context.into());
+        self.context = Some(context.into().into_boxed_str());
         self
     }
 

@@ -250,7 +250,10 @@ async fn binary_copy_with_typed_writer_and_reader() {
         assert_eq!(row.get::<i64>(1), i64::from(i) << 33);
         let name: Option<String> = row.get(2);
         assert_eq!(name, (i % 10 != 0).then(|| format!("name {i} \t\n\\ ✓")));
-        assert_eq!(row.get::<Vec<u8>>(3), (0..(i % 17) as u8).collect::<Vec<_>>());
+        assert_eq!(
+            row.get::<Vec<u8>>(3),
+            (0..(i % 17) as u8).collect::<Vec<_>>()
+        );
         assert_eq!(row.get::<f64>(4), f64::from(i) * 0.5);
         assert_eq!(row.get::<bool>(5), i % 2 == 0);
         assert_eq!(row.get::<i16>(6), (i % 300) as i16);
@@ -331,7 +334,11 @@ async fn bad_rows_fail_the_whole_copy_and_leave_nothing() {
             assert_eq!(got_message, message);
         }
         assert_eq!(got_context, context);
-        assert_eq!(count(&client, "e").await, 0, "nothing of a failed COPY is kept");
+        assert_eq!(
+            count(&client, "e").await,
+            0,
+            "nothing of a failed COPY is kept"
+        );
         assert_alive(&client).await;
     }
     // Binary: a tuple with the wrong field count.
@@ -393,7 +400,10 @@ async fn copy_joins_the_transaction_block() {
 async fn server_files_and_programs_are_refused() {
     let server = start(WriterStrategy::best());
     let client = connect(&server).await;
-    client.batch_execute("CREATE TABLE f (a int)").await.unwrap();
+    client
+        .batch_execute("CREATE TABLE f (a int)")
+        .await
+        .unwrap();
     for (sql, message) in [
         (
             "COPY f FROM '/etc/passwd'",
@@ -547,8 +557,17 @@ fn run_client(cmd: &mut std::process::Command) -> std::process::Output {
 fn psql(server: &pgsqlite::ServerHandle) -> std::process::Command {
     let port = server.local_addr().expect("tcp").port().to_string();
     let mut cmd = std::process::Command::new("psql");
-    cmd.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", &port])
-        .args(["-U", "test", "-d", "test"]);
+    cmd.args([
+        "-X",
+        "-q",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        &port,
+    ])
+    .args(["-U", "test", "-d", "test"]);
     cmd
 }
 
@@ -572,20 +591,43 @@ fn psql_copy_both_ways_and_scripts_with_data_blocks() {
     std::fs::write(path("in.csv"), ITEMS_CSV).unwrap();
 
     // \copy from client files, text and CSV, into two tables.
-    psql_ok(&server, &["-c", ITEMS_DDL, "-c", &ITEMS_DDL.replace("items", "items2")]);
-    psql_ok(&server, &["-c", &format!("\\copy items from '{}'", path("in.txt"))]);
     psql_ok(
         &server,
-        &["-c", &format!("\\copy items2 from '{}' with csv header", path("in.csv"))],
+        &["-c", ITEMS_DDL, "-c", &ITEMS_DDL.replace("items", "items2")],
+    );
+    psql_ok(
+        &server,
+        &["-c", &format!("\\copy items from '{}'", path("in.txt"))],
+    );
+    psql_ok(
+        &server,
+        &[
+            "-c",
+            &format!("\\copy items2 from '{}' with csv header", path("in.csv")),
+        ],
     );
     // \copy to client files, text and CSV: PostgreSQL's bytes.
     for table in ["items", "items2"] {
         let txt = path(&format!("{table}.txt"));
         let csv = path(&format!("{table}.csv"));
         psql_ok(&server, &["-c", &format!("\\copy {table} to '{txt}'")]);
-        psql_ok(&server, &["-c", &format!("\\copy {table} to '{csv}' (format csv, header)")]);
-        assert_eq!(show(&std::fs::read(&txt).unwrap()), show(ITEMS_TXT), "{table}");
-        assert_eq!(show(&std::fs::read(&csv).unwrap()), show(ITEMS_CSV), "{table}");
+        psql_ok(
+            &server,
+            &[
+                "-c",
+                &format!("\\copy {table} to '{csv}' (format csv, header)"),
+            ],
+        );
+        assert_eq!(
+            show(&std::fs::read(&txt).unwrap()),
+            show(ITEMS_TXT),
+            "{table}"
+        );
+        assert_eq!(
+            show(&std::fs::read(&csv).unwrap()),
+            show(ITEMS_CSV),
+            "{table}"
+        );
     }
 
     // A script with COPY ... FROM stdin data blocks, as pg_dump writes them.
@@ -601,7 +643,10 @@ fn psql_copy_both_ways_and_scripts_with_data_blocks() {
     let out = psql_ok(&server, &["-A", "-t", "-f", &script]);
     assert_eq!(show(&out), "3\n");
     let out = psql_ok(&server, &["-c", "COPY dumped TO STDOUT"]);
-    assert_eq!(show(&out), "1\tone\t\\N\n2\ttwo\\tTAB\tx\n3\tthree, quoted\t\\N\n");
+    assert_eq!(
+        show(&out),
+        "1\tone\t\\N\n2\ttwo\\tTAB\tx\n3\tthree, quoted\t\\N\n"
+    );
 
     // A bad data block stops the script with the SQLSTATE and context, and loads nothing.
     let bad = path("bad.sql");
@@ -613,8 +658,14 @@ fn psql_copy_both_ways_and_scripts_with_data_blocks() {
     let output = run_client(psql(&server).args(["-v", "VERBOSITY=verbose", "-f", &bad]));
     assert_eq!(output.status.code(), Some(3), "ON_ERROR_STOP exit status");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("ERROR:  22P02: invalid input syntax for type integer: \"five\""), "{stderr}");
-    assert!(stderr.contains("CONTEXT:  COPY dumped, line 2, column id: \"five\""), "{stderr}");
+    assert!(
+        stderr.contains("ERROR:  22P02: invalid input syntax for type integer: \"five\""),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("CONTEXT:  COPY dumped, line 2, column id: \"five\""),
+        "{stderr}"
+    );
     assert!(!String::from_utf8_lossy(&output.stdout).contains("not reached"));
     let out = psql_ok(&server, &["-A", "-t", "-c", "SELECT count(*) FROM dumped"]);
     assert_eq!(show(&out), "3\n");
@@ -624,7 +675,9 @@ fn psql_copy_both_ways_and_scripts_with_data_blocks() {
 fn psycopg_copy_text_and_binary() {
     let python = std::env::var_os("PGSQLITE_PYTHON")
         .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python"));
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python")
+        });
     if !python.exists() {
         let message = format!(
             "{} not found: run `bash scripts/setup-python.sh` (or set PGSQLITE_PYTHON)",

@@ -230,11 +230,17 @@ mod tests {
             let mut reader = BinaryReader::new();
             let mut row = RowFields::default();
             assert_eq!(
-                reader.next_tuple(&data[..cut], 0, 2, false, &mut row).unwrap(),
+                reader
+                    .next_tuple(&data[..cut], 0, 2, false, &mut row)
+                    .unwrap(),
                 Tuple::NeedMore,
                 "cut at {cut}"
             );
-            assert!(reader.next_tuple(&data[..cut], 0, 2, true, &mut row).is_err());
+            assert!(
+                reader
+                    .next_tuple(&data[..cut], 0, 2, true, &mut row)
+                    .is_err()
+            );
         }
         let mut reader = BinaryReader::new();
         let mut row = RowFields::default();

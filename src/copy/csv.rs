@@ -150,11 +150,19 @@ mod tests {
         null: b"",
     };
 
-    fn fields(line: &[u8], syntax: &CsvSyntax<'_>, nn: &[bool], fnull: &[bool]) -> Vec<Option<String>> {
+    fn fields(
+        line: &[u8],
+        syntax: &CsvSyntax<'_>,
+        nn: &[bool],
+        fnull: &[bool],
+    ) -> Vec<Option<String>> {
         let mut row = RowFields::default();
         parse_line(line, 0, syntax, nn, fnull, &mut row).unwrap();
         (0..row.len())
-            .map(|i| row.get(i, line).map(|v| String::from_utf8_lossy(v).into_owned()))
+            .map(|i| {
+                row.get(i, line)
+                    .map(|v| String::from_utf8_lossy(v).into_owned())
+            })
             .collect()
     }
 
@@ -168,7 +176,10 @@ mod tests {
             fields(b"1,\"a,b\",,\"\",\"x\"\"y\",\"a\nb\"c", &CSV, &[], &[]),
             vec![s("1"), s("a,b"), None, s(""), s("x\"y"), s("a\nbc")]
         );
-        assert_eq!(fields(b",\"\"", &CSV, &[true], &[false, true]), vec![s(""), None]);
+        assert_eq!(
+            fields(b",\"\"", &CSV, &[true], &[false, true]),
+            vec![s(""), None]
+        );
         let custom = CsvSyntax {
             delimiter: b';',
             quote: b'\'',

@@ -22,5 +22,5 @@ pub mod row;
 pub mod text;
 
 pub use options::{ColumnSet, CopyFormat, CopyOptions, Header, OptionValue, RawOption};
-pub use reader::{Next, ReadError, RowReader};
+pub use reader::{Next, RowReader};
 pub use row::RowFields;

@@ -108,7 +108,7 @@ fn redundant() -> PgError {
     PgError::new(SqlState::SYNTAX_ERROR, "conflicting or redundant options")
 }
 
-fn word<'a>(option: &'a RawOption) -> Result<&'a str, PgError> {
+fn word(option: &RawOption) -> Result<&str, PgError> {
     match &option.value {
         OptionValue::Word(w) => Ok(w),
         _ => Err(PgError::new(
@@ -312,9 +312,7 @@ impl CopyOptions {
         let escape_byte = escape.as_bytes().first().copied().unwrap_or(quote_byte);
         let force_quote = force_quote.unwrap_or_default();
         if !csv && force_quote.is_set() {
-            return Err(not_supported(
-                "COPY force quote available only in CSV mode",
-            ));
+            return Err(not_supported("COPY force quote available only in CSV mode"));
         }
         if force_quote.is_set() && from {
             return Err(not_supported(
@@ -406,11 +404,7 @@ mod tests {
         let csv = CopyOptions::new(&[opt("format", w("csv"))], true).unwrap();
         assert_eq!((csv.delimiter, csv.null.as_slice()), (b',', &b""[..]));
         assert_eq!((csv.quote, csv.escape), (b'"', b'"'));
-        let csv = CopyOptions::new(
-            &[opt("format", w("CSV")), opt("quote", w("'"))],
-            true,
-        )
-        .unwrap();
+        let csv = CopyOptions::new(&[opt("format", w("CSV")), opt("quote", w("'"))], true).unwrap();
         assert_eq!(csv.escape, b'\'');
     }
 

@@ -36,21 +36,6 @@ pub enum Next {
     NeedMore,
 }
 
-/// A reading error, with the line it happened on when there is one.
-#[derive(Clone, Debug)]
-pub struct ReadError {
-    /// The error.
-    pub error: PgError,
-    /// The offending line within the input, when known.
-    pub line: Option<Range<usize>>,
-}
-
-impl From<PgError> for ReadError {
-    fn from(error: PgError) -> ReadError {
-        ReadError { error, line: None }
-    }
-}
-
 enum Format {
     Text(LineSplitter),
     Csv(LineSplitter),
@@ -67,6 +52,8 @@ pub struct RowReader {
     force_not_null: Vec<bool>,
     force_null: Vec<bool>,
     columns: usize,
+    /// The line the last error was found in, when the error concerns one line.
+    error_line: Option<Range<usize>>,
 }
 
 impl RowReader {
@@ -79,9 +66,7 @@ impl RowReader {
     ) -> RowReader {
         let format = match options.format {
             CopyFormat::Text => Format::Text(LineSplitter::new(false, b'"', b'"')),
-            CopyFormat::Csv => {
-                Format::Csv(LineSplitter::new(true, options.quote, options.escape))
-            }
+            CopyFormat::Csv => Format::Csv(LineSplitter::new(true, options.quote, options.escape)),
             CopyFormat::Binary => Format::Binary(BinaryReader::new()),
         };
         RowReader {
@@ -93,7 +78,14 @@ impl RowReader {
             force_not_null,
             force_null,
             columns,
+            error_line: None,
         }
+    }
+
+    /// The range of the input given to the failed [`RowReader::next_row`] call that
+    /// holds the line the error is about, if it is about one line's fields.
+    pub fn error_line(&self) -> Option<Range<usize>> {
+        self.error_line.clone()
     }
 
     /// The next row of `input`; `at_end` says no more data will come.
@@ -102,7 +94,8 @@ impl RowReader {
         input: &[u8],
         at_end: bool,
         row: &mut RowFields,
-    ) -> Result<Next, ReadError> {
+    ) -> Result<Next, PgError> {
+        self.error_line = None;
         let (splitter, csv) = match &mut self.format {
             Format::Binary(reader) => {
                 return match reader.next_tuple(input, 0, self.columns, at_end, row)? {
@@ -136,14 +129,21 @@ impl RowReader {
                 escape: self.escape,
                 null: &self.null,
             };
-            csv::parse_line(line, 0, &syntax, &self.force_not_null, &self.force_null, row)
+            csv::parse_line(
+                line,
+                0,
+                &syntax,
+                &self.force_not_null,
+                &self.force_null,
+                row,
+            )
         } else {
             text::parse_line(line, 0, self.delimiter, &self.null, row)
         };
-        parsed.map_err(|error| ReadError {
-            error,
-            line: Some(0..content),
-        })?;
+        if let Err(err) = parsed {
+            self.error_line = Some(0..content);
+            return Err(err);
+        }
         Ok(Next::Row {
             consumed,
             line: 0..content,
@@ -155,7 +155,11 @@ impl RowReader {
 mod tests {
     use super::*;
 
-    fn read_all(options: &CopyOptions, columns: usize, chunks: &[&[u8]]) -> Vec<Vec<Option<Vec<u8>>>> {
+    fn read_all(
+        options: &CopyOptions,
+        columns: usize,
+        chunks: &[&[u8]],
+    ) -> Vec<Vec<Option<Vec<u8>>>> {
         let mut reader = RowReader::new(options, columns, vec![], vec![]);
         let mut row = RowFields::default();
         let mut pending: Vec<u8> = Vec::new();

@@ -41,8 +41,9 @@ fn find_column(all: &[(String, Oid)], name: &str) -> Option<usize> {
 }
 
 fn privilege(message: &'static str) -> PgError {
-    PgError::new(SqlState::INSUFFICIENT_PRIVILEGE, message)
-        .with_hint("Anyone can COPY to stdout or from stdin. psql's \\copy command also works for anyone.")
+    PgError::new(SqlState::INSUFFICIENT_PRIVILEGE, message).with_hint(
+        "Anyone can COPY to stdout or from stdin. psql's \\copy command also works for anyone.",
+    )
 }
 
 impl<I, W, V, E> Session<I, W, V, E>
@@ -100,7 +101,13 @@ where
                 format!("relation \"{table}\" does not exist"),
             ));
         }
-        let text = |ty: Oid| if ty == oid::UNSPECIFIED { oid::TEXT } else { ty };
+        let text = |ty: Oid| {
+            if ty == oid::UNSPECIFIED {
+                oid::TEXT
+            } else {
+                ty
+            }
+        };
         if named.is_empty() {
             return Ok(CopyColumns {
                 names: all.iter().map(|(n, _)| n.clone()).collect(),

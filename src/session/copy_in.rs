@@ -16,7 +16,7 @@ use super::copy::CopyColumns;
 use super::state::TxState;
 use crate::connection::{Incoming, MessageSource};
 use crate::copy::context;
-use crate::copy::{CopyFormat, CopyOptions, Header, Next, ReadError, RowFields, RowReader};
+use crate::copy::{CopyFormat, CopyOptions, Header, Next, RowFields, RowReader};
 use crate::error::{Error, PgError, SqlState};
 use crate::executor::{DiscardRows, Executor};
 use crate::protocol::backend::{self, tag};
@@ -62,13 +62,13 @@ struct CopyIn {
 
 impl CopyIn {
     /// A reading error of the line being read, with PostgreSQL's context.
-    fn read_error(&self, err: ReadError, input: &[u8]) -> Error {
+    fn read_error(&self, err: PgError, input: &[u8]) -> Error {
         let line = self.line + 1;
-        let context = match err.line.and_then(|r| input.get(r)) {
+        let context = match self.reader.error_line().and_then(|r| input.get(r)) {
             Some(text) => context::line_text(&self.table, line, text),
             None => context::line(&self.table, line),
         };
-        with_context(err.error, context).into()
+        with_context(err, context).into()
     }
 
     /// The header line: skipped, or with HEADER MATCH checked against the column names.
@@ -142,9 +142,14 @@ where
             &options.force_not_null,
             &columns.names,
         )?;
-        let force_null =
-            self.copy_force_flags(Some(name), "FORCE_NULL", &options.force_null, &columns.names)?;
-        let placeholders: Vec<String> = (1..=columns.names.len()).map(|i| format!("?{i}")).collect();
+        let force_null = self.copy_force_flags(
+            Some(name),
+            "FORCE_NULL",
+            &options.force_null,
+            &columns.names,
+        )?;
+        let placeholders: Vec<String> =
+            (1..=columns.names.len()).map(|i| format!("?{i}")).collect();
         let sql = format!(
             "INSERT INTO {} ({}) VALUES ({})",
             super::control::quote(name),
@@ -338,12 +343,22 @@ where
                 .into());
         }
         let mut params: SmallVec<[ToSqlOutput<'_>; 16]> = SmallVec::new();
-        for (i, (&ty, name)) in copy.columns.types.iter().zip(&copy.columns.names).enumerate() {
+        for (i, (&ty, name)) in copy
+            .columns
+            .types
+            .iter()
+            .zip(&copy.columns.names)
+            .enumerate()
+        {
             let raw = copy.row.get(i, input);
             match self.values.decode_param(raw, ty, copy.format) {
                 Ok(value) => params.push(value),
                 Err(err) => {
-                    let shown = if copy.format == Format::Text { raw } else { None };
+                    let shown = if copy.format == Format::Text {
+                        raw
+                    } else {
+                        None
+                    };
                     let context = context::column(&copy.table, copy.line, name, shown);
                     return Err(with_context(err, context).into());
                 }

@@ -270,7 +270,11 @@ impl CopyStatement {
             tokens: significant(sql).collect(),
             at: 0,
         };
-        while p.tokens.last().is_some_and(|t| t.kind == TokenKind::Semicolon) {
+        while p
+            .tokens
+            .last()
+            .is_some_and(|t| t.kind == TokenKind::Semicolon)
+        {
             p.tokens.pop();
         }
         if !p.eat_keyword("copy") {
@@ -381,8 +385,7 @@ mod tests {
 
     #[test]
     fn query_form_keeps_the_query_text() {
-        let s = CopyStatement::parse("COPY (SELECT a, (b) FROM t) TO STDOUT (FORMAT csv)")
-            .unwrap();
+        let s = CopyStatement::parse("COPY (SELECT a, (b) FROM t) TO STDOUT (FORMAT csv)").unwrap();
         assert_eq!(s.source, CopySource::Query("SELECT a, (b) FROM t".into()));
         assert_eq!(s.options, vec![word("format", "csv")]);
         let e = CopyStatement::parse("copy (select 1) from stdin").unwrap_err();
