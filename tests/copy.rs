@@ -705,3 +705,113 @@ fn psycopg_copy_text_and_binary() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[test]
+fn pgbench_initializes_through_copy() {
+    let server = start(WriterStrategy::best());
+    let port = server.local_addr().expect("tcp").port().to_string();
+    let mut cmd = std::process::Command::new("pgbench");
+    cmd.args([
+        "-i",
+        "-s",
+        "1",
+        "-q",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        &port,
+        "-U",
+        "test",
+        "test",
+    ]);
+    let output = run_client(&mut cmd);
+    assert!(
+        output.status.success(),
+        "pgbench -i failed: {}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let out = psql_ok(
+        &server,
+        &[
+            "-A",
+            "-t",
+            "-c",
+            "SELECT (SELECT count(*) FROM pgbench_accounts), \
+             (SELECT sum(abalance) FROM pgbench_accounts), \
+             (SELECT count(*) FROM pgbench_tellers), (SELECT count(*) FROM pgbench_branches)",
+        ],
+    );
+    assert_eq!(show(&out), "100000|0|10|1\n");
+    // The primary keys pgbench adds afterwards hold.
+    let output = run_client(psql(&server).args([
+        "-c",
+        "INSERT INTO pgbench_accounts (aid, bid, abalance) VALUES (1, 1, 0)",
+    ]));
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("UNIQUE"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // Running it again drops, truncates and reloads the same tables.
+    let output = run_client(&mut cmd);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[tokio::test]
+async fn truncate_vacuum_drop_and_keys_as_pgbench_uses_them() {
+    let server = start(WriterStrategy::best());
+    let client = connect(&server).await;
+    client
+        .batch_execute(
+            "CREATE TABLE a (id int NOT NULL, v text) WITH (fillfactor=100); \
+             CREATE TABLE b (id int NOT NULL)",
+        )
+        .await
+        .unwrap();
+    copy_in(&client, "COPY a FROM STDIN", b"1\tx\n2\ty\n", 100)
+        .await
+        .unwrap();
+    copy_in(&client, "COPY b FROM STDIN", b"1\n", 100)
+        .await
+        .unwrap();
+    // TRUNCATE of two tables in a block that rolls back: nothing happened.
+    client
+        .batch_execute("BEGIN; TRUNCATE TABLE a, b; ROLLBACK")
+        .await
+        .unwrap();
+    assert_eq!(count(&client, "a").await, 2);
+    let messages = client.simple_query("TRUNCATE a, b").await.unwrap();
+    assert!(matches!(
+        messages.last(),
+        Some(tokio_postgres::SimpleQueryMessage::CommandComplete(0))
+    ));
+    assert_eq!(count(&client, "a").await + count(&client, "b").await, 0);
+    // VACUUM refuses transaction blocks, as in PostgreSQL.
+    client.batch_execute("VACUUM ANALYZE a").await.unwrap();
+    client.batch_execute("BEGIN").await.unwrap();
+    let err = client.batch_execute("VACUUM a").await.unwrap_err();
+    assert_eq!(sqlstate(&err), "25001");
+    client.batch_execute("ROLLBACK").await.unwrap();
+    // ADD PRIMARY KEY makes the key unique.
+    client
+        .batch_execute("ALTER TABLE a ADD PRIMARY KEY (id); INSERT INTO a VALUES (1, 'x')")
+        .await
+        .unwrap();
+    let err = client
+        .batch_execute("INSERT INTO a VALUES (1, 'again')")
+        .await
+        .unwrap_err();
+    assert_eq!(sqlstate(&err), "23505");
+    client
+        .batch_execute("DROP TABLE IF EXISTS a, b, nosuch")
+        .await
+        .unwrap();
+    let err = client.batch_execute("SELECT * FROM b").await.unwrap_err();
+    assert_eq!(sqlstate(&err), "42P01");
+}

@@ -11,6 +11,7 @@
 //! - `extended.rs`: Parse / Bind / Describe / Execute / Close / Sync
 //! - `control.rs`: commands the session answers itself (transactions, SET/SHOW/RESET)
 //! - `copy.rs`, `copy_in.rs`, `copy_out.rs`: the COPY sub-protocol (FROM STDIN, TO STDOUT)
+//! - `steps.rs`: statements SQLite runs as several (TRUNCATE, multi-table DROP, VACUUM)
 //! - `rows.rs`: DataRow encoding, `state.rs`: the transaction state machine,
 //!   `statement.rs` / `portal.rs`: prepared statements and portals,
 //!   `settings.rs`: session parameters
@@ -27,6 +28,7 @@ mod simple;
 mod startup;
 pub mod state;
 pub mod statement;
+mod steps;
 
 use crate::cancel::{CancelKey, CancelRegistry};
 use crate::connection::{Incoming, MessageSource};

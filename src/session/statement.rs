@@ -8,6 +8,7 @@ use crate::sql::copy::CopyStatement;
 use crate::sql::infer::{
     ParamSource, parameter_hints, referenced_tables, result_column_hints, result_column_names,
 };
+use crate::sql::maintenance::{Rewrite, Steps, rewrite};
 use crate::sql::translate::translate;
 use smallvec::SmallVec;
 use std::collections::HashMap;
@@ -54,6 +55,8 @@ pub enum Prepared {
     Sql(SqlStatement),
     /// COPY: run by the session's COPY sub-protocol.
     Copy(CopyStatement),
+    /// A statement SQLite runs as several (or none): see [`crate::sql::maintenance`].
+    Steps(Steps),
 }
 
 /// Statements parsed, translated and described so far, by every session: each is a
@@ -73,6 +76,11 @@ impl Prepared {
         // statement with EmptyQueryResponse, in either protocol.
         if crate::sql::split::split_statements(statement).is_empty() {
             return Ok(Prepared::Empty);
+        }
+        match rewrite(statement) {
+            Some(Rewrite::Steps(steps)) => return Ok(Prepared::Steps(steps)),
+            Some(Rewrite::Text(text)) => return Prepared::new(exec, &text),
+            None => {}
         }
         let kind = match Command::parse(statement) {
             Command::Statement(kind) => kind,
