@@ -815,3 +815,19 @@ async fn truncate_vacuum_drop_and_keys_as_pgbench_uses_them() {
     let err = client.batch_execute("SELECT * FROM b").await.unwrap_err();
     assert_eq!(sqlstate(&err), "42P01");
 }
+
+#[test]
+fn psql_edge_cases_match_postgresql_output() {
+    // tests/data/copy/edge.expected is `psql -X -q -f edge.sql` against PostgreSQL 15.18
+    // (stdout and stderr together, run in tests/data/copy).
+    let server = start(WriterStrategy::best());
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/copy");
+    let port = server.local_addr().expect("tcp").port();
+    let mut cmd = std::process::Command::new("sh");
+    cmd.current_dir(&dir).arg("-c").arg(format!(
+        "psql -X -q -h 127.0.0.1 -p {port} -U test -d test -f edge.sql 2>&1"
+    ));
+    let output = run_client(&mut cmd);
+    let expected = std::fs::read_to_string(dir.join("edge.expected")).unwrap();
+    assert_eq!(String::from_utf8_lossy(&output.stdout), expected);
+}

@@ -62,6 +62,8 @@ fn int32(input: &[u8], at: usize) -> Option<i32> {
 #[derive(Clone, Debug, Default)]
 pub struct BinaryReader {
     header_done: bool,
+    /// The last error was about the file header.
+    header_failed: bool,
     ended: bool,
 }
 
@@ -69,6 +71,11 @@ impl BinaryReader {
     /// A reader expecting the header first.
     pub fn new() -> BinaryReader {
         BinaryReader::default()
+    }
+
+    /// True if the last error was about the file header (it concerns no row).
+    pub fn header_failed(&self) -> bool {
+        self.header_failed
     }
 
     /// The header's length if `input` holds all of it; `None` if more is needed.
@@ -128,9 +135,13 @@ impl BinaryReader {
             if input.is_empty() && !at_end {
                 return Ok(Tuple::NeedMore);
             }
-            match self.header(input, at_end)? {
-                Some(len) => at = len,
-                None => return Ok(Tuple::NeedMore),
+            match self.header(input, at_end) {
+                Ok(Some(len)) => at = len,
+                Ok(None) => return Ok(Tuple::NeedMore),
+                Err(err) => {
+                    self.header_failed = true;
+                    return Err(err);
+                }
             }
         }
         let eof = |row: &mut RowFields| {

@@ -79,6 +79,8 @@ pub struct RawOption {
     pub name: String,
     /// Its value.
     pub value: OptionValue,
+    /// Where its name is in the statement (1-based character position), for errors.
+    pub position: Option<u32>,
 }
 
 /// The resolved options of one COPY.
@@ -102,6 +104,15 @@ pub struct CopyOptions {
     pub force_not_null: Vec<String>,
     /// COPY FROM, CSV: columns where a quoted null string is NULL too.
     pub force_null: Vec<String>,
+}
+
+/// Points `err` at `option` in the statement, as PostgreSQL does for errors about one
+/// option.
+fn at(option: &RawOption, err: PgError) -> PgError {
+    match option.position {
+        Some(position) => err.with_position(position),
+        None => err,
+    }
 }
 
 fn redundant() -> PgError {
@@ -186,60 +197,77 @@ impl CopyOptions {
         let mut freeze = None;
         let mut encoding = None;
         for option in raw {
-            match option.name.as_str() {
-                "format" => {
-                    let name = word(option)?;
-                    let chosen = match name.to_ascii_lowercase().as_str() {
-                        "text" => CopyFormat::Text,
-                        "csv" => CopyFormat::Csv,
-                        "binary" => CopyFormat::Binary,
-                        _ => {
-                            return Err(invalid(format!("COPY format \"{name}\" not recognized")));
-                        }
-                    };
-                    set_once(&mut format, chosen)?;
-                }
-                "freeze" => set_once(&mut freeze, boolean(option)?)?,
-                "delimiter" => set_once(&mut delimiter, word(option)?.to_string())?,
-                "null" => set_once(&mut null, word(option)?.to_string())?,
-                "header" => {
-                    let choice = match &option.value {
-                        OptionValue::Word(w) if w.eq_ignore_ascii_case("match") => {
-                            if !from {
-                                return Err(not_supported(
-                                    "cannot use \"match\" with HEADER in COPY TO",
-                                ));
+            let mut apply = || -> Result<(), PgError> {
+                match option.name.as_str() {
+                    "format" => {
+                        let name = word(option)?;
+                        let chosen = match name.to_ascii_lowercase().as_str() {
+                            "text" => CopyFormat::Text,
+                            "csv" => CopyFormat::Csv,
+                            "binary" => CopyFormat::Binary,
+                            _ => {
+                                return Err(invalid(format!(
+                                    "COPY format \"{name}\" not recognized"
+                                )));
                             }
-                            Header::Match
-                        }
-                        _ => match boolean(option) {
-                            Ok(true) => Header::Present,
-                            Ok(false) => Header::Absent,
-                            Err(_) => {
-                                return Err(PgError::new(
-                                    SqlState::SYNTAX_ERROR,
-                                    "header requires a Boolean value or \"match\"",
-                                ));
+                        };
+                        set_once(&mut format, chosen)?;
+                    }
+                    "freeze" => set_once(&mut freeze, boolean(option)?)?,
+                    "delimiter" => set_once(&mut delimiter, word(option)?.to_string())?,
+                    "null" => set_once(&mut null, word(option)?.to_string())?,
+                    "header" => {
+                        let choice = match &option.value {
+                            OptionValue::Word(w) if w.eq_ignore_ascii_case("match") => {
+                                if !from {
+                                    return Err(not_supported(
+                                        "cannot use \"match\" with HEADER in COPY TO",
+                                    ));
+                                }
+                                Header::Match
                             }
-                        },
-                    };
-                    set_once(&mut header, choice)?;
+                            _ => match boolean(option) {
+                                Ok(true) => Header::Present,
+                                Ok(false) => Header::Absent,
+                                Err(_) => {
+                                    return Err(PgError::new(
+                                        SqlState::SYNTAX_ERROR,
+                                        "header requires a Boolean value or \"match\"",
+                                    ));
+                                }
+                            },
+                        };
+                        set_once(&mut header, choice)?;
+                    }
+                    "quote" => set_once(&mut quote, word(option)?.to_string())?,
+                    "escape" => set_once(&mut escape, word(option)?.to_string())?,
+                    "force_quote" => set_once(&mut force_quote, column_list(option, true)?)?,
+                    "force_not_null" => {
+                        set_once(&mut force_not_null, column_list(option, false)?)?;
+                    }
+                    "force_null" => set_once(&mut force_null, column_list(option, false)?)?,
+                    "encoding" => set_once(&mut encoding, word(option)?.to_string())?,
+                    name => {
+                        return Err(PgError::new(
+                            SqlState::SYNTAX_ERROR,
+                            format!("option \"{name}\" not recognized"),
+                        ));
+                    }
                 }
-                "quote" => set_once(&mut quote, word(option)?.to_string())?,
-                "escape" => set_once(&mut escape, word(option)?.to_string())?,
-                "force_quote" => set_once(&mut force_quote, column_list(option, true)?)?,
-                "force_not_null" => {
-                    set_once(&mut force_not_null, column_list(option, false)?)?;
+                Ok(())
+            };
+            apply().map_err(|err| {
+                // PostgreSQL points at the option for these, not for value checks.
+                let message = &err.message;
+                if message.ends_with("not recognized")
+                    || message.starts_with("conflicting")
+                    || message.ends_with("must be a list of column names")
+                {
+                    at(option, err)
+                } else {
+                    err
                 }
-                "force_null" => set_once(&mut force_null, column_list(option, false)?)?,
-                "encoding" => set_once(&mut encoding, word(option)?.to_string())?,
-                name => {
-                    return Err(PgError::new(
-                        SqlState::SYNTAX_ERROR,
-                        format!("option \"{name}\" not recognized"),
-                    ));
-                }
-            }
+            })?;
         }
         let format = format.unwrap_or_default();
         let csv = format == CopyFormat::Csv;
@@ -389,6 +417,7 @@ mod tests {
         RawOption {
             name: name.to_string(),
             value,
+            position: None,
         }
     }
 

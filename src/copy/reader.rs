@@ -88,6 +88,12 @@ impl RowReader {
         self.error_line.clone()
     }
 
+    /// True if the last error was about a binary COPY's file header: it concerns no
+    /// line.
+    pub fn header_failed(&self) -> bool {
+        matches!(&self.format, Format::Binary(reader) if reader.header_failed())
+    }
+
     /// The next row of `input`; `at_end` says no more data will come.
     pub fn next_row(
         &mut self,

@@ -50,6 +50,8 @@ struct CopyIn {
     columns: CopyColumns,
     format: Format,
     header: Header,
+    /// The null string, for messages.
+    null: String,
     reader: RowReader,
     row: RowFields,
     /// Lines (text, CSV) or tuples (binary) read so far, the header included.
@@ -63,6 +65,10 @@ struct CopyIn {
 impl CopyIn {
     /// A reading error of the line being read, with PostgreSQL's context.
     fn read_error(&self, err: PgError, input: &[u8]) -> Error {
+        if self.reader.header_failed() {
+            // As in PostgreSQL, the binary file header is no line of data.
+            return err.into();
+        }
         let line = self.line + 1;
         let context = match self.reader.error_line().and_then(|r| input.get(r)) {
             Some(text) => context::line_text(&self.table, line, text),
@@ -96,7 +102,7 @@ impl CopyIn {
                     return Err(fail(format!(
                         "column name mismatch in header line field {}: got null value (\"{}\"), expected \"{expected}\"",
                         i + 1,
-                        "\\N"
+                        self.null
                     )));
                 }
                 Some(got) if got != expected.as_bytes() => {
@@ -169,6 +175,7 @@ where
             columns,
             format,
             header: options.header,
+            null: String::from_utf8_lossy(&options.null).into_owned(),
             row: RowFields::default(),
             line: 0,
             rows: 0,

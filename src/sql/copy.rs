@@ -79,6 +79,12 @@ impl<'a> Parser<'a> {
         false
     }
 
+    /// The 1-based character position of the current token.
+    fn position(&self) -> Option<u32> {
+        let token = self.peek()?;
+        u32::try_from(self.sql[..token.start].chars().count() + 1).ok()
+    }
+
     /// `syntax error at or near "..."` at the current token (or at end of input).
     fn error(&self) -> PgError {
         match self.peek() {
@@ -153,6 +159,7 @@ impl<'a> Parser<'a> {
     /// `( option [value] [, ...] )`, the opening parenthesis already consumed.
     fn option_list(&mut self, options: &mut Vec<RawOption>) -> Result<(), PgError> {
         loop {
+            let position = self.position();
             let name = match self.peek() {
                 Some(t) if t.kind == TokenKind::Ident => identifier_name(t),
                 _ => return Err(self.error()),
@@ -185,7 +192,11 @@ impl<'a> Parser<'a> {
                 }
                 _ => return Err(self.error()),
             };
-            options.push(RawOption { name, value });
+            options.push(RawOption {
+                name,
+                value,
+                position,
+            });
             if self.eat(TokenKind::RParen) {
                 return Ok(());
             }
@@ -197,11 +208,13 @@ impl<'a> Parser<'a> {
 
     /// The pre-9.0 option keywords, in any order, until the end of the statement.
     fn legacy_options(&mut self, options: &mut Vec<RawOption>) -> Result<(), PgError> {
-        let word = |name: &str, value: OptionValue| RawOption {
-            name: name.to_string(),
-            value,
-        };
         loop {
+            let position = self.position();
+            let word = |name: &str, value: OptionValue| RawOption {
+                name: name.to_string(),
+                value,
+                position,
+            };
             let Some(token) = self.peek().copied() else {
                 return Ok(());
             };
@@ -281,10 +294,12 @@ impl CopyStatement {
             return Err(p.error());
         }
         let mut options = Vec::new();
+        let position = p.position();
         if p.eat_keyword("binary") {
             options.push(RawOption {
                 name: "format".to_string(),
                 value: OptionValue::Word("binary".to_string()),
+                position,
             });
         }
         let source = if p.peek().is_some_and(|t| t.kind == TokenKind::LParen) {
@@ -362,7 +377,19 @@ mod tests {
         RawOption {
             name: name.to_string(),
             value: OptionValue::Word(value.to_string()),
+            position: None,
         }
+    }
+
+    /// Options without their positions.
+    fn plain(options: &[RawOption]) -> Vec<RawOption> {
+        options
+            .iter()
+            .map(|o| RawOption {
+                position: None,
+                ..o.clone()
+            })
+            .collect()
     }
 
     #[test]
@@ -387,7 +414,7 @@ mod tests {
     fn query_form_keeps_the_query_text() {
         let s = CopyStatement::parse("COPY (SELECT a, (b) FROM t) TO STDOUT (FORMAT csv)").unwrap();
         assert_eq!(s.source, CopySource::Query("SELECT a, (b) FROM t".into()));
-        assert_eq!(s.options, vec![word("format", "csv")]);
+        assert_eq!(plain(&s.options), vec![word("format", "csv")]);
         let e = CopyStatement::parse("copy (select 1) from stdin").unwrap_err();
         assert_eq!(e.message, "syntax error at or near \"from\"");
         assert_eq!(e.position, Some(17));
@@ -401,7 +428,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.options.len(), 7);
-        assert_eq!(s.options[1], word("header", "match"));
+        assert_eq!(plain(&s.options)[1], word("header", "match"));
         assert_eq!(
             s.options[4].value,
             OptionValue::List(vec!["a".into(), "b".into()])
@@ -409,30 +436,31 @@ mod tests {
         assert_eq!(s.options[5].value, OptionValue::Bare);
         let s = CopyStatement::parse("COPY t TO STDOUT (FORCE_QUOTE *, HEADER true)").unwrap();
         assert_eq!(s.options[0].value, OptionValue::Star);
-        assert_eq!(s.options[1], word("header", "true"));
+        assert_eq!(plain(&s.options)[1], word("header", "true"));
     }
 
     #[test]
     fn legacy_options() {
         let s = CopyStatement::parse("COPY t TO STDOUT WITH CSV HEADER").unwrap();
         assert_eq!(
-            s.options,
+            plain(&s.options),
             vec![
                 word("format", "csv"),
                 RawOption {
                     name: "header".into(),
-                    value: OptionValue::Bare
+                    value: OptionValue::Bare,
+                    position: None,
                 }
             ]
         );
         let s = CopyStatement::parse("COPY BINARY t FROM STDIN").unwrap();
-        assert_eq!(s.options, vec![word("format", "binary")]);
+        assert_eq!(plain(&s.options), vec![word("format", "binary")]);
         let s = CopyStatement::parse(
             "COPY t FROM STDIN DELIMITER AS '|' NULL AS '' CSV QUOTE AS '''' FORCE NOT NULL a, b",
         )
         .unwrap();
-        assert_eq!(s.options[0], word("delimiter", "|"));
-        assert_eq!(s.options[3], word("quote", "'"));
+        assert_eq!(plain(&s.options)[0], word("delimiter", "|"));
+        assert_eq!(plain(&s.options)[3], word("quote", "'"));
         assert_eq!(
             s.options[4].value,
             OptionValue::List(vec!["a".into(), "b".into()])
