@@ -84,14 +84,6 @@ impl RowFields {
             *field = Field::Null;
         }
     }
-
-    /// Makes a NULL field `index` the given input range (CSV FORCE_NOT_NULL: the null
-    /// string as a value).
-    pub fn set_input(&mut self, index: usize, range: Range<usize>) {
-        if let Some(field) = self.fields.get_mut(index) {
-            *field = Field::Input(range);
-        }
-    }
 }
 
 #[cfg(test)]
