@@ -831,3 +831,43 @@ fn psql_edge_cases_match_postgresql_output() {
     let expected = std::fs::read_to_string(dir.join("edge.expected")).unwrap();
     assert_eq!(String::from_utf8_lossy(&output.stdout), expected);
 }
+
+#[tokio::test]
+async fn statement_timeout_covers_a_copy_waiting_for_data() {
+    let server = start(WriterStrategy::best());
+    let client = connect(&server).await;
+    client
+        .batch_execute("CREATE TABLE slow (a int)")
+        .await
+        .unwrap();
+    let mut stream = raw::ready(&server);
+    let mut buf = BytesMut::new();
+    raw::query(&mut buf, "SET statement_timeout = 300");
+    raw::query(&mut buf, "COPY slow FROM STDIN");
+    raw::copy_data(&mut buf, b"1\n2\n");
+    stream.write_all(&buf).unwrap();
+    assert_eq!(tags(&read_until(&mut stream, b'Z')), "CZ");
+    // The client stalls; the server gives up on its own.
+    let started = std::time::Instant::now();
+    let messages = read_until(&mut stream, b'Z');
+    assert_eq!(tags(&messages), "GEZ");
+    assert!(started.elapsed() >= std::time::Duration::from_millis(250));
+    assert_eq!(error_field(&messages[1], b'C').as_deref(), Some("57014"));
+    assert_eq!(
+        error_field(&messages[1], b'M').as_deref(),
+        Some("canceling statement due to statement timeout")
+    );
+    assert_eq!(
+        error_field(&messages[1], b'W').as_deref(),
+        Some("COPY slow, line 2")
+    );
+    // What the client sends late is dropped; nothing was loaded.
+    buf.clear();
+    raw::copy_data(&mut buf, b"3\n");
+    frontend::copy_done(&mut buf);
+    raw::query(&mut buf, "SELECT count(*) FROM slow");
+    stream.write_all(&buf).unwrap();
+    let messages = read_until(&mut stream, b'Z');
+    assert_eq!(tags(&messages), "TDCZ");
+    assert_eq!(count(&client, "slow").await, 0);
+}

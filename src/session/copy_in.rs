@@ -77,6 +77,18 @@ impl CopyIn {
         with_context(err, context).into()
     }
 
+    /// 57014 for a COPY that ran past `statement_timeout`.
+    fn timed_out(&self) -> Error {
+        PgError::new(
+            SqlState::QUERY_CANCELED,
+            "canceling statement due to statement timeout",
+        )
+        // PostgreSQL names the last line read (and shows it, which would mean keeping
+        // a copy of every line here).
+        .with_context(context::line(&self.table, self.line))
+        .into()
+    }
+
     /// The header line: skipped, or with HEADER MATCH checked against the column names.
     fn check_header(&self, input: &[u8], line: Range<usize>) -> Result<(), Error> {
         if self.header != Header::Match {
@@ -233,8 +245,27 @@ where
     async fn copy_in_messages(&mut self, copy: &mut CopyIn, sql: &str) -> Result<(), Error> {
         // The unused tail of earlier messages: a row cut by a message boundary.
         let mut pending = BytesMut::new();
+        // statement_timeout covers the whole COPY, waiting for the client included.
+        let timeout = self.settings.statement_timeout();
+        let deadline = (!timeout.is_zero()).then(|| tokio::time::Instant::now() + timeout);
         loop {
-            let message = match self.next_input().await? {
+            let next = match deadline {
+                None => self.next_input().await?,
+                Some(deadline) => {
+                    if tokio::time::Instant::now() >= deadline {
+                        return Err(copy.timed_out());
+                    }
+                    // Written out first, so that the timeout never cuts a write short.
+                    if !self.input.has_pending() {
+                        self.writer.flush().await?;
+                    }
+                    match tokio::time::timeout_at(deadline, self.next_input()).await {
+                        Ok(next) => next?,
+                        Err(_) => return Err(copy.timed_out()),
+                    }
+                }
+            };
+            let message = match next {
                 None => {
                     return Err(PgError::fatal(
                         SqlState::CONNECTION_FAILURE,
