@@ -80,6 +80,8 @@ sqlstates! {
     INVALID_TEXT_REPRESENTATION = "22P02";
     /// 22P03
     INVALID_BINARY_REPRESENTATION = "22P03";
+    /// 22P04
+    BAD_COPY_FILE_FORMAT = "22P04";
     /// 23000
     INTEGRITY_CONSTRAINT_VIOLATION = "23000";
     /// 23502
@@ -146,6 +148,8 @@ sqlstates! {
     DUPLICATE_PREPARED_STATEMENT = "42P05";
     /// 42P07
     DUPLICATE_TABLE = "42P07";
+    /// 42P10
+    INVALID_COLUMN_REFERENCE = "42P10";
     /// 42P18
     INDETERMINATE_DATATYPE = "42P18";
     /// 53100
@@ -216,6 +220,9 @@ pub struct PgError {
     pub hint: Option<String>,
     /// 1-based character position in the query string (`P` field).
     pub position: Option<u32>,
+    /// Where the error happened, such as the line of COPY data (`W` field, shown by psql
+    /// as `CONTEXT:`). Boxed: errors travel in `Result`s and must stay small.
+    pub context: Option<Box<str>>,
 }
 
 impl PgError {
@@ -228,6 +235,7 @@ impl PgError {
             detail: None,
             hint: None,
             position: None,
+            context: None,
         }
     }
 
@@ -267,6 +275,12 @@ impl PgError {
     /// Sets the 1-based error position within the query text.
     pub fn with_position(mut self, position: u32) -> PgError {
         self.position = Some(position);
+        self
+    }
+
+    /// Adds a context line (the `W` field).
+    pub fn with_context(mut self, context: impl Into<String>) -> PgError {
+        self.context = Some(context.into().into_boxed_str());
         self
     }
 

@@ -14,6 +14,7 @@
 //! |---|---|
 //! | [`protocol`] | wire codec: decode frontend messages, encode backend messages (no features, no I/O) |
 //! | [`connection`] | the read side: decoding ahead of the session (stream splitting) |
+//! | [`copy`] | COPY data formats (text, CSV, binary): rows in and out, PostgreSQL's options |
 //! | [`writer`] | [`ProtocolWriter`](writer::ProtocolWriter) strategies: framed, direct, pooled; batching |
 //! | [`memory`] | buffer pool and memory monitor |
 //! | [`value`] | [`ValueHandler`](value::ValueHandler): SQLite values to PostgreSQL text/binary and back |
@@ -61,6 +62,7 @@ pub mod auth;
 pub mod cancel;
 pub mod config;
 pub mod connection;
+pub mod copy;
 pub mod error;
 pub mod executor;
 pub mod memory;

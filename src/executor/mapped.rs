@@ -62,6 +62,14 @@ impl Executor for MemoryMappedExecutor {
         self.inner.run(sql, params, sink).await
     }
 
+    async fn reserve_write(&mut self) -> Result<(), Error> {
+        self.inner.reserve_write().await
+    }
+
+    fn run_each(&mut self, sql: &str, feed: &mut super::BulkFeed<'_>) -> Result<(), Error> {
+        self.inner.run_each(sql, feed)
+    }
+
     fn first_row_types(
         &mut self,
         sql: &str,

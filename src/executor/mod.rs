@@ -101,6 +101,13 @@ pub struct Outcome {
     pub changes: u64,
 }
 
+/// Runs a statement once with the given parameters (`params[0]` binds `?1`).
+pub type RunWith<'a> = dyn FnMut(&[ToSqlOutput<'_>]) -> Result<(), Error> + 'a;
+
+/// What [`Executor::run_each`] is given: code that calls the [`RunWith`] function once
+/// per parameter set.
+pub type BulkFeed<'a> = dyn FnMut(&mut RunWith<'_>) -> Result<(), Error> + 'a;
+
 /// A database a session runs statements on.
 #[allow(async_fn_in_trait)]
 pub trait Executor {
@@ -116,6 +123,17 @@ pub trait Executor {
         params: &[ToSqlOutput<'_>],
         sink: &mut S,
     ) -> Result<Outcome, Error>;
+
+    /// Takes the database's write lock for this session now, waiting (asynchronously)
+    /// for other writers: [`Executor::run_each`] writes without waiting. Kept until the
+    /// transaction ends, as for any write.
+    async fn reserve_write(&mut self) -> Result<(), Error>;
+
+    /// Runs `sql`, prepared once, with each parameter set `feed` hands to the function
+    /// it is given: the bulk path of COPY FROM, one bind and one step per row and
+    /// nothing else. The statement must not return rows. It does not wait for locks
+    /// (call [`Executor::reserve_write`] first) and stops at the first error.
+    fn run_each(&mut self, sql: &str, feed: &mut BulkFeed<'_>) -> Result<(), Error>;
 
     /// The types of the first row's values (`None` for NULL), without running the
     /// statement to completion; `None` if it has no rows or the database is busy.

@@ -2,7 +2,7 @@
 
 use super::errors::{is_busy, sqlite_error};
 use super::group_commit::GroupCommit;
-use super::{ColumnInfo, Executor, Outcome, Row, RowSink, StatementInfo};
+use super::{BulkFeed, ColumnInfo, Executor, Outcome, Row, RowSink, StatementInfo};
 use crate::cancel::CancelHandle;
 use crate::error::{Error, PgError};
 use crate::protocol::types::{Oid, oid_from_type_name};
@@ -263,15 +263,7 @@ impl SqliteExecutor {
             let gate = self.write_gate.clone().acquire_owned();
             match tokio::time::timeout(self.busy_timeout, gate).await {
                 Ok(Ok(permit)) => self.write_permit = Some(permit),
-                _ => {
-                    return Err(Attempt::Failed(
-                        PgError::new(
-                            crate::error::SqlState::LOCK_NOT_AVAILABLE,
-                            "could not obtain the database write lock in time",
-                        )
-                        .into(),
-                    ));
-                }
+                _ => return Err(Attempt::Failed(write_lock_timeout().into())),
             }
         }
         for (i, param) in params.iter().enumerate() {
@@ -302,6 +294,27 @@ impl SqliteExecutor {
             rows: count,
             changes: self.conn.changes(),
         })
+    }
+}
+
+fn write_lock_timeout() -> PgError {
+    PgError::new(
+        crate::error::SqlState::LOCK_NOT_AVAILABLE,
+        "could not obtain the database write lock in time",
+    )
+}
+
+impl SqliteExecutor {
+    /// Queues on the database's write gate unless this session already holds it.
+    async fn acquire_write_gate(&mut self) -> Result<(), Error> {
+        if self.write_permit.is_none() {
+            let gate = self.write_gate.clone().acquire_owned();
+            match tokio::time::timeout(self.busy_timeout, gate).await {
+                Ok(Ok(permit)) => self.write_permit = Some(permit),
+                _ => return Err(write_lock_timeout().into()),
+            }
+        }
+        Ok(())
     }
 }
 
@@ -423,6 +436,22 @@ impl Executor for SqliteExecutor {
             }
             other => other,
         }
+    }
+
+    async fn reserve_write(&mut self) -> Result<(), Error> {
+        self.acquire_write_gate().await
+    }
+
+    fn run_each(&mut self, sql: &str, feed: &mut BulkFeed<'_>) -> Result<(), Error> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(sqlite_error)?;
+        feed(&mut |params: &[ToSqlOutput<'_>]| {
+            for (i, param) in params.iter().enumerate() {
+                stmt.raw_bind_parameter(i + 1, param)
+                    .map_err(sqlite_error)?;
+            }
+            stmt.raw_execute().map_err(sqlite_error)?;
+            Ok(())
+        })
     }
 
     fn first_row_types(

@@ -376,11 +376,15 @@ fn error_fields(buf: &mut BytesMut, message_tag: u8, err: &PgError) {
         buf.put_u8(b'P');
         put_cstr(buf, itoa::Buffer::new().format(position));
     }
+    if let Some(context) = &err.context {
+        buf.put_u8(b'W');
+        put_cstr(buf, context);
+    }
     buf.put_u8(0);
     finish(buf, start);
 }
 
-/// ErrorResponse carrying `err`'s fields (S, V, C, M, then D, H, P when present).
+/// ErrorResponse carrying `err`'s fields (S, V, C, M, then D, H, P, W when present).
 pub fn error_response(buf: &mut BytesMut, err: &PgError) {
     error_fields(buf, tag::ERROR_RESPONSE, err);
 }

@@ -35,7 +35,7 @@ pub(super) fn columns(command: &Command, settings: &Settings) -> Vec<Column> {
 }
 
 /// Quotes an identifier for SQLite.
-fn quote(name: &str) -> String {
+pub(super) fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
@@ -202,14 +202,7 @@ where
                 )
                 .into());
             }
-            Command::Copy => {
-                return Err(PgError::new(
-                    SqlState::FEATURE_NOT_SUPPORTED,
-                    "COPY is not supported by pgsqlite yet",
-                )
-                .into());
-            }
-            Command::Statement(_) => {
+            Command::Copy | Command::Statement(_) => {
                 return Err(PgError::new(
                     SqlState::INTERNAL_ERROR,
                     "statement routed to the session instead of the executor",

@@ -292,7 +292,7 @@ where
                 control = super::control::columns(command, &self.settings);
                 &control
             }
-            Prepared::Empty => &[],
+            Prepared::Empty | Prepared::Copy(_) | Prepared::Steps(_) => &[],
         };
         if columns.is_empty() {
             self.send(tag::NO_DATA, backend::no_data).await?;
@@ -343,6 +343,8 @@ where
                 return Ok(());
             }
             Prepared::Control(command) => return self.control(command, false).await,
+            Prepared::Copy(copy) => return self.copy(copy).await,
+            Prepared::Steps(steps) => return self.steps(steps).await,
             Prepared::Sql(stmt) => stmt,
         };
         self.check_not_failed()?;
@@ -435,7 +437,7 @@ fn column_types(
             .iter()
             .map(|c| c.ty)
             .collect(),
-        Prepared::Empty => SmallVec::new(),
+        Prepared::Empty | Prepared::Copy(_) | Prepared::Steps(_) => SmallVec::new(),
     }
 }
 

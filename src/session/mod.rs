@@ -11,12 +11,17 @@
 //! - `simple.rs`: the simple query protocol (multi-statement strings)
 //! - `extended.rs`: Parse / Bind / Describe / Execute / Close / Sync
 //! - `control.rs`: commands the session answers itself (transactions, SET/SHOW/RESET)
+//! - `copy.rs`, `copy_in.rs`, `copy_out.rs`: the COPY sub-protocol (FROM STDIN, TO STDOUT)
+//! - `steps.rs`: statements SQLite runs as several (TRUNCATE, multi-table DROP, VACUUM)
 //! - `rows.rs`: DataRow encoding, `state.rs`: the transaction state machine,
 //!   `statement.rs` / `portal.rs`: prepared statements and portals,
 //!   `settings.rs`: session parameters
 
 mod authenticate;
 mod control;
+mod copy;
+mod copy_in;
+mod copy_out;
 mod extended;
 pub mod portal;
 pub mod rows;
@@ -25,6 +30,7 @@ mod simple;
 mod startup;
 pub mod state;
 pub mod statement;
+mod steps;
 
 use crate::auth::Authenticator;
 use crate::cancel::{CancelKey, CancelRegistry};

@@ -95,6 +95,8 @@ where
                 Ok(())
             }
             Prepared::Control(command) => self.control(command, true).await,
+            Prepared::Copy(copy) => self.copy(copy).await,
+            Prepared::Steps(steps) => self.steps(steps).await,
             Prepared::Sql(stmt) => {
                 if !stmt.param_types.is_empty() {
                     self.check_not_failed()?;

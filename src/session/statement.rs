@@ -1,13 +1,15 @@
 //! Prepared statements: what a session knows about a statement, cached by its SQL text.
 
-use crate::error::{Error, PgError, SqlState};
+use crate::error::{Error, SqlState};
 use crate::executor::Executor;
 use crate::protocol::types::{Oid, oid};
 use crate::sql::analyze::{Effect, analyze};
 use crate::sql::command::{Command, CommandTag, StatementKind, command_tag};
+use crate::sql::copy::CopyStatement;
 use crate::sql::infer::{
     ParamSource, parameter_hints, referenced_tables, result_column_hints, result_column_names,
 };
+use crate::sql::maintenance::{Rewrite, Steps, rewrite};
 use crate::sql::translate::translate;
 use smallvec::SmallVec;
 use std::collections::HashMap;
@@ -52,6 +54,10 @@ pub enum Prepared {
     Control(Command),
     /// Run by the executor.
     Sql(SqlStatement),
+    /// COPY: run by the session's COPY sub-protocol.
+    Copy(CopyStatement),
+    /// A statement SQLite runs as several (or none): see [`crate::sql::maintenance`].
+    Steps(Steps),
 }
 
 /// Statements parsed, translated and described so far, by every session: each is a
@@ -72,15 +78,14 @@ impl Prepared {
         if crate::sql::split::split_statements(statement).is_empty() {
             return Ok(Prepared::Empty);
         }
+        match rewrite(statement) {
+            Some(Rewrite::Steps(steps)) => return Ok(Prepared::Steps(steps)),
+            Some(Rewrite::Text(text)) => return Prepared::new(exec, &text),
+            None => {}
+        }
         let kind = match Command::parse(statement) {
             Command::Statement(kind) => kind,
-            Command::Copy => {
-                return Err(PgError::new(
-                    SqlState::FEATURE_NOT_SUPPORTED,
-                    "COPY is not supported by pgsqlite yet",
-                )
-                .into());
-            }
+            Command::Copy => return Ok(Prepared::Copy(CopyStatement::parse(statement)?)),
             control => return Ok(Prepared::Control(control)),
         };
         // One parse on the PostgreSQL dialect gives the kind, tag and SQLite SQL. Text it

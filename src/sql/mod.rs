@@ -8,6 +8,9 @@
 //! - [`split`] cuts a simple-query string into statements;
 //! - [`command`] classifies a statement (transaction control, `SET`/`SHOW`, or SQL for
 //!   SQLite) and computes its CommandComplete tag;
+//! - [`copy`](mod@copy) parses COPY statements (the session runs them);
+//! - [`maintenance`] rewrites TRUNCATE, VACUUM, multi-table DROP, `WITH (fillfactor)`
+//!   and `ADD PRIMARY KEY` into what SQLite runs;
 //! - [`translate`](mod@translate) rewrites the few PostgreSQL spellings SQLite rejects
 //!   (`$n`, `::` casts, `serial` and identity columns, function-call defaults, `ILIKE`,
 //!   `E'...'` strings);
@@ -18,8 +21,10 @@
 pub mod analyze;
 pub mod command;
 pub mod describe;
+pub mod copy;
 pub mod infer;
 pub mod lexer;
+pub mod maintenance;
 pub mod parameterize;
 pub mod rewrite;
 pub mod split;

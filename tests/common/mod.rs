@@ -60,3 +60,5 @@ pub async fn assert_alive(client: &Client) {
         .get(0);
     assert_eq!(n, 1);
 }
+
+pub mod raw;

@@ -1,0 +1,52 @@
+//! Running a statement that SQLite runs as several ([`Steps`]): all of them or none.
+
+use super::Session;
+use super::state::TxState;
+use crate::connection::MessageSource;
+use crate::error::{Error, PgError, SqlState};
+use crate::executor::{DiscardRows, Executor};
+use crate::sql::maintenance::Steps;
+use crate::value::ValueHandler;
+use crate::writer::ProtocolWriter;
+
+impl<I, W, V, E> Session<I, W, V, E>
+where
+    I: MessageSource,
+    W: ProtocolWriter,
+    V: ValueHandler,
+    E: Executor,
+{
+    /// Runs `steps` in one transaction (the session's, or one of their own), then sends
+    /// PostgreSQL's command tag.
+    pub(super) async fn steps(&mut self, steps: &Steps) -> Result<(), Error> {
+        self.check_not_failed()?;
+        if steps.outside_block && self.tx != TxState::Idle {
+            return Err(PgError::new(
+                SqlState::ACTIVE_SQL_TRANSACTION,
+                format!("{} cannot run inside a transaction block", steps.tag),
+            )
+            .into());
+        }
+        let own =
+            steps.statements.len() > 1 && self.tx == TxState::Idle && self.exec.is_autocommit();
+        if own {
+            self.engine("BEGIN").await?;
+        }
+        for statement in &steps.statements {
+            if let Err(err) = self.exec.run(statement, &[], &mut DiscardRows).await {
+                if own && !self.exec.is_autocommit() {
+                    let _ = self.engine("ROLLBACK").await;
+                }
+                return Err(err);
+            }
+        }
+        if own {
+            self.engine("COMMIT").await?;
+        }
+        if steps.changes_schema {
+            self.schema_changed();
+        }
+        self.command_complete(steps.tag).await?;
+        Ok(())
+    }
+}
