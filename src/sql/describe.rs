@@ -521,19 +521,18 @@ mod tests {
     use sqlparser::dialect::PostgreSqlDialect;
     use sqlparser::parser::Parser;
 
-    fn describe(sql: &str) -> Vec<(String, Option<Oid>)> {
+    fn columns_of(sql: &str) -> Vec<(String, Option<Oid>)> {
         let statement = Parser::parse_sql(&PostgreSqlDialect {}, sql)
             .unwrap()
             .remove(0);
+        let column = |name: &str, ty: Oid| TableColumn {
+            name: name.into(),
+            ty,
+            declared: type_name(ty).into(),
+        };
         let mut catalog = |table: &str| match table {
-            "t" => vec![
-                ("id".to_string(), oid::INT4),
-                ("n".to_string(), oid::NUMERIC),
-            ],
-            "u" => vec![
-                ("id".to_string(), oid::INT8),
-                ("name".to_string(), oid::TEXT),
-            ],
+            "t" => vec![column("id", oid::INT4), column("n", oid::NUMERIC)],
+            "u" => vec![column("id", oid::INT8), column("name", oid::TEXT)],
             _ => vec![],
         };
         describe(&statement, &mut catalog)
@@ -547,7 +546,7 @@ mod tests {
     #[test]
     fn names_and_types_follow_scope() {
         assert_eq!(
-            describe(
+            columns_of(
                 "SELECT id, u.id, id / 2, x.name AS who, count(*), '1'::int, id::text FROM t JOIN u x ON true JOIN u ON true"
             ),
             vec![
@@ -561,13 +560,13 @@ mod tests {
             ]
         );
         assert_eq!(
-            describe(
+            columns_of(
                 "WITH c(k) AS (SELECT name FROM u) SELECT * FROM c, (SELECT sum(id) s FROM t) d"
             ),
             vec![("k".into(), Some(oid::TEXT)), ("s".into(), Some(oid::INT8))]
         );
         assert_eq!(
-            describe("SELECT true, 1.5, sum(n), avg(id) FROM t"),
+            columns_of("SELECT true, 1.5, sum(n), avg(id) FROM t"),
             vec![
                 ("?column?".into(), Some(oid::BOOL)),
                 ("?column?".into(), Some(oid::NUMERIC)),

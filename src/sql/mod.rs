@@ -20,8 +20,8 @@
 
 pub mod analyze;
 pub mod command;
-pub mod describe;
 pub mod copy;
+pub mod describe;
 pub mod infer;
 pub mod lexer;
 pub mod maintenance;
