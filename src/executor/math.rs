@@ -10,10 +10,13 @@ use rusqlite::types::{Value, ValueRef};
 use rusqlite::{Connection, Result};
 use std::cmp::Ordering;
 
+/// A one-argument float function that may fail with a SQLSTATE.
+type FloatFn = fn(f64) -> Result<f64>;
+
 /// Registers the functions on `conn`.
 pub fn register(conn: &Connection) -> Result<()> {
     let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
-    let unary: &[(&str, fn(f64) -> Result<f64>)] = &[
+    let unary: &[(&str, FloatFn)] = &[
         ("ceil", |x| Ok(x.ceil())),
         ("ceiling", |x| Ok(x.ceil())),
         ("floor", |x| Ok(x.floor())),
