@@ -30,6 +30,11 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
     conn.create_scalar_function("gen_random_uuid", 0, volatile, |_| Ok(random_uuid()))?;
     super::casts::register(conn)?;
     super::arith::register(conn)?;
+    super::strings::register(conn)?;
+    super::datetime::register(conn)?;
+    super::datetime_format::register(conn)?;
+    super::encoding::register(conn)?;
+    super::regex::register(conn)?;
     Ok(())
 }
 

@@ -7,12 +7,17 @@
 
 mod arith;
 mod casts;
+mod datetime;
+mod datetime_format;
+mod encoding;
 mod errors;
 mod functions;
 mod group_commit;
 #[cfg(feature = "mmap")]
 mod mapped;
 mod sqlite;
+mod strings;
+mod regex;
 
 pub use errors::{pg_function_error, sqlite_error};
 pub use group_commit::{GroupCommit, GroupCommitStats};

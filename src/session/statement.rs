@@ -87,10 +87,12 @@ impl Prepared {
         // rejects goes to SQLite as the token translator leaves it (SQLite's own syntax,
         // such as PRAGMA); if SQLite rejects it too, the client hears the parser's error,
         // which points into the text it sent.
+        let mut tree_types = Default::default();
         let (sql, kind, tag, changes_schema, info) = match analyze(statement) {
             Ok(analysis) => {
                 let info = exec.describe(&analysis.sql)?;
                 let schema = analysis.effect == Effect::Schema;
+                tree_types = analysis.column_types;
                 (analysis.sql, analysis.kind, analysis.tag, schema, info)
             }
             Err(syntax) => {
@@ -111,6 +113,8 @@ impl Prepared {
 
         let hints = result_column_hints(statement);
         let hints_align = hints.len() == info.columns.len();
+        let tree_types: smallvec::SmallVec<[Option<Oid>; 8]> = tree_types;
+        let tree_align = tree_types.len() == info.columns.len();
         let mut names = result_column_names(statement);
         if names.len() != info.columns.len() {
             names.clear();
@@ -125,6 +129,14 @@ impl Prepared {
                     .as_deref()
                     .map(crate::protocol::types::oid_from_type_name);
                 let hinted = if hints_align { hints[i] } else { None };
+                // The syntax tree knows the rewritten calls' types; the token hints
+                // cover what it does not (plain literals, other functions).
+                let hinted = tree_types
+                    .get(i)
+                    .copied()
+                    .flatten()
+                    .filter(|_| tree_align)
+                    .or(hinted);
                 let pg_name = names.get_mut(i).and_then(Option::take);
                 Column {
                     name: pg_name.unwrap_or(c.name),

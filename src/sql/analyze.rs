@@ -43,6 +43,9 @@ pub struct Analysis {
     pub effect: Effect,
     /// The tables and views it names (as written, without `public.`).
     pub tables: SmallVec<[String; 4]>,
+    /// The type of each result column, where the syntax tree shows it (empty when
+    /// unknown; see [`rewrite::types::projection_types`]).
+    pub column_types: SmallVec<[Option<crate::protocol::types::Oid>; 8]>,
 }
 
 /// The PostgreSQL dialect rejected the text.
@@ -80,7 +83,9 @@ pub fn analyze(text: &str) -> Result<Analysis, SyntaxError> {
     let mut tables = Tables::default();
     let _ = statement.visit(&mut tables);
     rewrite::rewrite(&mut statement);
+    let column_types = rewrite::types::projection_types(&statement);
     Ok(Analysis {
+        column_types,
         sql: statement.to_string(),
         kind,
         tag,
