@@ -295,10 +295,12 @@ pub(crate) fn add_interval(ts: i64, iv: Interval) -> Option<i64> {
 fn ts_add_interval(ctx: &Context<'_>) -> Result<Option<String>> {
     // A value that is no timestamp but an interval (a column the statement does not
     // type): interval arithmetic.
-    if let ValueRef::Text(t) = ctx.get_raw(0)
-        && parse_timestamp(t, false).is_err()
-        && parse_interval(t).is_ok()
-    {
+    let interval_value = match ctx.get_raw(0) {
+        ValueRef::Text(t) => parse_timestamp(t, false).is_err() && parse_interval(t).is_ok(),
+        ValueRef::Integer(_) | ValueRef::Real(_) => true,
+        _ => false,
+    };
+    if interval_value {
         return interval_add(ctx);
     }
     let (Some((ts, shape)), Some(iv)) = (timestamp_arg(ctx, 0)?, interval_arg(ctx, 1)?) else {
@@ -803,6 +805,9 @@ mod tests {
             "1 day 12:00:00"
         );
         assert!(one("SELECT pg_cast_interval('soon')").unwrap_err().contains("22007"));
+        // An interval column the statement does not type: interval arithmetic.
+        assert_eq!(text("SELECT pg_ts_add_interval('1 day', '1 hour', 1)"), "1 day 01:00:00");
+        assert_eq!(text("SELECT pg_ts_add_interval(5, '1 hour', -1)"), "-00:59:55");
     }
 
     #[test]

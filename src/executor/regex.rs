@@ -251,6 +251,9 @@ enum LikeToken {
     One,
     /// `%`: any run of characters.
     Any,
+    /// The escape character at the end of the pattern: an error if matching gets there
+    /// with text left (as in PostgreSQL, which only notices it then).
+    TrailingEscape,
 }
 
 /// A compiled `LIKE` pattern with the escape and case rule it was compiled with.
@@ -276,20 +279,15 @@ fn escape_char(ctx: &Context<'_>, at: usize) -> Result<Option<Option<char>>> {
     }
 }
 
-/// Compiles a `LIKE` pattern (22025 when it ends with the escape character).
-fn like_tokens(pattern: &str, escape: Option<char>) -> Result<Vec<LikeToken>> {
+/// Compiles a `LIKE` pattern.
+fn like_tokens(pattern: &str, escape: Option<char>) -> Vec<LikeToken> {
     let mut tokens = Vec::with_capacity(pattern.len());
     let mut chars = pattern.chars();
     while let Some(c) = chars.next() {
         tokens.push(if Some(c) == escape {
             match chars.next() {
                 Some(next) => LikeToken::Char(next),
-                None => {
-                    return Err(pg_function_error(
-                        SqlState::INVALID_ESCAPE_SEQUENCE,
-                        "LIKE pattern must not end with escape character",
-                    ));
-                }
+                None => LikeToken::TrailingEscape,
             }
         } else {
             match c {
@@ -299,15 +297,21 @@ fn like_tokens(pattern: &str, escape: Option<char>) -> Result<Vec<LikeToken>> {
             }
         });
     }
-    Ok(tokens)
+    tokens
 }
 
 /// Whether `text` matches `pattern` (greedy, backtracking to the last `%`).
-fn like_matches(text: &[char], pattern: &[LikeToken]) -> bool {
+fn like_matches(text: &[char], pattern: &[LikeToken]) -> Result<bool> {
     let (mut t, mut p) = (0usize, 0usize);
     let mut resume: Option<(usize, usize)> = None;
     while t < text.len() {
         match pattern.get(p) {
+            Some(LikeToken::TrailingEscape) => {
+                return Err(pg_function_error(
+                    SqlState::INVALID_ESCAPE_SEQUENCE,
+                    "LIKE pattern must not end with escape character",
+                ));
+            }
             Some(LikeToken::Any) => {
                 resume = Some((p, t));
                 p += 1;
@@ -326,13 +330,13 @@ fn like_matches(text: &[char], pattern: &[LikeToken]) -> bool {
                     t = rt + 1;
                     resume = Some((rp, rt + 1));
                 }
-                None => return false,
+                None => return Ok(false),
             },
         }
     }
-    pattern[p.min(pattern.len())..]
+    Ok(pattern[p.min(pattern.len())..]
         .iter()
-        .all(|tok| *tok == LikeToken::Any)
+        .all(|tok| *tok == LikeToken::Any))
 }
 
 fn fold(s: &str) -> String {
@@ -363,7 +367,7 @@ fn like(ctx: &Context<'_>) -> Result<Option<bool>> {
             pattern.to_string()
         };
         Ok(LikePattern {
-            tokens: like_tokens(&source, escape)?,
+            tokens: like_tokens(&source, escape),
             source: pattern.to_string(),
             escape,
             fold_case,
@@ -381,7 +385,7 @@ fn like(ctx: &Context<'_>) -> Result<Option<bool>> {
     } else {
         s.chars().collect()
     };
-    Ok(Some(like_matches(&text, &compiled.tokens)))
+    like_matches(&text, &compiled.tokens).map(Some)
 }
 
 /// The regular expression PostgreSQL's `SIMILAR TO` pattern stands for.
@@ -521,7 +525,8 @@ mod tests {
         assert_eq!(like("banana", "%an%a", "", false), Ok(Value::Integer(1)));
         assert_eq!(like("banana", "b%n", "", false), Ok(Value::Integer(0)));
         assert_eq!(like("", "%", "", false), Ok(Value::Integer(1)));
-        assert!(like("a", "a\\", "\\", false).unwrap_err().contains("22025"));
+        assert!(like("ab", "a\\", "\\", false).unwrap_err().contains("22025"));
+        assert_eq!(like("a", "a\\", "\\", false), Ok(Value::Integer(0)));
         assert!(like("a", "a", "ab", false).unwrap_err().contains("22025"));
         let similar = |s: &str, p: &str| one(&format!("SELECT pg_similar('{s}', '{p}', NULL)"));
         assert_eq!(similar("abc", "a(b|x)c"), Ok(Value::Integer(1)));

@@ -88,6 +88,22 @@ pub fn result_column_names(statement: &str) -> SmallVec<[Option<String>; 8]> {
 }
 
 fn pg_column_name(item: &[Token<'_>]) -> Option<String> {
+    // `interval '1' day` and the like (the field is no alias).
+    if let [ty, literal, fields @ ..] = item
+        && ty.is_keyword("interval")
+        && literal.kind == TokenKind::String
+        && fields
+            .iter()
+            .all(|t| {
+                t.is_any_keyword(&["year", "month", "day", "hour", "minute", "second", "to"])
+                    || matches!(
+                        t.kind,
+                        TokenKind::LParen | TokenKind::RParen | TokenKind::Number
+                    )
+            })
+    {
+        return Some("interval".to_string());
+    }
     let bare = strip_alias(item);
     if bare.len() != item.len() || bare.is_empty() {
         return None;
@@ -122,6 +138,7 @@ fn pg_column_name(item: &[Token<'_>]) -> Option<String> {
     {
         return Some(type_column_name(ty.text));
     }
+
     // `x AT TIME ZONE z` is PostgreSQL's timezone(z, x).
     let mut depth = 0usize;
     for w in bare.windows(3) {
@@ -1051,6 +1068,24 @@ mod tests {
 
     fn hints(sql: &str) -> Vec<Option<Oid>> {
         result_column_hints(sql).into_vec()
+    }
+
+    #[test]
+    fn postgres_column_names() {
+        let names = |sql: &str| -> Vec<Option<String>> { result_column_names(sql).into_vec() };
+        let some = |s: &str| Some(s.to_string());
+        assert_eq!(
+            names("SELECT '1'::date, '1'::date + 1, -'2 days'::interval, x::text AS y"),
+            vec![some("date"), some("?column?"), some("?column?"), None]
+        );
+        assert_eq!(
+            names("SELECT trim(' a '), trim(leading 'x' from y), current_date, localtimestamp"),
+            vec![some("btrim"), some("ltrim"), some("current_date"), some("localtimestamp")]
+        );
+        assert_eq!(
+            names("SELECT date '2024-01-01', interval '1' day, ts AT TIME ZONE 'UTC', (a, b) OVERLAPS (c, d), interval '1 day' AS i"),
+            vec![some("date"), some("interval"), some("timezone"), some("overlaps"), None]
+        );
     }
 
     fn h1(sql: &str) -> Option<Oid> {

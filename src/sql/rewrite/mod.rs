@@ -93,26 +93,28 @@ impl VisitorMut for Rewriter {
                 expr: inner,
                 pattern,
                 escape_char,
-            } if self.target == Target::Query => Some(strings::like(
+            } => strings::like(
                 *negated,
                 false,
                 inner,
                 pattern,
                 escape_char.as_mut(),
-            )),
+                self.target,
+            ),
             Expr::ILike {
                 negated,
                 any: false,
                 expr: inner,
                 pattern,
                 escape_char,
-            } if self.target == Target::Query => Some(strings::like(
+            } if self.target == Target::Query => strings::like(
                 *negated,
                 true,
                 inner,
                 pattern,
                 escape_char.as_mut(),
-            )),
+                self.target,
+            ),
             Expr::SimilarTo {
                 negated,
                 expr: inner,

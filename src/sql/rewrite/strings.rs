@@ -8,7 +8,7 @@
 //!   backslash escape and case rules);
 //! - `SIMILAR TO` → `pg_similar`; `~ ~* !~ !~*` → `pg_regex` / `pg_regex_ci`.
 
-use super::call;
+use super::{Target, call};
 use sqlparser::ast::{BinaryOperator, Expr, TrimWhereField, UnaryOperator, Value};
 
 fn take(e: &mut Box<Expr>) -> Expr {
@@ -65,14 +65,16 @@ pub fn trim(expr: &mut Box<Expr>, trim_where: Option<&TrimWhereField>, what: Opt
     call(name, args)
 }
 
-/// `expr [NOT] LIKE pattern [ESCAPE e]` (`fold_case`: `ILIKE`).
+/// `expr [NOT] LIKE pattern [ESCAPE e]` (`fold_case`: `ILIKE`). In the schema only the
+/// `GLOB` form is used (SQLite's built-in); `None` leaves the expression as it is.
 pub fn like(
     negated: bool,
     fold_case: bool,
     expr: &mut Box<Expr>,
     pattern: &mut Box<Expr>,
     escape: Option<&mut Box<Expr>>,
-) -> Expr {
+    target: Target,
+) -> Option<Expr> {
     let escape_text = match &escape {
         None => Some("\\"),
         Some(e) => literal_text(e),
@@ -84,13 +86,14 @@ pub fn like(
     };
     let matched = match glob {
         Some(glob) => call("glob", vec![string(&glob), take(expr)]),
+        None if target == Target::Schema => return None,
         None => {
             let escape = escape.map_or_else(|| string("\\"), take);
             let fold = Expr::value(Value::Boolean(fold_case));
             call("pg_like", vec![take(expr), take(pattern), escape, fold])
         }
     };
-    if negated { not(matched) } else { matched }
+    Some(if negated { not(matched) } else { matched })
 }
 
 /// A `LIKE` pattern as the SQLite `GLOB` pattern that matches the same strings; `None`
