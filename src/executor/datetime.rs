@@ -33,11 +33,17 @@ pub fn register(conn: &Connection) -> Result<()> {
         Ok(interval_arg(ctx, 0)?.map(format_interval))
     })?;
     conn.create_scalar_function("pg_interval_add", 3, flags, |ctx| interval_add(ctx))?;
-    conn.create_scalar_function("pg_interval_mul", 2, flags, |ctx| interval_scale(ctx, false))?;
+    conn.create_scalar_function("pg_interval_mul", 2, flags, |ctx| {
+        interval_scale(ctx, false)
+    })?;
     conn.create_scalar_function("pg_interval_div", 2, flags, |ctx| interval_scale(ctx, true))?;
     conn.create_scalar_function("pg_interval_neg", 1, flags, |ctx| {
         interval_arg(ctx, 0)?
-            .map(|iv| iv.negate().map(format_interval).ok_or_else(interval_overflow))
+            .map(|iv| {
+                iv.negate()
+                    .map(format_interval)
+                    .ok_or_else(interval_overflow)
+            })
             .transpose()
     })?;
     for name in ["pg_ts_add_interval", "pg_tstz_add_interval"] {
@@ -75,7 +81,11 @@ pub fn register(conn: &Connection) -> Result<()> {
                 &format!("date field value out of range: {y}-{m:02}-{d:02}"),
             )
         })?;
-        Ok(Some(format_date((days - PG_EPOCH_UNIX_DAYS) as i32).as_str().to_string()))
+        Ok(Some(
+            format_date((days - PG_EPOCH_UNIX_DAYS) as i32)
+                .as_str()
+                .to_string(),
+        ))
     })?;
     conn.create_scalar_function("make_timestamp", 6, flags, |ctx| make_timestamp(ctx))?;
     conn.create_scalar_function("pg_make_interval", 7, flags, |ctx| make_interval(ctx))?;
@@ -97,7 +107,11 @@ pub fn register(conn: &Connection) -> Result<()> {
     conn.create_scalar_function("pg_regtype", 1, flags, |ctx| ctx.get::<Option<String>>(0))?;
     conn.create_scalar_function("pg_overlaps", 4, flags, |ctx| overlaps(ctx))?;
     conn.create_scalar_function("pg_current_date", 0, volatile, |_| {
-        Ok(format_date(crate::value::datetime::date_of_timestamp(now())).as_str().to_string())
+        Ok(
+            format_date(crate::value::datetime::date_of_timestamp(now()))
+                .as_str()
+                .to_string(),
+        )
     })?;
     conn.create_scalar_function("pg_localtimestamp", 0, volatile, |_| {
         Ok(format_shape(now(), Shape::Timestamp))
@@ -107,11 +121,16 @@ pub fn register(conn: &Connection) -> Result<()> {
     })?;
     conn.create_scalar_function("pg_localtime", 0, volatile, |_| {
         let time = crate::value::datetime::time_of_timestamp(now());
-        Ok(crate::value::datetime::format_time(time).as_str().to_string())
+        Ok(crate::value::datetime::format_time(time)
+            .as_str()
+            .to_string())
     })?;
     conn.create_scalar_function("pg_current_time", 0, volatile, |_| {
         let time = crate::value::datetime::time_of_timestamp(now());
-        Ok(format!("{}+00", crate::value::datetime::format_time(time).as_str()))
+        Ok(format!(
+            "{}+00",
+            crate::value::datetime::format_time(time).as_str()
+        ))
     })?;
     Ok(())
 }
@@ -143,7 +162,8 @@ fn civil_days(y: i64, m: i64, d: i64) -> Option<i64> {
     }
     // PostgreSQL counts years BC as negative without a year 0.
     let year = if y < 0 { y + 1 } else { y };
-    (d <= i64::from(days_in_month(year, m as u32))).then(|| days_from_civil(year, m as u32, d as u32))
+    (d <= i64::from(days_in_month(year, m as u32)))
+        .then(|| days_from_civil(year, m as u32, d as u32))
 }
 
 /// Argument `i` as an interval (text in any input form; a number is seconds).
@@ -490,7 +510,11 @@ fn extract_timestamp(field: &str, ts: i64, shape: Shape) -> Result<Scaled> {
     }
     let f = fields(ts);
     let is_date = shape == Shape::Date;
-    if is_date && matches!(field, "hour" | "minute" | "second" | "milliseconds" | "microseconds")
+    if is_date
+        && matches!(
+            field,
+            "hour" | "minute" | "second" | "milliseconds" | "microseconds"
+        )
     {
         return Err(pg_function_error(
             SqlState::FEATURE_NOT_SUPPORTED,
@@ -678,7 +702,11 @@ fn make_interval(ctx: &Context<'_>) -> Result<Option<String>> {
         .checked_mul(USECS_PER_HOUR)
         .and_then(|h| h.checked_add(mins.checked_mul(USECS_PER_MINUTE)?))
         .and_then(|t| t.checked_add((secs * 1e6).round() as i64));
-    match (months.and_then(|m| i32::try_from(m).ok()), days.and_then(|d| i32::try_from(d).ok()), micros) {
+    match (
+        months.and_then(|m| i32::try_from(m).ok()),
+        days.and_then(|d| i32::try_from(d).ok()),
+        micros,
+    ) {
         (Some(months), Some(days), Some(micros)) => Ok(Some(format_interval(Interval {
             months,
             days,
@@ -782,11 +810,21 @@ mod tests {
 
     #[test]
     fn interval_arithmetic() {
-        assert_eq!(text("SELECT pg_cast_interval('1 day 2 hours')"), "1 day 02:00:00");
-        assert_eq!(text("SELECT pg_interval_add('1 day', '3 hours', 1)"), "1 day 03:00:00");
+        assert_eq!(
+            text("SELECT pg_cast_interval('1 day 2 hours')"),
+            "1 day 02:00:00"
+        );
+        assert_eq!(
+            text("SELECT pg_interval_add('1 day', '3 hours', 1)"),
+            "1 day 03:00:00"
+        );
         assert_eq!(text("SELECT pg_interval_mul('1 hour', 3)"), "03:00:00");
         assert_eq!(text("SELECT pg_interval_div('1 day', 2)"), "12:00:00");
-        assert!(one("SELECT pg_interval_div('1 day', 0)").unwrap_err().contains("22012"));
+        assert!(
+            one("SELECT pg_interval_div('1 day', 0)")
+                .unwrap_err()
+                .contains("22012")
+        );
         assert_eq!(text("SELECT pg_interval_neg('2 days')"), "-2 days");
         assert_eq!(
             text("SELECT pg_ts_add_interval('2024-01-31', '1 month', 1)"),
@@ -804,30 +842,75 @@ mod tests {
             text("SELECT pg_ts_diff('2024-03-01 00:00', '2024-02-28 12:00')"),
             "1 day 12:00:00"
         );
-        assert!(one("SELECT pg_cast_interval('soon')").unwrap_err().contains("22007"));
+        assert!(
+            one("SELECT pg_cast_interval('soon')")
+                .unwrap_err()
+                .contains("22007")
+        );
         // An interval column the statement does not type: interval arithmetic.
-        assert_eq!(text("SELECT pg_ts_add_interval('1 day', '1 hour', 1)"), "1 day 01:00:00");
-        assert_eq!(text("SELECT pg_ts_add_interval(5, '1 hour', -1)"), "-00:59:55");
+        assert_eq!(
+            text("SELECT pg_ts_add_interval('1 day', '1 hour', 1)"),
+            "1 day 01:00:00"
+        );
+        assert_eq!(
+            text("SELECT pg_ts_add_interval(5, '1 hour', -1)"),
+            "-00:59:55"
+        );
     }
 
     #[test]
     fn fields_and_truncation() {
-        assert_eq!(text("SELECT date_trunc('month', '2024-05-17 13:45:12')"), "2024-05-01 00:00:00");
-        assert_eq!(text("SELECT date_trunc('week', '2024-05-17 13:45:12')"), "2024-05-13 00:00:00");
-        assert_eq!(text("SELECT date_trunc('year', '2024-05-17')"), "2024-01-01 00:00:00+00");
-        assert!(one("SELECT date_trunc('fortnight', '2024-05-17 13:45:12')").unwrap_err().contains("22023"));
+        assert_eq!(
+            text("SELECT date_trunc('month', '2024-05-17 13:45:12')"),
+            "2024-05-01 00:00:00"
+        );
+        assert_eq!(
+            text("SELECT date_trunc('week', '2024-05-17 13:45:12')"),
+            "2024-05-13 00:00:00"
+        );
+        assert_eq!(
+            text("SELECT date_trunc('year', '2024-05-17')"),
+            "2024-01-01 00:00:00+00"
+        );
+        assert!(
+            one("SELECT date_trunc('fortnight', '2024-05-17 13:45:12')")
+                .unwrap_err()
+                .contains("22023")
+        );
         assert_eq!(text("SELECT pg_extract('year', '2024-05-17')"), "2024");
         assert_eq!(text("SELECT pg_extract('dow', '2024-05-17')"), "5");
         assert_eq!(text("SELECT pg_extract('doy', '2024-05-17')"), "138");
-        assert_eq!(text("SELECT pg_extract('epoch', '2024-01-01 00:00:00')"), "1704067200.000000");
-        assert_eq!(text("SELECT pg_extract('second', '2024-01-01 00:00:12.5')"), "12.500000");
+        assert_eq!(
+            text("SELECT pg_extract('epoch', '2024-01-01 00:00:00')"),
+            "1704067200.000000"
+        );
+        assert_eq!(
+            text("SELECT pg_extract('second', '2024-01-01 00:00:12.5')"),
+            "12.500000"
+        );
         assert_eq!(text("SELECT pg_extract('hour', '5 hours 30 minutes')"), "5");
-        assert_eq!(one("SELECT date_part('epoch', '1 day')"), Ok(Value::Real(86_400.0)));
-        assert_eq!(text("SELECT age('2024-05-17 00:00:00', '2000-02-29 00:00:00')"), "24 years 2 mons 17 days");
+        assert_eq!(
+            one("SELECT date_part('epoch', '1 day')"),
+            Ok(Value::Real(86_400.0))
+        );
+        assert_eq!(
+            text("SELECT age('2024-05-17 00:00:00', '2000-02-29 00:00:00')"),
+            "24 years 2 mons 17 days"
+        );
         assert_eq!(text("SELECT make_date(2024, 2, 29)"), "2024-02-29");
-        assert!(one("SELECT make_date(2023, 2, 29)").unwrap_err().contains("22008"));
-        assert_eq!(text("SELECT make_timestamp(2024, 2, 29, 12, 30, 15.5)"), "2024-02-29 12:30:15.5");
-        assert_eq!(text("SELECT pg_make_interval(0, 0, 0, 3, 4, 0, 0)"), "3 days 04:00:00");
+        assert!(
+            one("SELECT make_date(2023, 2, 29)")
+                .unwrap_err()
+                .contains("22008")
+        );
+        assert_eq!(
+            text("SELECT make_timestamp(2024, 2, 29, 12, 30, 15.5)"),
+            "2024-02-29 12:30:15.5"
+        );
+        assert_eq!(
+            text("SELECT pg_make_interval(0, 0, 0, 3, 4, 0, 0)"),
+            "3 days 04:00:00"
+        );
         assert_eq!(text("SELECT justify_hours('30 hours')"), "1 day 06:00:00");
         assert_eq!(
             text("SELECT pg_at_time_zone('2024-01-01 12:00:00+02', 'UTC')"),

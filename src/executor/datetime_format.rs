@@ -128,11 +128,7 @@ fn cased(name: &str, word: &str, pad: bool) -> String {
     } else {
         word.to_string()
     };
-    if pad {
-        format!("{text:<9}")
-    } else {
-        text
-    }
+    if pad { format!("{text:<9}") } else { text }
 }
 
 fn to_char(ctx: &Context<'_>) -> Result<Option<String>> {
@@ -202,7 +198,9 @@ fn to_char(ctx: &Context<'_>) -> Result<Option<String>> {
             "MONTH" | "Month" | "month" => {
                 out.push_str(&cased(name, MONTHS[month as usize - 1], !fm))
             }
-            "MON" | "Mon" | "mon" => out.push_str(&cased(name, &MONTHS[month as usize - 1][..3], false)),
+            "MON" | "Mon" | "mon" => {
+                out.push_str(&cased(name, &MONTHS[month as usize - 1][..3], false))
+            }
             "DAY" | "Day" | "day" => out.push_str(&cased(name, DAYS[weekday], !fm)),
             "DY" | "Dy" | "dy" => out.push_str(&cased(name, &DAYS[weekday][..3], false)),
             _ => out.push_str(name),
@@ -267,7 +265,13 @@ fn parse_with(ctx: &Context<'_>) -> Result<Option<(i64, i64)>> {
             "YYYY" | "IYYY" => year = Some(number(&mut rest)?),
             "YYY" | "YY" | "Y" => {
                 let y = number(&mut rest)?;
-                year = Some(if y < 70 { 2000 + y } else if y < 100 { 1900 + y } else { 2000 + y });
+                year = Some(if y < 70 {
+                    2000 + y
+                } else if y < 100 {
+                    1900 + y
+                } else {
+                    2000 + y
+                });
             }
             "MM" => month = number(&mut rest)?,
             "DD" => day = number(&mut rest)?,
@@ -357,14 +361,32 @@ mod tests {
     #[test]
     fn templates() {
         let ts = "'2024-05-07 13:05:09'";
-        assert_eq!(text(&format!("SELECT to_char({ts}, 'YYYY-MM-DD HH24:MI:SS')")), "2024-05-07 13:05:09");
-        assert_eq!(text(&format!("SELECT to_char({ts}, 'HH12:MI AM')")), "01:05 PM");
-        assert_eq!(text("SELECT to_char('2024-05-07', 'DD/MM/YYYY')"), "07/05/2024");
-        assert_eq!(text("SELECT to_char('2024-05-07', 'Mon DD, YYYY')"), "May 07, 2024");
-        assert_eq!(text("SELECT to_char('2024-05-07', 'FMMonth FMDD')"), "May 7");
+        assert_eq!(
+            text(&format!("SELECT to_char({ts}, 'YYYY-MM-DD HH24:MI:SS')")),
+            "2024-05-07 13:05:09"
+        );
+        assert_eq!(
+            text(&format!("SELECT to_char({ts}, 'HH12:MI AM')")),
+            "01:05 PM"
+        );
+        assert_eq!(
+            text("SELECT to_char('2024-05-07', 'DD/MM/YYYY')"),
+            "07/05/2024"
+        );
+        assert_eq!(
+            text("SELECT to_char('2024-05-07', 'Mon DD, YYYY')"),
+            "May 07, 2024"
+        );
+        assert_eq!(
+            text("SELECT to_char('2024-05-07', 'FMMonth FMDD')"),
+            "May 7"
+        );
         assert_eq!(text("SELECT to_char('2024-05-07', 'Day')"), "Tuesday  ");
         assert_eq!(text("SELECT to_char('2024-05-07', '\"Q\"Q')"), "Q2");
-        assert_eq!(text("SELECT to_date('07/05/2024', 'DD/MM/YYYY')"), "2024-05-07");
+        assert_eq!(
+            text("SELECT to_date('07/05/2024', 'DD/MM/YYYY')"),
+            "2024-05-07"
+        );
         assert_eq!(
             text("SELECT to_timestamp('2024-05-07 01:05 PM', 'YYYY-MM-DD HH12:MI AM')"),
             "2024-05-07 13:05:00+00"

@@ -94,7 +94,10 @@ fn decode(ctx: &Context<'_>) -> Result<Option<Vec<u8>>> {
             for pair in digits.chunks(2) {
                 let hex = std::str::from_utf8(pair).unwrap_or("");
                 let b = u8::from_str_radix(hex, 16).map_err(|_| {
-                    invalid(&format!("invalid hexadecimal digit: \"{}\"", char::from(pair[0])))
+                    invalid(&format!(
+                        "invalid hexadecimal digit: \"{}\"",
+                        char::from(pair[0])
+                    ))
                 })?;
                 out.push(b);
             }
@@ -161,18 +164,41 @@ mod tests {
     fn one(sql: &str) -> std::result::Result<Value, String> {
         let c = Connection::open_in_memory().unwrap();
         register(&c).unwrap();
-        c.query_row(sql, [], |r| r.get(0)).map_err(|e| e.to_string())
+        c.query_row(sql, [], |r| r.get(0))
+            .map_err(|e| e.to_string())
     }
 
     #[test]
     fn encodings() {
-        assert_eq!(one("SELECT encode(X'616263', 'base64')"), Ok(Value::Text("YWJj".into())));
-        assert_eq!(one("SELECT encode(X'6162', 'base64')"), Ok(Value::Text("YWI=".into())));
-        assert_eq!(one("SELECT encode(X'00ff', 'hex')"), Ok(Value::Text("00ff".into())));
-        assert_eq!(one("SELECT encode(X'5c00', 'escape')"), Ok(Value::Text("\\\\\\000".into())));
-        assert_eq!(one("SELECT decode('YWI=', 'base64')"), Ok(Value::Blob(b"ab".to_vec())));
-        assert_eq!(one("SELECT decode('00ff', 'hex')"), Ok(Value::Blob(vec![0, 255])));
-        assert!(one("SELECT encode(X'00', 'rot13')").unwrap_err().contains("22023"));
+        assert_eq!(
+            one("SELECT encode(X'616263', 'base64')"),
+            Ok(Value::Text("YWJj".into()))
+        );
+        assert_eq!(
+            one("SELECT encode(X'6162', 'base64')"),
+            Ok(Value::Text("YWI=".into()))
+        );
+        assert_eq!(
+            one("SELECT encode(X'00ff', 'hex')"),
+            Ok(Value::Text("00ff".into()))
+        );
+        assert_eq!(
+            one("SELECT encode(X'5c00', 'escape')"),
+            Ok(Value::Text("\\\\\\000".into()))
+        );
+        assert_eq!(
+            one("SELECT decode('YWI=', 'base64')"),
+            Ok(Value::Blob(b"ab".to_vec()))
+        );
+        assert_eq!(
+            one("SELECT decode('00ff', 'hex')"),
+            Ok(Value::Blob(vec![0, 255]))
+        );
+        assert!(
+            one("SELECT encode(X'00', 'rot13')")
+                .unwrap_err()
+                .contains("22023")
+        );
         let long = one("SELECT encode(zeroblob(60), 'base64')").unwrap();
         let Value::Text(t) = long else { panic!() };
         assert_eq!(t.lines().next().map(str::len), Some(76));

@@ -15,9 +15,9 @@ mod functions;
 mod group_commit;
 #[cfg(feature = "mmap")]
 mod mapped;
+mod regex;
 mod sqlite;
 mod strings;
-mod regex;
 
 pub use errors::{pg_function_error, sqlite_error};
 pub use group_commit::{GroupCommit, GroupCommitStats};

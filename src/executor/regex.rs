@@ -220,8 +220,7 @@ fn text_array(items: &[Option<&str>]) -> String {
             Some(s) => {
                 let quote = s.is_empty()
                     || s.eq_ignore_ascii_case("null")
-                    || s
-                        .chars()
+                    || s.chars()
                         .any(|c| matches!(c, '{' | '}' | ',' | '"' | '\\') || c.is_whitespace());
                 if quote {
                     out.push('"');
@@ -466,12 +465,21 @@ mod tests {
     fn regular_expressions() {
         assert_eq!(one("SELECT pg_regex('abc', 'b')"), Ok(Value::Integer(1)));
         assert_eq!(one("SELECT pg_regex('abc', '^B')"), Ok(Value::Integer(0)));
-        assert_eq!(one("SELECT pg_regex_ci('abc', '^B')"), Ok(Value::Integer(0)));
-        assert_eq!(one("SELECT pg_regex_ci('abc', '^A')"), Ok(Value::Integer(1)));
+        assert_eq!(
+            one("SELECT pg_regex_ci('abc', '^B')"),
+            Ok(Value::Integer(0))
+        );
+        assert_eq!(
+            one("SELECT pg_regex_ci('abc', '^A')"),
+            Ok(Value::Integer(1))
+        );
         assert_eq!(one("SELECT pg_regex('a\nb', 'a.b')"), Ok(Value::Integer(1)));
         assert_eq!(one("SELECT pg_regex(NULL, 'a')"), Ok(Value::Null));
         let err = one("SELECT pg_regex('abc', '(')").unwrap_err();
-        assert!(err.contains("[2201B] invalid regular expression: parentheses () not balanced"), "{err}");
+        assert!(
+            err.contains("[2201B] invalid regular expression: parentheses () not balanced"),
+            "{err}"
+        );
         assert_eq!(
             one("SELECT regexp_replace('foo bar baz', 'ba.', 'X')"),
             Ok(Value::Text("foo X baz".into()))
@@ -488,7 +496,11 @@ mod tests {
             one("SELECT regexp_replace('aA', 'a', 'x', 'gi')"),
             Ok(Value::Text("xx".into()))
         );
-        assert!(one("SELECT regexp_replace('a', 'a', 'x', 'q')").unwrap_err().contains("22023"));
+        assert!(
+            one("SELECT regexp_replace('a', 'a', 'x', 'q')")
+                .unwrap_err()
+                .contains("22023")
+        );
         assert_eq!(
             one("SELECT regexp_match('abc123def', '[0-9]+')"),
             Ok(Value::Text("{123}".into()))
@@ -525,7 +537,11 @@ mod tests {
         assert_eq!(like("banana", "%an%a", "", false), Ok(Value::Integer(1)));
         assert_eq!(like("banana", "b%n", "", false), Ok(Value::Integer(0)));
         assert_eq!(like("", "%", "", false), Ok(Value::Integer(1)));
-        assert!(like("ab", "a\\", "\\", false).unwrap_err().contains("22025"));
+        assert!(
+            like("ab", "a\\", "\\", false)
+                .unwrap_err()
+                .contains("22025")
+        );
         assert_eq!(like("a", "a\\", "\\", false), Ok(Value::Integer(0)));
         assert!(like("a", "a", "ab", false).unwrap_err().contains("22025"));
         let similar = |s: &str, p: &str| one(&format!("SELECT pg_similar('{s}', '{p}', NULL)"));

@@ -106,7 +106,10 @@ fn with_texts2<T>(ctx: &Context<'_>, f: impl FnOnce(&str, &str) -> T) -> Result<
 }
 
 fn too_long() -> rusqlite::Error {
-    pg_function_error(SqlState::PROGRAM_LIMIT_EXCEEDED, "requested length too large")
+    pg_function_error(
+        SqlState::PROGRAM_LIMIT_EXCEEDED,
+        "requested length too large",
+    )
 }
 
 /// The 1-based character position of `sub` in `s`, 0 when absent.
@@ -179,7 +182,11 @@ fn pad(ctx: &Context<'_>, left: bool) -> Result<Option<String>> {
         return Ok(Some(s.chars().take(length).collect()));
     }
     let filler: String = fill.chars().cycle().take(length - have).collect();
-    Ok(Some(if left { filler + &s } else { s.into_owned() + &filler }))
+    Ok(Some(if left {
+        filler + &s
+    } else {
+        s.into_owned() + &filler
+    }))
 }
 
 /// Upper-cases the first letter of each run of letters and digits, lower-cases the rest.
@@ -499,24 +506,38 @@ mod tests {
         assert_eq!(text("SELECT split_part('a,b,c', ',', 2)"), "b");
         assert_eq!(text("SELECT split_part('a,b,c', ',', 5)"), "");
         assert_eq!(text("SELECT split_part('a,b,c', ',', -1)"), "c");
-        assert!(one("SELECT split_part('a', ',', 0)").unwrap_err().contains("22023"));
+        assert!(
+            one("SELECT split_part('a', ',', 0)")
+                .unwrap_err()
+                .contains("22023")
+        );
         assert_eq!(text("SELECT left('abcdef', -2)"), "abcd");
         assert_eq!(text("SELECT right('abcdef', 2)"), "ef");
         assert_eq!(text("SELECT right('abcdef', -2)"), "cdef");
         assert_eq!(text("SELECT lpad('7', 3, '0')"), "007");
         assert_eq!(text("SELECT lpad('hello', 3)"), "hel");
         assert_eq!(text("SELECT rpad('ab', 5, 'xy')"), "abxyx");
-        assert_eq!(text("SELECT initcap('hello wORLD foo-bar')"), "Hello World Foo-Bar");
+        assert_eq!(
+            text("SELECT initcap('hello wORLD foo-bar')"),
+            "Hello World Foo-Bar"
+        );
         assert_eq!(text("SELECT repeat('ab', 3)"), "ababab");
         assert_eq!(text("SELECT repeat('ab', -1)"), "");
-        assert!(one("SELECT repeat('ab', 1000000000)").unwrap_err().contains("54000"));
+        assert!(
+            one("SELECT repeat('ab', 1000000000)")
+                .unwrap_err()
+                .contains("54000")
+        );
         assert_eq!(text("SELECT reverse('abc')"), "cba");
         assert_eq!(one("SELECT char_length('héllo')"), Ok(5.into()));
         assert_eq!(text("SELECT btrim('xxaxx', 'x')"), "a");
         assert_eq!(text("SELECT translate('12345', '143', 'ax')"), "a2x5");
         assert_eq!(one("SELECT ascii('A')"), Ok(65.into()));
         assert_eq!(text("SELECT chr(66)"), "B");
-        assert_eq!(text("SELECT md5('abc')"), "900150983cd24fb0d6963f7d28e17f72");
+        assert_eq!(
+            text("SELECT md5('abc')"),
+            "900150983cd24fb0d6963f7d28e17f72"
+        );
         assert_eq!(one("SELECT starts_with('alphabet', 'alph')"), Ok(1.into()));
         assert_eq!(text("SELECT quote_ident('a b')"), "\"a b\"");
         assert_eq!(text("SELECT quote_ident('ab')"), "ab");
@@ -525,14 +546,31 @@ mod tests {
         assert_eq!(text("SELECT to_hex(255)"), "ff");
         assert_eq!(text("SELECT upper('straße')"), "STRAßE");
         assert_eq!(text("SELECT lower('ÀB')"), "àb");
-        assert_eq!(text("SELECT format('%s has %s items', 'cart', 3)"), "cart has 3 items");
-        assert_eq!(text("SELECT format('%I.%L', 'my table', 'it''s')"), "\"my table\".'it''s'");
-        assert_eq!(text("SELECT format('[%5s|%-5s]', 'ab', 'cd')"), "[   ab|cd   ]");
+        assert_eq!(
+            text("SELECT format('%s has %s items', 'cart', 3)"),
+            "cart has 3 items"
+        );
+        assert_eq!(
+            text("SELECT format('%I.%L', 'my table', 'it''s')"),
+            "\"my table\".'it''s'"
+        );
+        assert_eq!(
+            text("SELECT format('[%5s|%-5s]', 'ab', 'cd')"),
+            "[   ab|cd   ]"
+        );
         assert_eq!(text("SELECT format('%2$s %1$s', 'a', 'b')"), "b a");
-        assert!(one("SELECT format('%s %s', 'a')").unwrap_err().contains("22023"));
+        assert!(
+            one("SELECT format('%s %s', 'a')")
+                .unwrap_err()
+                .contains("22023")
+        );
         assert_eq!(text("SELECT pg_substring('PostgreSQL', 5, 3)"), "gre");
         assert_eq!(text("SELECT pg_substring('PostgreSQL', 0, 3)"), "Po");
         assert_eq!(text("SELECT pg_substring('PostgreSQL', 5)"), "greSQL");
-        assert!(one("SELECT pg_substring('x', 1, -1)").unwrap_err().contains("22011"));
+        assert!(
+            one("SELECT pg_substring('x', 1, -1)")
+                .unwrap_err()
+                .contains("22011")
+        );
     }
 }

@@ -92,15 +92,13 @@ fn pg_column_name(item: &[Token<'_>]) -> Option<String> {
     if let [ty, literal, fields @ ..] = item
         && ty.is_keyword("interval")
         && literal.kind == TokenKind::String
-        && fields
-            .iter()
-            .all(|t| {
-                t.is_any_keyword(&["year", "month", "day", "hour", "minute", "second", "to"])
-                    || matches!(
-                        t.kind,
-                        TokenKind::LParen | TokenKind::RParen | TokenKind::Number
-                    )
-            })
+        && fields.iter().all(|t| {
+            t.is_any_keyword(&["year", "month", "day", "hour", "minute", "second", "to"])
+                || matches!(
+                    t.kind,
+                    TokenKind::LParen | TokenKind::RParen | TokenKind::Number
+                )
+        })
     {
         return Some("interval".to_string());
     }
@@ -124,7 +122,10 @@ fn pg_column_name(item: &[Token<'_>]) -> Option<String> {
         if word.kind == TokenKind::Ident
             && matches!(
                 name,
-                "current_date" | "current_time" | "current_timestamp" | "localtime"
+                "current_date"
+                    | "current_time"
+                    | "current_timestamp"
+                    | "localtime"
                     | "localtimestamp"
             )
         {
@@ -177,7 +178,9 @@ fn pg_column_name(item: &[Token<'_>]) -> Option<String> {
             .collect();
         // Only a cast that ends the item names it (`x::date + 1` is `?column?`).
         let type_end = at + 1 + words.len();
-        let modifier_ends_item = bare.get(type_end).is_some_and(|t| t.kind == TokenKind::LParen)
+        let modifier_ends_item = bare
+            .get(type_end)
+            .is_some_and(|t| t.kind == TokenKind::LParen)
             && matching_close(bare, type_end) == Some(bare.len() - 1);
         if type_end == bare.len() || modifier_ends_item {
             return Some(type_column_name(&words.join(" ")));
@@ -1080,11 +1083,24 @@ mod tests {
         );
         assert_eq!(
             names("SELECT trim(' a '), trim(leading 'x' from y), current_date, localtimestamp"),
-            vec![some("btrim"), some("ltrim"), some("current_date"), some("localtimestamp")]
+            vec![
+                some("btrim"),
+                some("ltrim"),
+                some("current_date"),
+                some("localtimestamp")
+            ]
         );
         assert_eq!(
-            names("SELECT date '2024-01-01', interval '1' day, ts AT TIME ZONE 'UTC', (a, b) OVERLAPS (c, d), interval '1 day' AS i"),
-            vec![some("date"), some("interval"), some("timezone"), some("overlaps"), None]
+            names(
+                "SELECT date '2024-01-01', interval '1' day, ts AT TIME ZONE 'UTC', (a, b) OVERLAPS (c, d), interval '1 day' AS i"
+            ),
+            vec![
+                some("date"),
+                some("interval"),
+                some("timezone"),
+                some("overlaps"),
+                None
+            ]
         );
     }
 

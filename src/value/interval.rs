@@ -114,7 +114,11 @@ pub fn parse_interval(input: &[u8]) -> Result<Interval, DateTimeError> {
             .char_indices()
             .find(|(i, c)| *i > 0 && c.is_ascii_alphabetic())
             .map(|(i, _)| i)
-            .filter(|i| raw[..*i].bytes().all(|b| b.is_ascii_digit() || b"+-.".contains(&b)));
+            .filter(|i| {
+                raw[..*i]
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || b"+-.".contains(&b))
+            });
         match split {
             Some(i) => {
                 words.push(raw[..i].to_string());
@@ -199,7 +203,11 @@ pub fn format_interval(iv: Interval) -> String {
             out,
             "{}{}{} {}{}",
             if zero { "" } else { " " },
-            if before_negative && value > 0 { "+" } else { "" },
+            if before_negative && value > 0 {
+                "+"
+            } else {
+                ""
+            },
             value,
             unit,
             if value != 1 { "s" } else { "" }
@@ -275,7 +283,11 @@ impl Interval {
         let micros = (self.micros as f64 * factor + secs * 1e6).round();
         let total_days = whole_days + extra_days;
         let in_i32 = |v: f64| v.is_finite() && v.abs() <= i32::MAX as f64;
-        if !in_i32(whole_months) || !in_i32(total_days) || !micros.is_finite() || micros.abs() > 9.2e18 {
+        if !in_i32(whole_months)
+            || !in_i32(total_days)
+            || !micros.is_finite()
+            || micros.abs() > 9.2e18
+        {
             return None;
         }
         Some(Interval {
@@ -385,7 +397,10 @@ mod tests {
         assert_eq!(round_trip("1 month"), "1 mon");
         assert_eq!(round_trip("-2 days"), "-2 days");
         assert_eq!(round_trip("30 hours"), "30:00:00");
-        assert_eq!(round_trip("1 year 2 months 3 days 04:05:06.5"), "1 year 2 mons 3 days 04:05:06.5");
+        assert_eq!(
+            round_trip("1 year 2 months 3 days 04:05:06.5"),
+            "1 year 2 mons 3 days 04:05:06.5"
+        );
         assert_eq!(round_trip("1.5 days"), "1 day 12:00:00");
         assert_eq!(round_trip("1 day ago"), "-1 days");
         assert_eq!(round_trip("-1 day +2 hours"), "-1 days +02:00:00");
@@ -396,8 +411,15 @@ mod tests {
         assert!(parse_interval(b"").is_err());
         assert!(parse_interval(b"1 fortnight").is_err());
         let mut out = bytes::BytesMut::new();
-        encode_binary(rusqlite::types::ValueRef::Text(b"1 mon 2 days 00:00:01"), &mut out).unwrap();
-        assert_eq!(&out[..], &[0, 0, 0, 0, 0, 0x0f, 0x42, 0x40, 0, 0, 0, 2, 0, 0, 0, 1]);
+        encode_binary(
+            rusqlite::types::ValueRef::Text(b"1 mon 2 days 00:00:01"),
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(
+            &out[..],
+            &[0, 0, 0, 0, 0, 0x0f, 0x42, 0x40, 0, 0, 0, 2, 0, 0, 0, 1]
+        );
         let mut out = bytes::BytesMut::new();
         encode_text(rusqlite::types::ValueRef::Integer(90), &mut out);
         assert_eq!(&out[..], b"00:01:30");
@@ -406,10 +428,16 @@ mod tests {
     #[test]
     fn interval_arithmetic() {
         let iv = |t: &str| parse_interval(t.as_bytes()).unwrap();
-        assert_eq!(format_interval(iv("1 hour").scale(3.0).unwrap()), "03:00:00");
+        assert_eq!(
+            format_interval(iv("1 hour").scale(3.0).unwrap()),
+            "03:00:00"
+        );
         assert_eq!(format_interval(iv("1 day").scale(0.5).unwrap()), "12:00:00");
         assert_eq!(format_interval(iv("1 mon").scale(0.5).unwrap()), "15 days");
-        assert_eq!(format_interval(iv("30 hours").justify_hours()), "1 day 06:00:00");
+        assert_eq!(
+            format_interval(iv("30 hours").justify_hours()),
+            "1 day 06:00:00"
+        );
         assert_eq!(iv("1 day").epoch_seconds(), 86_400.0);
         assert_eq!(
             format_interval(iv("1 day").checked_add(iv("3 hours")).unwrap()),

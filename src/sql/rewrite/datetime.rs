@@ -81,11 +81,20 @@ pub fn arithmetic(left: &mut Expr, op: &BinaryOperator, right: &mut Expr) -> Opt
         BinaryOperator::Plus | BinaryOperator::Minus => {
             let minus = *op == BinaryOperator::Minus;
             if l == interval && r == interval {
-                Some(call("pg_interval_add", vec![take(left), take(right), sign(minus)]))
+                Some(call(
+                    "pg_interval_add",
+                    vec![take(left), take(right), sign(minus)],
+                ))
             } else if r == interval && (is_timestamp(l) || l.is_none()) {
-                Some(call(add_name(l), vec![take(left), take(right), sign(minus)]))
+                Some(call(
+                    add_name(l),
+                    vec![take(left), take(right), sign(minus)],
+                ))
             } else if l == interval && is_timestamp(r) && !minus {
-                Some(call(add_name(r), vec![take(right), take(left), sign(false)]))
+                Some(call(
+                    add_name(r),
+                    vec![take(right), take(left), sign(false)],
+                ))
             } else if minus
                 && matches!(l, Some(oid::TIMESTAMP | oid::TIMESTAMPTZ))
                 && matches!(r, Some(oid::TIMESTAMP | oid::TIMESTAMPTZ))
@@ -131,9 +140,7 @@ pub fn arithmetic(left: &mut Expr, op: &BinaryOperator, right: &mut Expr) -> Opt
             // A date compared with a timestamp is that date's midnight.
             if l == Some(oid::DATE) && matches!(r, Some(oid::TIMESTAMP | oid::TIMESTAMPTZ)) {
                 *left = call("pg_cast_timestamp", vec![take(left)]);
-            } else if r == Some(oid::DATE)
-                && matches!(l, Some(oid::TIMESTAMP | oid::TIMESTAMPTZ))
-            {
+            } else if r == Some(oid::DATE) && matches!(l, Some(oid::TIMESTAMP | oid::TIMESTAMPTZ)) {
                 *right = call("pg_cast_timestamp", vec![take(right)]);
             }
             None
@@ -180,7 +187,10 @@ pub fn function(f: &mut Function) -> Option<Expr> {
     if statement_clock && no_args {
         // SQLite's 'now' stays the same through one statement step, so every mention
         // of the current time in a statement agrees, as PostgreSQL's do.
-        let julian = call("julianday", vec![Expr::value(Value::SingleQuotedString("now".into()))]);
+        let julian = call(
+            "julianday",
+            vec![Expr::value(Value::SingleQuotedString("now".into()))],
+        );
         return Some(call("pg_now", vec![julian]));
     }
     if name == "pg_typeof"

@@ -179,9 +179,7 @@ impl VisitorMut for Rewriter {
             Expr::AtTimeZone {
                 timestamp,
                 time_zone,
-            } if self.target == Target::Query => {
-                Some(datetime::at_time_zone(timestamp, time_zone))
-            }
+            } if self.target == Target::Query => Some(datetime::at_time_zone(timestamp, time_zone)),
             Expr::UnaryOp {
                 op: sqlparser::ast::UnaryOperator::Minus,
                 expr: inner,

@@ -37,7 +37,11 @@ fn literal_text(expr: &Expr) -> Option<&str> {
 }
 
 /// `substring(...)` in any of its argument forms.
-pub fn substring(expr: &mut Box<Expr>, from: Option<&mut Box<Expr>>, count: Option<&mut Box<Expr>>) -> Expr {
+pub fn substring(
+    expr: &mut Box<Expr>,
+    from: Option<&mut Box<Expr>>,
+    count: Option<&mut Box<Expr>>,
+) -> Expr {
     let mut args = vec![take(expr), from.map_or_else(|| super::number(1), take)];
     if let Some(count) = count {
         args.push(take(count));
@@ -51,7 +55,11 @@ pub fn position(needle: &mut Box<Expr>, haystack: &mut Box<Expr>) -> Expr {
 }
 
 /// `trim([where] [what] FROM expr)`.
-pub fn trim(expr: &mut Box<Expr>, trim_where: Option<&TrimWhereField>, what: Option<&mut Box<Expr>>) -> Expr {
+pub fn trim(
+    expr: &mut Box<Expr>,
+    trim_where: Option<&TrimWhereField>,
+    what: Option<&mut Box<Expr>>,
+) -> Expr {
     let name = match (trim_where, what.is_some()) {
         (Some(TrimWhereField::Leading), _) => "ltrim",
         (Some(TrimWhereField::Trailing), _) => "rtrim",
@@ -82,7 +90,9 @@ pub fn like(
     let glob = if fold_case {
         None
     } else {
-        literal_text(pattern).zip(escape_text).and_then(|(p, e)| like_to_glob(p, e))
+        literal_text(pattern)
+            .zip(escape_text)
+            .and_then(|(p, e)| like_to_glob(p, e))
     };
     let matched = match glob {
         Some(glob) => call("glob", vec![string(&glob), take(expr)]),
