@@ -165,6 +165,7 @@ impl VisitorMut for Rewriter {
             Expr::Function(f) => {
                 strip_schema(&mut f.name);
                 if self.target == Target::Query {
+                    strings::concat_arguments(f);
                     datetime::function(f)
                 } else {
                     None
@@ -208,6 +209,11 @@ impl Rewriter {
         }
         if let Some(computed) = datetime::arithmetic(left, op, right) {
             return Some(computed);
+        }
+        if *op == BinaryOperator::StringConcat {
+            strings::decimal_as_text(left);
+            strings::decimal_as_text(right);
+            return None;
         }
         let name = match op {
             BinaryOperator::Divide => "pg_div",

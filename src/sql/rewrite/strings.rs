@@ -36,6 +36,47 @@ fn literal_text(expr: &Expr) -> Option<&str> {
     }
 }
 
+/// A decimal literal (`2.50`) as the text PostgreSQL's numeric shows for it, so that
+/// `'x' || 2.50` and `concat(2.50)` keep its scale (SQLite would read it as a float).
+pub fn decimal_as_text(expr: &mut Expr) {
+    let Expr::Value(v) = expr else { return };
+    let Value::Number(text, _) = &v.value else {
+        return;
+    };
+    if !text.contains('.') || text.contains(['e', 'E']) {
+        return;
+    }
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let whole = whole.trim_start_matches('0');
+    let whole = if whole.is_empty() { "0" } else { whole };
+    let shown = if fraction.is_empty() {
+        whole.to_string()
+    } else {
+        format!("{whole}.{fraction}")
+    };
+    v.value = Value::SingleQuotedString(shown);
+}
+
+/// `concat(...)` and `concat_ws(...)`: decimal literals keep their scale.
+pub fn concat_arguments(f: &mut sqlparser::ast::Function) {
+    let Some(name) = f.name.0.last().and_then(|p| p.as_ident()) else {
+        return;
+    };
+    if !(name.value.eq_ignore_ascii_case("concat") || name.value.eq_ignore_ascii_case("concat_ws"))
+    {
+        return;
+    }
+    if let sqlparser::ast::FunctionArguments::List(list) = &mut f.args {
+        for arg in &mut list.args {
+            if let sqlparser::ast::FunctionArg::Unnamed(sqlparser::ast::FunctionArgExpr::Expr(e)) =
+                arg
+            {
+                decimal_as_text(e);
+            }
+        }
+    }
+}
+
 /// `substring(...)` in any of its argument forms.
 pub fn substring(
     expr: &mut Box<Expr>,
@@ -174,6 +215,21 @@ pub fn regex(left: &mut Box<Expr>, op: &BinaryOperator, right: &mut Box<Expr>) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimals_keep_their_scale() {
+        for (written, shown) in [
+            ("2.50", "'2.50'"),
+            (".5", "'0.5'"),
+            ("007.", "'7'"),
+            ("1e3", "1e3"),
+            ("12", "12"),
+        ] {
+            let mut e = Expr::value(Value::Number(written.to_string(), false));
+            decimal_as_text(&mut e);
+            assert_eq!(e.to_string(), shown);
+        }
+    }
 
     #[test]
     fn like_patterns_as_glob() {
