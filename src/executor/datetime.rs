@@ -147,6 +147,10 @@ fn interval_overflow() -> rusqlite::Error {
     pg_function_error(SqlState::DATETIME_FIELD_OVERFLOW, "interval out of range")
 }
 
+fn is_infinite(ts: i64) -> bool {
+    ts == TIMESTAMP_INFINITY || ts == TIMESTAMP_NEG_INFINITY
+}
+
 fn timestamp_overflow() -> rusqlite::Error {
     pg_function_error(SqlState::DATETIME_FIELD_OVERFLOW, "timestamp out of range")
 }
@@ -157,13 +161,11 @@ fn int_arg(ctx: &Context<'_>, i: usize) -> Result<Option<i64>> {
 
 /// Days since 1970-01-01 of a valid calendar date.
 fn civil_days(y: i64, m: i64, d: i64) -> Option<i64> {
-    if !(1..=12).contains(&m) || d < 1 || y == 0 || !(-4713..=294_276).contains(&y) {
+    // pgsqlite's dates span the years 1 to 9999.
+    if !(1..=12).contains(&m) || d < 1 || !(1..=9999).contains(&y) {
         return None;
     }
-    // PostgreSQL counts years BC as negative without a year 0.
-    let year = if y < 0 { y + 1 } else { y };
-    (d <= i64::from(days_in_month(year, m as u32)))
-        .then(|| days_from_civil(year, m as u32, d as u32))
+    (d <= i64::from(days_in_month(y, m as u32))).then(|| days_from_civil(y, m as u32, d as u32))
 }
 
 /// Argument `i` as an interval (text in any input form; a number is seconds).
@@ -345,6 +347,12 @@ fn ts_diff(ctx: &Context<'_>) -> Result<Option<String>> {
     let (Some((a, _)), Some((b, _))) = (timestamp_arg(ctx, 0)?, timestamp_arg(ctx, 1)?) else {
         return Ok(None);
     };
+    if is_infinite(a) || is_infinite(b) {
+        return Err(pg_function_error(
+            SqlState::DATETIME_FIELD_OVERFLOW,
+            "cannot subtract infinite timestamps",
+        ));
+    }
     let micros = a.checked_sub(b).ok_or_else(interval_overflow)?;
     let iv = Interval {
         micros,
@@ -614,6 +622,9 @@ fn age(ctx: &Context<'_>) -> Result<Option<String>> {
     let (Some((a, _)), Some((b, _))) = (timestamp_arg(ctx, 0)?, timestamp_arg(ctx, 1)?) else {
         return Ok(None);
     };
+    if is_infinite(a) || is_infinite(b) {
+        return Err(interval_overflow());
+    }
     let (f1, f2) = (fields(a), fields(b));
     let flip = if a < b { -1 } else { 1 };
     let mut micros = (f1.micros - f2.micros) * flip;
@@ -780,6 +791,14 @@ fn at_time_zone(ctx: &Context<'_>) -> Result<Option<String>> {
             &format!("time zone \"{zone}\" not recognized"),
         )
     })? * USECS_PER_SEC;
+    if is_infinite(ts) {
+        let shape = if shape == Shape::TimestampTz {
+            Shape::Timestamp
+        } else {
+            Shape::TimestampTz
+        };
+        return Ok(Some(format_shape(ts, shape)));
+    }
     let (result, shape) = match shape {
         Shape::TimestampTz => (ts + offset, Shape::Timestamp),
         _ => (ts - offset, Shape::TimestampTz),
@@ -898,6 +917,25 @@ mod tests {
             "24 years 2 mons 17 days"
         );
         assert_eq!(text("SELECT make_date(2024, 2, 29)"), "2024-02-29");
+        assert!(
+            one("SELECT make_date(99999, 1, 1)")
+                .unwrap_err()
+                .contains("22008")
+        );
+        assert!(
+            one("SELECT make_timestamp(294276, 12, 31, 0, 0, 0)")
+                .unwrap_err()
+                .contains("22008")
+        );
+        assert!(
+            one("SELECT age('infinity', '2024-01-01 00:00:00')")
+                .unwrap_err()
+                .contains("22008")
+        );
+        assert_eq!(
+            text("SELECT pg_at_time_zone('infinity', '+02')"),
+            "infinity"
+        );
         assert!(
             one("SELECT make_date(2023, 2, 29)")
                 .unwrap_err()

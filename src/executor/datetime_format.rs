@@ -142,6 +142,11 @@ fn to_char(ctx: &Context<'_>) -> Result<Option<String>> {
         return Ok(None);
     };
     let _: Shape = _shape;
+    if ts == crate::value::datetime::TIMESTAMP_INFINITY
+        || ts == crate::value::datetime::TIMESTAMP_NEG_INFINITY
+    {
+        return Ok(None);
+    }
     let days = ts.div_euclid(USECS_PER_DAY) + PG_EPOCH_UNIX_DAYS;
     let time = ts.rem_euclid(USECS_PER_DAY);
     let (year, month, day) = civil_from_days(days);
@@ -296,8 +301,8 @@ fn parse_with(ctx: &Context<'_>) -> Result<Option<(i64, i64)>> {
             "MONTH" | "Month" | "month" | "MON" | "Mon" | "mon" => {
                 let found = MONTHS.iter().position(|m| {
                     let candidate = if name.len() == 3 { &m[..3] } else { m };
-                    rest.len() >= candidate.len()
-                        && rest[..candidate.len()].eq_ignore_ascii_case(candidate)
+                    rest.get(..candidate.len())
+                        .is_some_and(|p| p.eq_ignore_ascii_case(candidate))
                 });
                 let Some(i) = found else {
                     return Err(bad_value(rest, name));
@@ -328,7 +333,8 @@ fn parse_with(ctx: &Context<'_>) -> Result<Option<(i64, i64)>> {
         }
     }
     let year = year.unwrap_or(1);
-    let valid_date = (1..=12).contains(&month)
+    let valid_date = (1..=9999).contains(&year)
+        && (1..=12).contains(&month)
         && day >= 1
         && day <= i64::from(days_in_month(year, month as u32));
     if !valid_date {
@@ -387,6 +393,16 @@ mod tests {
             text("SELECT to_date('07/05/2024', 'DD/MM/YYYY')"),
             "2024-05-07"
         );
+        let c = Connection::open_in_memory().unwrap();
+        register(&c).unwrap();
+        for bad in [
+            "SELECT to_date('Mé 2024', 'Mon YYYY')",
+            "SELECT to_timestamp('999999999', 'YYYY')",
+            "SELECT to_date('x', 'DD')",
+        ] {
+            let err = c.query_row(bad, [], |r| r.get::<_, String>(0)).unwrap_err();
+            assert!(err.to_string().contains("[2200"), "{bad}: {err}");
+        }
         assert_eq!(
             text("SELECT to_timestamp('2024-05-07 01:05 PM', 'YYYY-MM-DD HH12:MI AM')"),
             "2024-05-07 13:05:00+00"

@@ -314,17 +314,6 @@ impl Interval {
             micros,
         }
     }
-
-    /// Seconds in the interval, counting a year as 365.25 days and a month as 30 (the
-    /// `epoch` of an interval).
-    pub fn epoch_seconds(self) -> f64 {
-        let years = f64::from(self.months / 12);
-        let months = f64::from(self.months % 12);
-        years * 365.25 * 86_400.0
-            + months * 30.0 * 86_400.0
-            + f64::from(self.days) * 86_400.0
-            + self.micros as f64 / 1e6
-    }
 }
 
 /// The interval a stored value stands for: its text in any input form, or a number of
@@ -438,7 +427,6 @@ mod tests {
             format_interval(iv("30 hours").justify_hours()),
             "1 day 06:00:00"
         );
-        assert_eq!(iv("1 day").epoch_seconds(), 86_400.0);
         assert_eq!(
             format_interval(iv("1 day").checked_add(iv("3 hours")).unwrap()),
             "1 day 03:00:00"
