@@ -753,8 +753,8 @@ fn overlaps(ctx: &Context<'_>) -> Result<Option<bool>> {
 }
 
 /// A time zone as an offset east of UTC in seconds: `UTC`/`GMT`/`Z`, or a POSIX-style
-/// offset (`+02` is two hours west of Greenwich, as PostgreSQL reads it), or an ISO one
-/// with `UTC`/`GMT` omitted... only fixed offsets are known to pgsqlite.
+/// offset `[+-]hh[:mm[:ss]]` (`+02` is two hours *west* of Greenwich, as PostgreSQL
+/// reads a zone name of that form). pgsqlite knows no named zones beyond UTC.
 fn zone_offset(zone: &str) -> Option<i64> {
     let z = zone.trim();
     if ["utc", "gmt", "z", "zulu", "etc/utc", "etc/gmt", "universal"]

@@ -3,7 +3,7 @@
 //! `MS`, `US`, `AM`/`PM`, `Month`/`Mon`, `Day`/`Dy` in their three cases, `DDD`, `D`,
 //! `Q`, the `FM` prefix, `"quoted"` text).
 
-use super::datetime::{Shape, timestamp_arg};
+use super::datetime::timestamp_arg;
 use super::pg_function_error;
 use super::strings::text_arg;
 use crate::error::SqlState;
@@ -138,10 +138,9 @@ fn to_char(ctx: &Context<'_>) -> Result<Option<String>> {
             "to_char() of a number is not supported by pgsqlite",
         ));
     }
-    let (Some((ts, _shape)), Some(format)) = (timestamp_arg(ctx, 0)?, text_arg(ctx, 1)?) else {
+    let (Some((ts, _)), Some(format)) = (timestamp_arg(ctx, 0)?, text_arg(ctx, 1)?) else {
         return Ok(None);
     };
-    let _: Shape = _shape;
     if ts == crate::value::datetime::TIMESTAMP_INFINITY
         || ts == crate::value::datetime::TIMESTAMP_NEG_INFINITY
     {
