@@ -42,6 +42,11 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
     super::casts::register(conn)?;
     super::arith::register(conn)?;
     super::math::register(conn)?;
+    super::strings::register(conn)?;
+    super::datetime::register(conn)?;
+    super::datetime_format::register(conn)?;
+    super::encoding::register(conn)?;
+    super::regex::register(conn)?;
     Ok(())
 }
 

@@ -7,13 +7,18 @@
 
 mod arith;
 mod casts;
+mod datetime;
+mod datetime_format;
+mod encoding;
 mod errors;
 mod functions;
 mod group_commit;
 #[cfg(feature = "mmap")]
 mod mapped;
 mod math;
+mod regex;
 mod sqlite;
+mod strings;
 
 pub use errors::{pg_function_error, sqlite_error};
 pub use group_commit::{GroupCommit, GroupCommitStats};

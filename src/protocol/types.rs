@@ -47,6 +47,14 @@ pub mod oid {
     pub const TIMESTAMP: Oid = 1114;
     /// `timestamptz`
     pub const TIMESTAMPTZ: Oid = 1184;
+    /// `interval`
+    pub const INTERVAL: Oid = 1186;
+    /// `timetz` / `time with time zone`
+    pub const TIMETZ: Oid = 1266;
+    /// `regtype`
+    pub const REGTYPE: Oid = 2206;
+    /// `text[]`
+    pub const TEXT_ARRAY: Oid = 1009;
     /// `numeric`
     pub const NUMERIC: Oid = 1700;
     /// `void`
@@ -55,8 +63,6 @@ pub mod oid {
     pub const UUID: Oid = 2950;
     /// `jsonb`
     pub const JSONB: Oid = 3802;
-    /// `regtype` (what `pg_typeof` returns; sent as the type's name)
-    pub const REGTYPE: Oid = 2206;
 }
 
 /// The format code of a parameter or result column.
@@ -95,7 +101,9 @@ pub fn type_len(ty: Oid) -> i16 {
         oid::INT2 => 2,
         oid::INT4 | oid::OID | oid::FLOAT4 | oid::DATE => 4,
         oid::INT8 | oid::FLOAT8 | oid::TIME | oid::TIMESTAMP | oid::TIMESTAMPTZ => 8,
-        oid::UUID => 16,
+        oid::UUID | oid::INTERVAL => 16,
+        oid::TIMETZ => 12,
+        oid::REGTYPE => 4,
         oid::NAME => 64,
         oid::VOID => 4,
         _ => -1,
@@ -123,11 +131,14 @@ pub fn type_name(ty: Oid) -> &'static str {
         oid::TIME => "time",
         oid::TIMESTAMP => "timestamp",
         oid::TIMESTAMPTZ => "timestamptz",
+        oid::INTERVAL => "interval",
+        oid::TIMETZ => "timetz",
+        oid::REGTYPE => "regtype",
+        oid::TEXT_ARRAY => "_text",
         oid::NUMERIC => "numeric",
         oid::VOID => "void",
         oid::UUID => "uuid",
         oid::JSONB => "jsonb",
-        oid::REGTYPE => "regtype",
         _ => "unknown",
     }
 }
@@ -205,6 +216,8 @@ pub fn oid_from_type_name(declared: &str) -> Oid {
         "timestamp" | "timestamp without time zone" | "datetime" => oid::TIMESTAMP,
         "timestamptz" | "timestamp with time zone" => oid::TIMESTAMPTZ,
         "numeric" | "decimal" => oid::NUMERIC,
+        "interval" => oid::INTERVAL,
+        "timetz" | "time with time zone" => oid::TIMETZ,
         "uuid" => oid::UUID,
         "jsonb" => oid::JSONB,
         "blob" => oid::BYTEA,

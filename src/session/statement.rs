@@ -92,12 +92,14 @@ impl Prepared {
         // rejects goes to SQLite as the token translator leaves it (SQLite's own syntax,
         // such as PRAGMA); if SQLite rejects it too, the client hears the parser's error,
         // which points into the text it sent.
+        let mut tree_types: smallvec::SmallVec<[Option<Oid>; 8]> = Default::default();
         let analyzed = analyze(statement, &mut |table: &str| exec.table_columns(table));
         let (sql, kind, tag, changes_schema, info, described) = match analyzed {
             Ok(analysis) => {
                 let info = exec.describe(&analysis.sql)?;
                 let schema = analysis.effect == Effect::Schema;
                 let described = analysis.columns.filter(|c| c.len() == info.columns.len());
+                tree_types = analysis.column_types;
                 (
                     analysis.sql,
                     analysis.kind,
@@ -123,16 +125,21 @@ impl Prepared {
             }
         };
 
+        let tree_align = tree_types.len() == info.columns.len();
+        let tree_type = |i: usize| tree_types.get(i).copied().flatten().filter(|_| tree_align);
         let columns = match described {
             // The parsed statement names and types its columns as PostgreSQL does;
-            // SQLite's declared type wins where a column comes straight from a table.
+            // SQLite's declared type wins where a column comes straight from a table,
+            // the rewritten tree's types (pgsqlite's own functions) where the
+            // description has none.
             Some(described) => info
                 .columns
                 .into_iter()
                 .zip(described)
-                .map(|(c, d)| Column {
+                .enumerate()
+                .map(|(i, (c, d))| Column {
                     name: d.name,
-                    ty: declared_oid(&c).or(d.ty),
+                    ty: declared_oid(&c).or(d.ty).or_else(|| tree_type(i)),
                 })
                 .collect(),
             None => token_columns(statement, info.columns),

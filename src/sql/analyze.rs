@@ -47,6 +47,9 @@ pub struct Analysis {
     /// Result columns with PostgreSQL's names and the types the text and schema tell,
     /// when they can all be listed.
     pub columns: Option<Vec<ResultColumn>>,
+    /// The type of each result column, where the syntax tree shows it (empty when
+    /// unknown; see [`rewrite::types::projection_types`]).
+    pub column_types: SmallVec<[Option<crate::protocol::types::Oid>; 8]>,
 }
 
 /// The PostgreSQL dialect rejected the text.
@@ -87,7 +90,9 @@ pub fn analyze(text: &str, catalog: &mut dyn Catalog) -> Result<Analysis, Syntax
     let description = describe(&statement, catalog);
     rewrite::rewrite(&mut statement, catalog, &description.typeofs);
     let columns = description.columns;
+    let column_types = rewrite::types::projection_types(&statement);
     Ok(Analysis {
+        column_types,
         sql: statement.to_string(),
         kind,
         tag,

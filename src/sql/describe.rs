@@ -331,6 +331,7 @@ impl Describer<'_> {
             Expr::Ceil { .. } => strong("ceil"),
             Expr::Floor { .. } => strong("floor"),
             Expr::Interval(_) => Some(("interval".into(), 1)),
+            Expr::AtTimeZone { .. } => strong("timezone"),
             Expr::Trim { trim_where, .. } => strong(match trim_where {
                 Some(TrimWhereField::Leading) => "ltrim",
                 Some(TrimWhereField::Trailing) => "rtrim",

@@ -88,6 +88,20 @@ pub fn result_column_names(statement: &str) -> SmallVec<[Option<String>; 8]> {
 }
 
 fn pg_column_name(item: &[Token<'_>]) -> Option<String> {
+    // `interval '1' day` and the like (the field is no alias).
+    if let [ty, literal, fields @ ..] = item
+        && ty.is_keyword("interval")
+        && literal.kind == TokenKind::String
+        && fields.iter().all(|t| {
+            t.is_any_keyword(&["year", "month", "day", "hour", "minute", "second", "to"])
+                || matches!(
+                    t.kind,
+                    TokenKind::LParen | TokenKind::RParen | TokenKind::Number
+                )
+        })
+    {
+        return Some("interval".to_string());
+    }
     let bare = strip_alias(item);
     if bare.len() != item.len() || bare.is_empty() {
         return None;
@@ -102,24 +116,75 @@ fn pg_column_name(item: &[Token<'_>]) -> Option<String> {
     if is_column {
         return None;
     }
+    if let [word] = bare {
+        let mut buf = [0u8; 24];
+        let name = lower(word.text, &mut buf);
+        if word.kind == TokenKind::Ident
+            && matches!(
+                name,
+                "current_date"
+                    | "current_time"
+                    | "current_timestamp"
+                    | "localtime"
+                    | "localtimestamp"
+            )
+        {
+            return Some(name.to_string());
+        }
+    }
+    // A typed literal (`date '2024-01-01'`) is named after its type.
+    if let [ty, literal] = bare
+        && ty.kind == TokenKind::Ident
+        && literal.kind == TokenKind::String
+    {
+        return Some(type_column_name(ty.text));
+    }
+
+    // `x AT TIME ZONE z` is PostgreSQL's timezone(z, x).
+    let mut depth = 0usize;
+    for w in bare.windows(3) {
+        match w[0].kind {
+            TokenKind::LParen | TokenKind::LBracket => depth += 1,
+            TokenKind::RParen | TokenKind::RBracket => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if depth == 0 && w[0].is_keyword("at") && w[1].is_keyword("time") && w[2].is_keyword("zone")
+        {
+            return Some("timezone".to_string());
+        }
+        if depth == 0 && w[1].is_keyword("overlaps") {
+            return Some("overlaps".to_string());
+        }
+    }
     // A trailing top-level cast names the column after its type.
     let mut depth = 0usize;
     let mut last_cast = None;
+    // Another operator outside parentheses makes the item an operation, not a cast.
+    let mut operation = false;
     for (i, t) in bare.iter().enumerate() {
         match t.kind {
             TokenKind::LParen | TokenKind::LBracket => depth += 1,
             TokenKind::RParen | TokenKind::RBracket => depth = depth.saturating_sub(1),
             TokenKind::Operator if depth == 0 && t.text == "::" => last_cast = Some(i),
+            TokenKind::Operator if depth == 0 => operation = true,
             _ => {}
         }
     }
-    if let Some(at) = last_cast {
+    if let Some(at) = last_cast.filter(|_| !operation) {
         let words: Vec<&str> = bare[at + 1..]
             .iter()
             .take_while(|t| t.kind == TokenKind::Ident || t.kind == TokenKind::QuotedIdent)
             .map(|t| t.text)
             .collect();
-        return Some(type_column_name(&words.join(" ")));
+        // Only a cast that ends the item names it (`x::date + 1` is `?column?`).
+        let type_end = at + 1 + words.len();
+        let modifier_ends_item = bare
+            .get(type_end)
+            .is_some_and(|t| t.kind == TokenKind::LParen)
+            && matching_close(bare, type_end) == Some(bare.len() - 1);
+        if type_end == bare.len() || modifier_ends_item {
+            return Some(type_column_name(&words.join(" ")));
+        }
     }
     let first = &bare[0];
     if first.is_keyword("case") {
@@ -133,6 +198,19 @@ fn pg_column_name(item: &[Token<'_>]) -> Option<String> {
         if first.is_keyword("cast") {
             let ty = written_cast_type(bare, 1, bare.len() - 1);
             return Some(ty.map_or("?column?".to_string(), |t| type_name(t).to_string()));
+        }
+        if first.is_keyword("trim") {
+            // PostgreSQL names trim(...) after the function it stands for.
+            let side = bare.iter().find_map(|t| {
+                if t.is_keyword("leading") {
+                    Some("ltrim")
+                } else if t.is_keyword("trailing") {
+                    Some("rtrim")
+                } else {
+                    None
+                }
+            });
+            return Some(side.unwrap_or("btrim").to_string());
         }
         return Some(identifier_name(first));
     }
@@ -999,6 +1077,37 @@ mod tests {
 
     fn hints(sql: &str) -> Vec<Option<Oid>> {
         result_column_hints(sql).into_vec()
+    }
+
+    #[test]
+    fn postgres_column_names() {
+        let names = |sql: &str| -> Vec<Option<String>> { result_column_names(sql).into_vec() };
+        let some = |s: &str| Some(s.to_string());
+        assert_eq!(
+            names("SELECT '1'::date, '1'::date + 1, -'2 days'::interval, x::text AS y"),
+            vec![some("date"), some("?column?"), some("?column?"), None]
+        );
+        assert_eq!(
+            names("SELECT trim(' a '), trim(leading 'x' from y), current_date, localtimestamp"),
+            vec![
+                some("btrim"),
+                some("ltrim"),
+                some("current_date"),
+                some("localtimestamp")
+            ]
+        );
+        assert_eq!(
+            names(
+                "SELECT date '2024-01-01', interval '1' day, ts AT TIME ZONE 'UTC', (a, b) OVERLAPS (c, d), interval '1 day' AS i"
+            ),
+            vec![
+                some("date"),
+                some("interval"),
+                some("timezone"),
+                some("overlaps"),
+                None
+            ]
+        );
     }
 
     fn h1(sql: &str) -> Option<Oid> {

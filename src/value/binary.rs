@@ -12,6 +12,9 @@ use super::{Kind, NumberBuffers};
 
 /// Writes the binary form of `value` (not NULL) as type `ty` into `out`.
 pub fn encode_binary(value: ValueRef<'_>, ty: Oid, out: &mut BytesMut) -> Result<(), PgError> {
+    if ty == crate::protocol::types::oid::INTERVAL {
+        return super::interval::encode_binary(value, out);
+    }
     let kind = Kind::of(ty);
     match kind {
         Kind::Int2 => out.put_i16(super::coerce_int(value, kind)? as i16),

@@ -10,6 +10,7 @@
 
 pub mod binary;
 pub mod datetime;
+pub mod interval;
 pub mod large;
 #[cfg(feature = "mmap")]
 pub mod mapped;

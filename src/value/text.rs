@@ -18,6 +18,10 @@ use super::{Kind, NumberBuffers};
 
 /// Writes the text form of `value` (not NULL) as type `ty` into `out`.
 pub fn encode_text(value: ValueRef<'_>, ty: Oid, out: &mut BytesMut) -> Result<(), PgError> {
+    if ty == crate::protocol::types::oid::INTERVAL {
+        super::interval::encode_text(value, out);
+        return Ok(());
+    }
     let kind = Kind::of(ty);
     match kind {
         Kind::Int2 | Kind::Int4 | Kind::Int8 | Kind::Oid => {

@@ -12,8 +12,10 @@
 //!   keys, expression defaults are parenthesised.
 
 mod casts;
+mod datetime;
 mod ddl;
 mod store;
+mod strings;
 pub mod types;
 
 pub use casts::Target;
@@ -116,6 +118,68 @@ impl VisitorMut for Rewriter<'_> {
                 Some(casts::rewrite_cast(literal, &t.data_type, self.target))
             }
             Expr::BinaryOp { left, op, right } => self.binary(left, op, right),
+            Expr::Like {
+                negated,
+                any: false,
+                expr: inner,
+                pattern,
+                escape_char,
+            } => strings::like(
+                *negated,
+                false,
+                inner,
+                pattern,
+                escape_char.as_mut(),
+                self.target,
+            ),
+            Expr::ILike {
+                negated,
+                any: false,
+                expr: inner,
+                pattern,
+                escape_char,
+            } if self.target == Target::Query => strings::like(
+                *negated,
+                true,
+                inner,
+                pattern,
+                escape_char.as_mut(),
+                self.target,
+            ),
+            Expr::SimilarTo {
+                negated,
+                expr: inner,
+                pattern,
+                escape_char,
+            } if self.target == Target::Query => Some(strings::similar_to(
+                *negated,
+                inner,
+                pattern,
+                escape_char.as_mut(),
+            )),
+            Expr::Substring {
+                expr: inner,
+                substring_from,
+                substring_for,
+                ..
+            } if self.target == Target::Query => Some(strings::substring(
+                inner,
+                substring_from.as_mut(),
+                substring_for.as_mut(),
+            )),
+            Expr::Position { expr: inner, r#in } if self.target == Target::Query => {
+                Some(strings::position(inner, r#in))
+            }
+            Expr::Trim {
+                expr: inner,
+                trim_where,
+                trim_what,
+                trim_characters: None,
+            } if self.target == Target::Query => Some(strings::trim(
+                inner,
+                trim_where.as_ref(),
+                trim_what.as_mut(),
+            )),
             Expr::ILike {
                 negated,
                 any,
@@ -131,8 +195,27 @@ impl VisitorMut for Rewriter<'_> {
             }),
             Expr::Function(f) => {
                 strip_schema(&mut f.name);
-                None
+                if self.target == Target::Query {
+                    strings::concat_arguments(f);
+                    datetime::function(f)
+                } else {
+                    None
+                }
             }
+            Expr::Interval(iv) if self.target == Target::Query => {
+                Some(datetime::interval_literal(iv))
+            }
+            Expr::Extract {
+                field, expr: inner, ..
+            } if self.target == Target::Query => Some(datetime::extract(field, inner)),
+            Expr::AtTimeZone {
+                timestamp,
+                time_zone,
+            } if self.target == Target::Query => Some(datetime::at_time_zone(timestamp, time_zone)),
+            Expr::UnaryOp {
+                op: sqlparser::ast::UnaryOperator::Minus,
+                expr: inner,
+            } if self.target == Target::Query => datetime::negate(inner),
             _ => None,
         };
         if let Some(new) = rewritten {
@@ -165,6 +248,17 @@ impl Rewriter<'_> {
         right: &mut Box<Expr>,
     ) -> Option<Expr> {
         if self.target == Target::Schema {
+            return None;
+        }
+        if let Some(matched) = strings::regex(left, op, right) {
+            return Some(matched);
+        }
+        if let Some(computed) = datetime::arithmetic(left, op, right) {
+            return Some(computed);
+        }
+        if *op == BinaryOperator::StringConcat {
+            strings::decimal_as_text(left);
+            strings::decimal_as_text(right);
             return None;
         }
         let name = match op {
@@ -287,12 +381,25 @@ mod tests {
         );
         assert_eq!(sqlite("SELECT 7 / $2"), "SELECT pg_div(7, ?2)");
         assert_eq!(
+            sqlite("SELECT x FROM t WHERE x LIKE 'a\\_b%' AND x ~* $1"),
+            "SELECT x FROM t WHERE glob('a_b*', x) AND pg_regex_ci(x, ?1)"
+        );
+        assert_eq!(
+            sqlite("SELECT substring(x FROM 2 FOR 3), position('a' IN x), trim(both 'x' FROM x)"),
+            "SELECT pg_substring(x, 2, 3), strpos(x, 'a'), btrim(x, 'x')"
+        );
+        assert_eq!(
+            sqlite("SELECT ts + interval '1 day', -'2 days'::interval * 2, extract(year FROM d)"),
+            "SELECT pg_ts_add_interval(ts, pg_cast_interval('1 day'), 1), \
+             pg_interval_mul(pg_interval_neg(pg_cast_interval('2 days')), 2), pg_extract('year', d)"
+        );
+        assert_eq!(
             sqlite("SELECT pg_catalog.version() FROM public.t"),
             "SELECT version() FROM t"
         );
         assert_eq!(
             sqlite("SELECT E'a\\'b' ILIKE 'x'"),
-            "SELECT 'a''b' LIKE 'x'"
+            "SELECT pg_like('a''b', 'x', '\\', true)"
         );
         assert_eq!(
             sqlite("SELECT '\\x0aff'::bytea, 1.5::numeric(3,0)"),

@@ -3,7 +3,10 @@
 //! days, `integer / integer` truncates).
 
 use crate::protocol::types::{Oid, oid, oid_from_type_name};
-use sqlparser::ast::{BinaryOperator, DataType, Expr, UnaryOperator, Value};
+use smallvec::SmallVec;
+use sqlparser::ast::{
+    BinaryOperator, DataType, Expr, SelectItem, SetExpr, Statement, UnaryOperator, Value,
+};
 
 /// The type a written type name stands for.
 pub fn data_type_oid(data_type: &DataType) -> Oid {
@@ -41,6 +44,27 @@ pub fn expr_type(expr: &Expr) -> Option<Oid> {
     }
 }
 
+/// The type of each result column of a (rewritten) `SELECT`, where its expression shows
+/// it; empty for other statements and for a select list with `*`.
+pub fn projection_types(statement: &Statement) -> SmallVec<[Option<Oid>; 8]> {
+    let mut out = SmallVec::new();
+    let Statement::Query(query) = statement else {
+        return out;
+    };
+    let SetExpr::Select(select) = query.body.as_ref() else {
+        return out;
+    };
+    for item in &select.projection {
+        match item {
+            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
+                out.push(expr_type(e));
+            }
+            _ => return SmallVec::new(),
+        }
+    }
+    out
+}
+
 fn number_type(text: &str) -> Oid {
     if text.contains(['.', 'e', 'E']) {
         oid::NUMERIC
@@ -68,6 +92,33 @@ fn function_type(name: &str) -> Option<Oid> {
         "pg_cast_numeric" => oid::NUMERIC,
         "pg_cast_uuid" | "gen_random_uuid" => oid::UUID,
         "pg_date_diff" => oid::INT4,
+        "pg_current_date" | "to_date" | "make_date" => oid::DATE,
+        "pg_localtimestamp"
+        | "pg_ts_add_interval"
+        | "date_trunc"
+        | "make_timestamp"
+        | "pg_timestamptz_at_zone" => oid::TIMESTAMP,
+        "pg_tstz_add_interval"
+        | "pg_date_trunc_tz"
+        | "to_timestamp"
+        | "pg_timestamp_at_zone"
+        | "clock_timestamp" => oid::TIMESTAMPTZ,
+        "pg_localtime" => oid::TIME,
+        "pg_current_time" => oid::TIMETZ,
+        "pg_now" => oid::TIMESTAMPTZ,
+        "pg_regtype" => oid::REGTYPE,
+        "regexp_match" => oid::TEXT_ARRAY,
+        "encode" | "to_hex" => oid::TEXT,
+        "decode" => oid::BYTEA,
+        "pg_overlaps" => oid::BOOL,
+        "pg_cast_interval" | "pg_interval_add" | "pg_interval_mul" | "pg_interval_div"
+        | "pg_interval_neg" | "pg_ts_diff" | "age" | "justify_hours" | "justify_days"
+        | "justify_interval" | "pg_make_interval" => oid::INTERVAL,
+        "pg_extract" => oid::NUMERIC,
+        "date_part" => oid::FLOAT8,
+        "isfinite" | "pg_regex" | "pg_regex_ci" | "pg_like" | "pg_similar" | "glob"
+        | "starts_with" => oid::BOOL,
+        "to_char" | "pg_substring" | "strpos_text" => oid::TEXT,
         _ => return None,
     })
 }
@@ -85,7 +136,11 @@ pub fn binary_type(l: Oid, op: &BinaryOperator, r: Oid) -> Option<Oid> {
         Plus if is_integer(l) && r == oid::DATE => Some(oid::DATE),
         Minus if l == oid::DATE && r == oid::DATE => Some(oid::INT4),
         Plus | Minus | Multiply | Divide | Modulo => {
-            if is_integer(l) && is_integer(r) {
+            let number =
+                |t: Oid| is_integer(t) || matches!(t, oid::FLOAT4 | oid::FLOAT8 | oid::NUMERIC);
+            if !number(l) || !number(r) {
+                None
+            } else if is_integer(l) && is_integer(r) {
                 Some(if l == oid::INT8 || r == oid::INT8 {
                     oid::INT8
                 } else {

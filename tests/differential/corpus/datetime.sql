@@ -84,3 +84,23 @@ SELECT now() = current_timestamp;
 SELECT pg_typeof(current_date);
 SELECT pg_typeof(localtimestamp);
 SELECT now() > '2020-01-01 00:00+00'::timestamptz;
+-- @setup
+DROP TABLE IF EXISTS dt_spans;
+-- @setup
+CREATE TABLE dt_spans (id int PRIMARY KEY, span interval);
+-- @setup
+INSERT INTO dt_spans VALUES (1, '1 day 2 hours'), (2, '-90 minutes'), (3, NULL), (4, '1 year 13 months 2 weeks');
+SELECT id, span FROM dt_spans ORDER BY id;
+SELECT interval '1' day, interval '-1 day', '1.5 hours'::interval, '1 day ago'::interval;
+SELECT '-1 day +2 hours'::interval, '0'::interval, '1 mon -1 days'::interval;
+SELECT '2024-01-01 12:00+02'::timestamptz AT TIME ZONE '-03:30';
+SELECT to_char('2024-05-07 13:05:09.123456'::timestamp, 'MS US Q DDD IW');
+SELECT extract(epoch FROM '1 day 2 hours'::interval), date_part('dow', '2024-05-19'::date);
+SELECT age('2000-02-29'::timestamp, '2024-05-17'::timestamp);
+SELECT '2024-03-31'::timestamp - '1 month'::interval;
+SELECT '1 day'::interval * 1.5, '3 mons'::interval / 2;
+SELECT '1 day'::interval / 0;
+SELECT 'soon'::interval;
+SELECT date_trunc('fortnight', '2024-05-17 13:45:12'::timestamp);
+SELECT date_trunc('quarter', '2024-05-17 13:45:12'::timestamp), date_trunc('minute', '2024-05-17 13:45:12.5'::timestamp);
+SELECT make_interval(years => 1, mins => 30);
