@@ -30,6 +30,8 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
     conn.create_scalar_function("gen_random_uuid", 0, volatile, |_| Ok(random_uuid()))?;
     super::casts::register(conn)?;
     super::arith::register(conn)?;
+    super::json::register(conn)?;
+    super::array::register(conn)?;
     Ok(())
 }
 

@@ -6,10 +6,12 @@
 //! await the socket, which is how backpressure reaches SQLite).
 
 mod arith;
+mod array;
 mod casts;
 mod errors;
 mod functions;
 mod group_commit;
+mod json;
 #[cfg(feature = "mmap")]
 mod mapped;
 mod sqlite;

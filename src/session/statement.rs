@@ -87,10 +87,12 @@ impl Prepared {
         // rejects goes to SQLite as the token translator leaves it (SQLite's own syntax,
         // such as PRAGMA); if SQLite rejects it too, the client hears the parser's error,
         // which points into the text it sent.
+        let mut tree_types = SmallVec::<[Option<Oid>; 8]>::new();
         let (sql, kind, tag, changes_schema, info) = match analyze(statement) {
             Ok(analysis) => {
                 let info = exec.describe(&analysis.sql)?;
                 let schema = analysis.effect == Effect::Schema;
+                tree_types = analysis.column_types;
                 (analysis.sql, analysis.kind, analysis.tag, schema, info)
             }
             Err(syntax) => {
@@ -111,6 +113,7 @@ impl Prepared {
 
         let hints = result_column_hints(statement);
         let hints_align = hints.len() == info.columns.len();
+        let tree_align = tree_types.len() == info.columns.len();
         let mut names = result_column_names(statement);
         if names.len() != info.columns.len() {
             names.clear();
@@ -125,10 +128,21 @@ impl Prepared {
                     .as_deref()
                     .map(crate::protocol::types::oid_from_type_name);
                 let hinted = if hints_align { hints[i] } else { None };
+                // The tree's type wins for json and arrays, which the text hints do not know.
+                let tree = if tree_align {
+                    tree_types[i]
+                } else {
+                    None
+                };
+                let container = tree.filter(|&t| {
+                    t == oid::JSON
+                        || t == oid::JSONB
+                        || crate::protocol::types::element_of(t).is_some()
+                });
                 let pg_name = names.get_mut(i).and_then(Option::take);
                 Column {
                     name: pg_name.unwrap_or(c.name),
-                    ty: declared.or(hinted),
+                    ty: declared.or(container).or(hinted).or(tree),
                 }
             })
             .collect();

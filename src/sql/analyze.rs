@@ -43,6 +43,9 @@ pub struct Analysis {
     pub effect: Effect,
     /// The tables and views it names (as written, without `public.`).
     pub tables: SmallVec<[String; 4]>,
+    /// Result column types the syntax tree shows, one per select-list item (empty when
+    /// it shows none): see [`super::columns`].
+    pub column_types: SmallVec<[Option<crate::protocol::types::Oid>; 8]>,
 }
 
 /// The PostgreSQL dialect rejected the text.
@@ -79,8 +82,10 @@ pub fn analyze(text: &str) -> Result<Analysis, SyntaxError> {
     let (kind, tag, effect) = classify(&statement, text);
     let mut tables = Tables::default();
     let _ = statement.visit(&mut tables);
+    let column_types = super::columns::result_types(&statement);
     rewrite::rewrite(&mut statement);
     Ok(Analysis {
+        column_types,
         sql: statement.to_string(),
         kind,
         tag,

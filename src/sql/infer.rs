@@ -119,7 +119,23 @@ fn pg_column_name(item: &[Token<'_>]) -> Option<String> {
             .take_while(|t| t.kind == TokenKind::Ident || t.kind == TokenKind::QuotedIdent)
             .map(|t| t.text)
             .collect();
-        return Some(type_column_name(&words.join(" ")));
+        // Only a cast that ends the item names it (`x::jsonb -> 'a'` is `?column?`);
+        // what may follow the type's words is its modifier and array brackets.
+        let trailing = bare[at + 1 + words.len()..].iter().all(|t| {
+            matches!(
+                t.kind,
+                TokenKind::LParen
+                    | TokenKind::RParen
+                    | TokenKind::LBracket
+                    | TokenKind::RBracket
+                    | TokenKind::Number
+                    | TokenKind::Comma
+            )
+        });
+        if trailing {
+            return Some(type_column_name(&words.join(" ")));
+        }
+        return Some("?column?".to_string());
     }
     let first = &bare[0];
     if first.is_keyword("case") {

@@ -16,6 +16,7 @@
 //!   statement, so that statements differing only in constants share a cache entry.
 
 pub mod analyze;
+pub mod columns;
 pub mod command;
 pub mod infer;
 pub mod lexer;

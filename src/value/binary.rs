@@ -35,7 +35,7 @@ pub fn encode_binary(value: ValueRef<'_>, ty: Oid, out: &mut BytesMut) -> Result
         Kind::Text | Kind::Bytea | Kind::Other => write_bytes(value, out),
         Kind::Jsonb => {
             out.put_u8(1);
-            write_bytes(value, out);
+            super::text::write_jsonb(value, out);
         }
         Kind::Date | Kind::Time | Kind::Timestamp | Kind::TimestampTz => {
             let dt = kind.datetime().unwrap_or(DateTimeType::Timestamp);

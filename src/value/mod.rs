@@ -8,8 +8,10 @@
 //! in `+00`; `uuid` as lowercase hyphenated TEXT. [`params`] produces these forms, [`text`] and
 //! [`binary`] read them back (and are lenient with values stored by other means).
 
+pub mod array;
 pub mod binary;
 pub mod datetime;
+pub mod json;
 pub mod large;
 #[cfg(feature = "mmap")]
 pub mod mapped;

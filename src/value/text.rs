@@ -47,7 +47,8 @@ pub fn encode_text(value: ValueRef<'_>, ty: Oid, out: &mut BytesMut) -> Result<(
                 super::coerce_decimal(value, &mut bufs)?.write_text(out);
             }
         },
-        Kind::Text | Kind::Jsonb | Kind::Other => write_as_text(value, out),
+        Kind::Jsonb => write_jsonb(value, out),
+        Kind::Text | Kind::Other => write_as_text(value, out),
         Kind::Bytea => write_bytea(value, out),
         Kind::Date | Kind::Time | Kind::Timestamp | Kind::TimestampTz => {
             let dt = kind.datetime().unwrap_or(DateTimeType::Timestamp);
@@ -60,6 +61,17 @@ pub fn encode_text(value: ValueRef<'_>, ty: Oid, out: &mut BytesMut) -> Result<(
 
 /// Text-like output: text as-is, numbers formatted, blobs as their bytes if UTF-8 else in
 /// bytea hex form.
+/// A jsonb value in PostgreSQL's normal form (stored text that is not JSON as it is).
+pub(crate) fn write_jsonb(value: ValueRef<'_>, out: &mut BytesMut) {
+    if let ValueRef::Text(t) = value
+        && let Ok(text) = std::str::from_utf8(t)
+        && let Some(normal) = super::json::normalize_jsonb(text)
+    {
+        return out.put_slice(normal.as_bytes());
+    }
+    write_as_text(value, out)
+}
+
 fn write_as_text(value: ValueRef<'_>, out: &mut BytesMut) {
     match value {
         ValueRef::Text(t) => out.put_slice(t),

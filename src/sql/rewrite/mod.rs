@@ -10,8 +10,11 @@
 //! - in `CREATE TABLE` ([`ddl`]): serial and identity columns become SQLite integer
 //!   keys, expression defaults are parenthesised.
 
+mod arrays;
 mod casts;
 mod ddl;
+mod json;
+mod srf;
 pub mod types;
 
 pub use casts::Target;
@@ -46,6 +49,13 @@ struct Rewriter {
 
 impl VisitorMut for Rewriter {
     type Break = ();
+
+    fn post_visit_query(&mut self, query: &mut sqlparser::ast::Query) -> ControlFlow<()> {
+        if self.target == Target::Query {
+            srf::rewrite_query(query);
+        }
+        ControlFlow::Continue(())
+    }
 
     fn post_visit_relation(&mut self, relation: &mut ObjectName) -> ControlFlow<()> {
         strip_schema(relation);
@@ -84,7 +94,41 @@ impl VisitorMut for Rewriter {
                 let literal = Expr::Value(t.value.clone());
                 Some(casts::rewrite_cast(literal, &t.data_type, self.target))
             }
-            Expr::BinaryOp { left, op, right } => self.binary(left, op, right),
+            Expr::BinaryOp { left, op, right } if self.target == Target::Query => {
+                arrays::binary(left, op, right)
+                    .or_else(|| json::binary(left, op, right))
+                    .or_else(|| self.binary(left, op, right))
+            }
+            Expr::BinaryOp { .. } => None,
+            Expr::Array(array) if self.target == Target::Query => {
+                let element_type = array.elem.iter().find_map(expr_type);
+                Some(arrays::constructor(
+                    std::mem::take(&mut array.elem),
+                    element_type,
+                ))
+            }
+            Expr::AnyOp {
+                left,
+                compare_op,
+                right,
+                ..
+            } if self.target == Target::Query && arrays::quantifiable(compare_op, right) => {
+                let (l, r) = (take(left), take(right));
+                Some(arrays::quantified(l, compare_op, r, false))
+            }
+            Expr::AllOp {
+                left,
+                compare_op,
+                right,
+            } if self.target == Target::Query && arrays::quantifiable(compare_op, right) => {
+                let (l, r) = (take(left), take(right));
+                Some(arrays::quantified(l, compare_op, r, true))
+            }
+            Expr::CompoundFieldAccess { root, access_chain }
+                if self.target == Target::Query && arrays::subscriptable(access_chain) =>
+            {
+                arrays::subscript(take(root), access_chain)
+            }
             Expr::ILike {
                 negated,
                 any,
@@ -100,7 +144,15 @@ impl VisitorMut for Rewriter {
             }),
             Expr::Function(f) => {
                 strip_schema(&mut f.name);
-                None
+                match f.name.0.as_slice() {
+                    [part] if self.target == Target::Query => {
+                        let name = part.as_ident().map(|i| i.value.to_ascii_lowercase());
+                        name.and_then(|name| {
+                            json::function(&name, f).or_else(|| arrays::function(&name, f))
+                        })
+                    }
+                    _ => None,
+                }
             }
             _ => None,
         };
@@ -166,6 +218,11 @@ fn strip_schema(name: &mut ObjectName) {
     {
         name.0.remove(0);
     }
+}
+
+/// Moves an expression out of its box, leaving a stand-in.
+fn take(expr: &mut Box<Expr>) -> Expr {
+    std::mem::replace(expr.as_mut(), placeholder())
 }
 
 /// A stand-in while a node is moved out of the tree.
