@@ -4,6 +4,7 @@ use crate::error::{Error, PgError, SqlState};
 use crate::executor::Executor;
 use crate::protocol::types::{Oid, oid};
 use crate::sql::analyze::{Effect, analyze};
+use crate::sql::columns::ColumnType;
 use crate::sql::command::{Command, CommandTag, StatementKind, command_tag};
 use crate::sql::infer::{
     ParamSource, parameter_hints, referenced_tables, result_column_hints, result_column_names,
@@ -87,12 +88,14 @@ impl Prepared {
         // rejects goes to SQLite as the token translator leaves it (SQLite's own syntax,
         // such as PRAGMA); if SQLite rejects it too, the client hears the parser's error,
         // which points into the text it sent.
-        let mut tree_types = SmallVec::<[Option<Oid>; 8]>::new();
+        let mut tree_types = SmallVec::<[ColumnType; 8]>::new();
+        let mut tables: SmallVec<[String; 4]> = SmallVec::new();
         let (sql, kind, tag, changes_schema, info) = match analyze(statement) {
             Ok(analysis) => {
                 let info = exec.describe(&analysis.sql)?;
                 let schema = analysis.effect == Effect::Schema;
                 tree_types = analysis.column_types;
+                tables = analysis.tables;
                 (analysis.sql, analysis.kind, analysis.tag, schema, info)
             }
             Err(syntax) => {
@@ -130,7 +133,14 @@ impl Prepared {
                 let hinted = if hints_align { hints[i] } else { None };
                 // The tree's type wins for json and arrays, which the text hints do not know.
                 let tree = if tree_align {
-                    tree_types[i]
+                    tree_types[i].resolve(|column| {
+                        tables.iter().find_map(|t| {
+                            exec.table_columns(t)
+                                .into_iter()
+                                .find(|(c, _)| c.eq_ignore_ascii_case(column))
+                                .map(|(_, ty)| ty)
+                        })
+                    })
                 } else {
                     None
                 };

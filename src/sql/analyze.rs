@@ -45,7 +45,7 @@ pub struct Analysis {
     pub tables: SmallVec<[String; 4]>,
     /// Result column types the syntax tree shows, one per select-list item (empty when
     /// it shows none): see [`super::columns`].
-    pub column_types: SmallVec<[Option<crate::protocol::types::Oid>; 8]>,
+    pub column_types: SmallVec<[super::columns::ColumnType; 8]>,
 }
 
 /// The PostgreSQL dialect rejected the text.

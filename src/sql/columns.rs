@@ -4,17 +4,71 @@
 //!
 //! The names a set-returning function in `FROM` gives its columns (`value` of
 //! `jsonb_array_elements`, `key` of `jsonb_each`, an alias's column list) are typed too.
+//! Where the type follows from a table column's (`tags[1]`, `array_agg(id)`,
+//! `raw -> 'k'`), the entry says how, and the session completes it from the catalog.
 
 use super::rewrite::types::expr_type;
 use crate::protocol::types::{Oid, element_of, oid};
 use smallvec::SmallVec;
 use sqlparser::ast::{
-    Expr, FunctionArg, FunctionArgExpr, SelectItem, SetExpr, Statement, TableFactor,
+    AccessExpr, BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments,
+    SelectItem, SetExpr, Statement, Subscript, TableFactor,
 };
+
+/// What the tree says about one result column's type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ColumnType {
+    /// Nothing.
+    Unknown,
+    /// This type.
+    Known(Oid),
+    /// A type derived from the table column `column` (any table the statement names).
+    FromColumn {
+        /// The column's name.
+        column: String,
+        /// How the result's type follows from the column's.
+        derive: Derive,
+    },
+}
+
+/// How a result type follows from a column type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Derive {
+    /// The column's own type (`a[1:2]`, `array_append(a, x)`).
+    Same,
+    /// The array of the column's type (`array_agg(c)`, `ARRAY(SELECT c ...)`).
+    ArrayOf,
+    /// The element type of the column's array type (`a[1]`, `unnest(a)`).
+    ElementOf,
+    /// `->` / `#>` on the column: json for a json column, else jsonb.
+    JsonGet,
+}
+
+impl ColumnType {
+    /// The type, given `column_type` to look up a table column's type by name.
+    pub fn resolve(&self, column_type: impl FnOnce(&str) -> Option<Oid>) -> Option<Oid> {
+        match self {
+            ColumnType::Unknown => None,
+            ColumnType::Known(ty) => Some(*ty),
+            ColumnType::FromColumn { column, derive } => {
+                let ty = column_type(column);
+                match derive {
+                    Derive::Same => ty,
+                    Derive::ArrayOf => ty.and_then(crate::protocol::types::array_of),
+                    Derive::ElementOf => ty.and_then(element_of),
+                    Derive::JsonGet => Some(match ty {
+                        Some(oid::JSON) => oid::JSON,
+                        _ => oid::JSONB,
+                    }),
+                }
+            }
+        }
+    }
+}
 
 /// One entry per item of the statement's select list: the PostgreSQL type where the
 /// tree shows it. Empty for statements other than a plain `SELECT` and for `*`.
-pub fn result_types(statement: &Statement) -> SmallVec<[Option<Oid>; 8]> {
+pub fn result_types(statement: &Statement) -> SmallVec<[ColumnType; 8]> {
     let mut out = SmallVec::new();
     let Statement::Query(query) = statement else {
         return out;
@@ -39,9 +93,92 @@ pub fn result_types(statement: &Statement) -> SmallVec<[Option<Oid>; 8]> {
             Expr::CompoundIdentifier(parts) => parts.last().and_then(|id| lookup(&scope, &id.value)),
             other => expr_type(other),
         };
-        out.push(ty);
+        out.push(match ty {
+            Some(ty) => ColumnType::Known(ty),
+            None => derived(expr, &scope),
+        });
     }
     out
+}
+
+/// The name of a column reference.
+fn column_name(expr: &Expr) -> Option<&str> {
+    match expr {
+        Expr::Identifier(id) => Some(&id.value),
+        Expr::CompoundIdentifier(parts) => parts.last().map(|id| id.value.as_str()),
+        Expr::Nested(inner) => column_name(inner),
+        _ => None,
+    }
+}
+
+fn from_column(expr: &Expr, derive: Derive, scope: &[(String, Oid)]) -> ColumnType {
+    let Some(name) = column_name(expr) else {
+        return ColumnType::Unknown;
+    };
+    if let Some(ty) = lookup(scope, name) {
+        return ColumnType::FromColumn {
+            column: String::new(),
+            derive,
+        }
+        .resolve(|_| Some(ty))
+        .map_or(ColumnType::Unknown, ColumnType::Known);
+    }
+    ColumnType::FromColumn {
+        column: name.to_ascii_lowercase(),
+        derive,
+    }
+}
+
+fn first_arg(args: &FunctionArguments) -> Option<&Expr> {
+    let FunctionArguments::List(list) = args else {
+        return None;
+    };
+    match list.args.first()? {
+        FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
+        _ => None,
+    }
+}
+
+/// A type that follows from a column's (see [`Derive`]).
+fn derived(expr: &Expr, scope: &[(String, Oid)]) -> ColumnType {
+    match expr {
+        Expr::Nested(inner) => derived(inner, scope),
+        Expr::CompoundFieldAccess { root, access_chain } => match access_chain.as_slice() {
+            [AccessExpr::Subscript(Subscript::Slice { .. })] => from_column(root, Derive::Same, scope),
+            _ => from_column(root, Derive::ElementOf, scope),
+        },
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Arrow | BinaryOperator::HashArrow,
+            ..
+        } => from_column(left, Derive::JsonGet, scope),
+        Expr::Function(f) => {
+            let name = f.name.to_string().to_ascii_lowercase();
+            match (name.as_str(), &f.args) {
+                ("array", FunctionArguments::Subquery(query)) => match query.body.as_ref() {
+                    SetExpr::Select(select) => match select.projection.as_slice() {
+                        [SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. }] => {
+                            match expr_type(e) {
+                                Some(ty) => crate::protocol::types::array_of(ty)
+                                    .map_or(ColumnType::Unknown, ColumnType::Known),
+                                None => from_column(e, Derive::ArrayOf, scope),
+                            }
+                        }
+                        _ => ColumnType::Unknown,
+                    },
+                    _ => ColumnType::Unknown,
+                },
+                ("array_agg", args) => first_arg(args)
+                    .map_or(ColumnType::Unknown, |e| from_column(e, Derive::ArrayOf, scope)),
+                ("unnest", args) => first_arg(args)
+                    .map_or(ColumnType::Unknown, |e| from_column(e, Derive::ElementOf, scope)),
+                ("array_append" | "array_cat" | "array_remove", args) => first_arg(args)
+                    .map_or(ColumnType::Unknown, |e| from_column(e, Derive::Same, scope)),
+                _ => ColumnType::Unknown,
+            }
+        }
+        _ => ColumnType::Unknown,
+    }
 }
 
 fn lookup(scope: &[(String, Oid)], name: &str) -> Option<Oid> {

@@ -102,6 +102,9 @@ fn pg_column_name(item: &[Token<'_>]) -> Option<String> {
     if is_column {
         return None;
     }
+    if let Some(name) = array_column_name(bare) {
+        return Some(name);
+    }
     // A trailing top-level cast names the column after its type.
     let mut depth = 0usize;
     let mut last_cast = None;
@@ -132,7 +135,17 @@ fn pg_column_name(item: &[Token<'_>]) -> Option<String> {
                     | TokenKind::Comma
             )
         });
-        if trailing {
+        // An operator before the cast makes the item an operator expression.
+        let mut depth = 0usize;
+        let operator_before = bare[..at].iter().enumerate().any(|(k, t)| {
+            match t.kind {
+                TokenKind::LParen | TokenKind::LBracket => depth += 1,
+                TokenKind::RParen | TokenKind::RBracket => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            depth == 0 && k > 0 && t.kind == TokenKind::Operator && t.text != "::"
+        });
+        if trailing && !operator_before {
             return Some(type_column_name(&words.join(" ")));
         }
         return Some("?column?".to_string());
@@ -153,6 +166,72 @@ fn pg_column_name(item: &[Token<'_>]) -> Option<String> {
         return Some(identifier_name(first));
     }
     Some("?column?".to_string())
+}
+
+/// PostgreSQL's name for `ARRAY[...]` (`array`) and for a subscripted value (`tags[1]`
+/// is `tags`, `(ARRAY[1, 2])[1]` is `array`).
+fn array_column_name(bare: &[Token<'_>]) -> Option<String> {
+    let is_array_constructor = |t: &[Token<'_>]| {
+        t.len() >= 3
+            && t[0].is_keyword("array")
+            && t[1].kind == TokenKind::LBracket
+            && t.last().is_some_and(|l| l.kind == TokenKind::RBracket)
+    };
+    if is_array_constructor(bare) {
+        let mut depth = 0usize;
+        let closes_at_end = bare[1..].iter().enumerate().all(|(k, t)| {
+            match t.kind {
+                TokenKind::LBracket | TokenKind::LParen => depth += 1,
+                TokenKind::RBracket | TokenKind::RParen => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            depth > 0 || k == bare.len() - 2
+        });
+        if closes_at_end {
+            return Some("array".to_string());
+        }
+    }
+    // Strip trailing subscripts `[...]`.
+    let mut end = bare.len();
+    while end > 0 && bare[end - 1].kind == TokenKind::RBracket {
+        let mut depth = 0usize;
+        let mut open = None;
+        for k in (0..end).rev() {
+            match bare[k].kind {
+                TokenKind::RBracket => depth += 1,
+                TokenKind::LBracket => {
+                    depth -= 1;
+                    if depth == 0 {
+                        open = Some(k);
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        end = open?;
+    }
+    if end == bare.len() || end == 0 {
+        return None;
+    }
+    let base = &bare[..end];
+    let column = base.len() % 2 == 1
+        && base.iter().enumerate().all(|(i, t)| {
+            if i % 2 == 0 {
+                t.is_identifier()
+            } else {
+                t.kind == TokenKind::Dot
+            }
+        });
+    if column {
+        return base.last().map(identifier_name);
+    }
+    let parenthesised = base[0].kind == TokenKind::LParen
+        && base.last().is_some_and(|t| t.kind == TokenKind::RParen);
+    if parenthesised && is_array_constructor(&base[1..base.len() - 1]) {
+        return Some("array".to_string());
+    }
+    None
 }
 
 fn type_column_name(written: &str) -> String {

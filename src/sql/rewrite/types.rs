@@ -132,7 +132,30 @@ fn container_function_type(name: &str, f: &Function) -> Option<Oid> {
         | "array_position" | "array_upper" | "array_lower" | "array_ndims" => oid::INT4,
         "string_to_array" => oid::TEXT_ARRAY,
         "array_append" | "array_cat" | "array_remove" | "pg_array_append" | "pg_array_cat"
-        | "pg_array_remove" => expr_type(first_arg(f)?)?,
+        | "pg_array_remove" | "pg_array_slice" | "pg_array_nest" => expr_type(first_arg(f)?)?,
+        // What the rewriter emits for `ARRAY[...]` and `'{...}'::type[]`.
+        "pg_array" => {
+            let FunctionArguments::List(list) = &f.args else {
+                return None;
+            };
+            let element = list.args.iter().find_map(|a| match a {
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => expr_type(e),
+                _ => None,
+            });
+            element.and_then(array_of).unwrap_or(oid::TEXT_ARRAY)
+        }
+        "pg_cast_array" => {
+            let FunctionArguments::List(list) = &f.args else {
+                return None;
+            };
+            match list.args.get(1)? {
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Value(v))) => match &v.value {
+                    Value::SingleQuotedString(name) => array_of(oid_from_type_name(name))?,
+                    _ => return None,
+                },
+                _ => return None,
+            }
+        }
         "array_prepend" => {
             let FunctionArguments::List(list) = &f.args else {
                 return None;
