@@ -91,6 +91,12 @@ pub fn result_types(statement: &Statement) -> SmallVec<[ColumnType; 8]> {
         let ty = match expr {
             Expr::Identifier(id) => lookup(&scope, &id.value),
             Expr::CompoundIdentifier(parts) => parts.last().and_then(|id| lookup(&scope, &id.value)),
+            // `col -> 'k'` is json or jsonb as the column is.
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::Arrow | BinaryOperator::HashArrow,
+                ..
+            } if column_name(left).is_some() => None,
             other => expr_type(other),
         };
         out.push(match ty {

@@ -94,7 +94,26 @@ pub fn rewrite_query(query: &mut Query) {
             rewrite_factor(&mut join.relation);
         }
     }
+    // With one plain table in FROM, the table and the `json_each`s go into a subquery
+    // under the table's name, so that the table's columns stay unambiguous (`json_each`
+    // has columns named `id`, `key`, `value`, ...).
+    let wrap = match select.from.as_slice() {
+        [TableWithJoins { relation, joins }] if joins.is_empty() => match relation {
+            TableFactor::Table {
+                name, alias, args: None, ..
+            } => Some((
+                relation.to_string(),
+                alias
+                    .as_ref()
+                    .map_or_else(|| name.0.last().map(|p| p.to_string()), |a| Some(a.name.to_string())),
+            )),
+            _ => None,
+        },
+        _ => None,
+    };
     let mut added = 0;
+    let mut inner_items: Vec<String> = Vec::new();
+    let mut inner_from: Vec<String> = Vec::new();
     for item in &mut select.projection {
         let (expr, alias) = match item {
             SelectItem::UnnamedExpr(e) => (e, None),
@@ -116,21 +135,36 @@ pub fn rewrite_query(query: &mut Query) {
         }
         added += 1;
         let e = format!("pg_srf{added}");
-        let Some(factor) = parse_factor(&format!("json_each({}) AS {e}", shape.source)) else {
-            continue;
-        };
+        let source = format!("json_each({}) AS {e}", shape.source);
         let value = shape.columns[0].1.replace("pg_e.", &format!("{e}."));
-        let Some(value) = parse_expr(&value) else {
+        let alias = alias.unwrap_or_else(|| Ident::new(shape.columns[0].0));
+        if let Some((_, Some(_))) = &wrap {
+            inner_items.push(format!("{value} AS pg_srf_value{added}"));
+            inner_from.push(source);
+            *item = SelectItem::ExprWithAlias {
+                expr: Expr::Identifier(Ident::new(format!("pg_srf_value{added}"))),
+                alias,
+            };
+            continue;
+        }
+        let (Some(factor), Some(value)) = (parse_factor(&source), parse_expr(&value)) else {
             continue;
         };
         select.from.push(TableWithJoins {
             relation: factor,
             joins: vec![],
         });
-        *item = SelectItem::ExprWithAlias {
-            expr: value,
-            alias: alias.unwrap_or_else(|| Ident::new(shape.columns[0].0)),
-        };
+        *item = SelectItem::ExprWithAlias { expr: value, alias };
+    }
+    if let (Some((relation, Some(name))), false) = (wrap, inner_items.is_empty()) {
+        let sql = format!(
+            "(SELECT {name}.*, {} FROM {relation}, {}) AS {name}",
+            inner_items.join(", "),
+            inner_from.join(", ")
+        );
+        if let Some(factor) = parse_factor(&sql) {
+            select.from[0].relation = factor;
+        }
     }
 }
 
