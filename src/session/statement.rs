@@ -223,7 +223,7 @@ fn infer_parameters<E: Executor>(
             ParamSource::InsertPosition { table, position } => {
                 lookup(table).get(*position).map(|(_, ty)| *ty)
             }
-            ParamSource::Column { table, column } => {
+            ParamSource::Column { table, column } | ParamSource::ColumnArray { table, column } => {
                 let candidates: SmallVec<[&str; 4]> = match table {
                     Some(name) => tables
                         .iter()
@@ -244,6 +244,10 @@ fn infer_parameters<E: Executor>(
                         .map(|(_, ty)| *ty)
                 })
             }
+        };
+        let found = match hint.source {
+            ParamSource::ColumnArray { .. } => found.and_then(crate::protocol::types::array_of),
+            _ => found,
         };
         if let Some(ty) = found {
             *slot = ty;

@@ -625,6 +625,13 @@ pub enum ParamSource {
         /// Column name.
         column: String,
     },
+    /// The array operand of `col OP ANY($n)` / `ALL($n)`: an array of the column's type.
+    ColumnArray {
+        /// Table name or alias qualifying the column, if any.
+        table: Option<String>,
+        /// Column name.
+        column: String,
+    },
     /// Inserted at this 0-based position of `INSERT INTO table VALUES (...)` with no
     /// column list.
     InsertPosition {
@@ -705,6 +712,15 @@ pub fn parameter_hints(statement: &str) -> SmallVec<[ParamHint; 8]> {
             if let Some(source) = column_after(&tokens, i + 2) {
                 push(source);
             }
+        }
+        // col OP ANY($n) / ALL($n) / SOME($n): an array of the column's type.
+        if prev.is_some_and(|p| p.kind == TokenKind::LParen)
+            && prev2.is_some_and(|p| p.is_any_keyword(&["any", "all", "some"]))
+            && at(i.checked_sub(3)).is_some_and(is_comparison)
+            && let Some(ParamSource::Column { table, column }) =
+                i.checked_sub(4).and_then(|e| column_before(&tokens, e))
+        {
+            push(ParamSource::ColumnArray { table, column });
         }
         // col [NOT] IN (..., $n, ...).
         if let Some(source) = in_list_column(&tokens, i) {

@@ -8,6 +8,11 @@
 //! arrays instead would have made `unnest` a plain `json_each`, but every read would
 //! then need a conversion and the stored text would not be what a client wrote.
 
+use crate::error::{PgError, SqlState};
+use crate::protocol::types::Oid;
+use bytes::{BufMut, BytesMut};
+use rusqlite::types::{ToSqlOutput, ValueRef};
+
 /// A parsed array: its elements (NULL as `None`) in order, flattened, and the length of
 /// each dimension (empty for the empty array).
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -222,9 +227,150 @@ pub fn write_element(item: &str, out: &mut String) {
     out.push('"');
 }
 
+/// Writes PostgreSQL's binary array form of the array text `text` with elements of type
+/// `element`: dimensions count, has-nulls flag, element type, each dimension's length and
+/// lower bound (1), then each element as a length-prefixed binary value (-1 for NULL).
+pub fn encode_binary(text: &[u8], element: Oid, out: &mut BytesMut) -> Result<(), PgError> {
+    let text = std::str::from_utf8(text).map_err(|_| malformed(text))?;
+    let array = parse(text).map_err(|_| malformed(text.as_bytes()))?;
+    out.put_i32(array.dims.len() as i32);
+    out.put_i32(i32::from(array.items.iter().any(Option::is_none)));
+    out.put_u32(element);
+    for len in &array.dims {
+        out.put_i32(*len as i32);
+        out.put_i32(1);
+    }
+    for item in &array.items {
+        match item {
+            None => out.put_i32(-1),
+            Some(item) => {
+                let at = out.len();
+                out.put_i32(0);
+                super::binary::encode_binary(ValueRef::Text(item.as_bytes()), element, out)?;
+                let len = (out.len() - at - 4) as i32;
+                out[at..at + 4].copy_from_slice(&len.to_be_bytes());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads PostgreSQL's binary array form (see [`encode_binary`]) into the array text
+/// pgsqlite stores.
+pub fn decode_binary(raw: &[u8], element: Oid) -> Result<String, PgError> {
+    let bad = |what: &str| {
+        PgError::new(
+            SqlState::INVALID_BINARY_REPRESENTATION,
+            format!("invalid array binary data: {what}"),
+        )
+    };
+    let mut rest = raw;
+    let int = |rest: &mut &[u8]| -> Result<i32, PgError> {
+        let (head, tail) = rest.split_at_checked(4).ok_or_else(|| bad("too short"))?;
+        *rest = tail;
+        Ok(i32::from_be_bytes([head[0], head[1], head[2], head[3]]))
+    };
+    let ndim = int(&mut rest)?;
+    let _flags = int(&mut rest)?;
+    let sent_element = int(&mut rest)? as u32;
+    if !(0..=MAX_DIMS as i32).contains(&ndim) {
+        return Err(bad("invalid number of dimensions"));
+    }
+    if sent_element != element && element != 0 {
+        return Err(PgError::new(
+            SqlState::DATATYPE_MISMATCH,
+            "binary data has array element type {sent_element} instead of expected {element}"
+                .replace("{sent_element}", &sent_element.to_string())
+                .replace("{element}", &element.to_string()),
+        ));
+    }
+    let mut dims = Vec::with_capacity(ndim as usize);
+    let mut count: usize = 1;
+    for _ in 0..ndim {
+        let len = int(&mut rest)?;
+        let _lower = int(&mut rest)?;
+        let len = usize::try_from(len).map_err(|_| bad("negative dimension"))?;
+        count = count.checked_mul(len).ok_or_else(|| bad("too many elements"))?;
+        dims.push(len);
+    }
+    if ndim == 0 {
+        count = 0;
+    }
+    if count > rest.len() / 4 {
+        return Err(bad("too many elements"));
+    }
+    let mut items = Vec::with_capacity(count);
+    for _ in 0..count {
+        let len = int(&mut rest)?;
+        if len < 0 {
+            items.push(None);
+            continue;
+        }
+        let (value, tail) = rest
+            .split_at_checked(len as usize)
+            .ok_or_else(|| bad("element too short"))?;
+        rest = tail;
+        let decoded = super::params::decode_binary(value, sent_element)?;
+        let text = match decoded {
+            ToSqlOutput::Borrowed(v) => value_text(v),
+            ToSqlOutput::Owned(v) => value_text((&v).into()),
+            _ => return Err(bad("unsupported element")),
+        };
+        items.push(Some(text));
+    }
+    if !rest.is_empty() {
+        return Err(bad("trailing bytes"));
+    }
+    let dims = if items.is_empty() { vec![] } else { dims };
+    Ok(PgArray { items, dims }.to_text())
+}
+
+fn value_text(v: ValueRef<'_>) -> String {
+    match v {
+        ValueRef::Null => String::new(),
+        ValueRef::Integer(i) => i.to_string(),
+        ValueRef::Real(f) => {
+            let mut buf = Vec::new();
+            super::text::write_float8(f, &mut buf);
+            String::from_utf8_lossy(&buf).into_owned()
+        }
+        ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+        ValueRef::Blob(b) => {
+            let mut out = String::from("\\x");
+            for byte in b {
+                out.push_str(&format!("{byte:02x}"));
+            }
+            out
+        }
+    }
+}
+
+fn malformed(text: &[u8]) -> PgError {
+    PgError::new(
+        SqlState::INVALID_TEXT_REPRESENTATION,
+        format!(
+            "malformed array literal: \"{}\"",
+            String::from_utf8_lossy(text)
+        ),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn binary_round_trip() {
+        let mut out = BytesMut::new();
+        encode_binary(b"{1,NULL,3}", crate::protocol::types::oid::INT4, &mut out).unwrap();
+        assert_eq!(&out[..12], &[0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 23]);
+        let back = decode_binary(&out, crate::protocol::types::oid::INT4).unwrap();
+        assert_eq!(back, "{1,NULL,3}");
+        let mut out = BytesMut::new();
+        encode_binary(b"{\"a b\",c}", crate::protocol::types::oid::TEXT, &mut out).unwrap();
+        assert_eq!(decode_binary(&out, crate::protocol::types::oid::TEXT).unwrap(), "{\"a b\",c}");
+        assert!(decode_binary(&[0, 0, 0, 1], crate::protocol::types::oid::INT4).is_err());
+    }
 
     #[test]
     fn round_trips_postgres_text() {

@@ -32,7 +32,11 @@ pub fn encode_binary(value: ValueRef<'_>, ty: Oid, out: &mut BytesMut) -> Result
                 return Err(e.to_pg(&text));
             }
         }
-        Kind::Text | Kind::Bytea | Kind::Other => write_bytes(value, out),
+        Kind::Other => match (crate::protocol::types::element_of(ty), value) {
+            (Some(element), ValueRef::Text(text)) => super::array::encode_binary(text, element, out)?,
+            _ => write_bytes(value, out),
+        },
+        Kind::Text | Kind::Bytea => write_bytes(value, out),
         Kind::Jsonb => {
             out.put_u8(1);
             super::text::write_jsonb(value, out);
