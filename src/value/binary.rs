@@ -225,7 +225,7 @@ mod tests {
         assert_eq!(enc(ValueRef::Real(0.25), oid::JSON), b"0.25");
         assert_eq!(
             enc(ValueRef::Text(b"{\"a\":1}"), oid::JSONB),
-            b"\x01{\"a\":1}"
+            b"\x01{\"a\": 1}"
         );
         assert_eq!(enc(ValueRef::Blob(&[0, 0xff]), oid::BYTEA), [0, 0xff]);
         assert_eq!(enc(ValueRef::Blob(b""), oid::BYTEA), b"");
