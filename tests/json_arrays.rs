@@ -41,7 +41,7 @@ async fn simple_values(client: &tokio_postgres::Client, sql: &str) -> Vec<Option
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn array_columns_round_trip_in_text_and_binary() {
-    let server = start(WriterStrategy::default());
+    let server = start(WriterStrategy::best());
     let client = connect(&server).await;
     client
         .batch_execute(
@@ -114,7 +114,7 @@ async fn array_columns_round_trip_in_text_and_binary() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn jsonb_comes_back_in_postgres_normal_form() {
-    let server = start(WriterStrategy::default());
+    let server = start(WriterStrategy::best());
     let client = connect(&server).await;
     client
         .batch_execute(
