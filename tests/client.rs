@@ -626,10 +626,7 @@ async fn postgres_names_functions_and_literals(#[case] writer: WriterStrategy) {
     assert_eq!(row.get::<_, i32>(0), 42);
     assert_eq!(row.columns()[1].type_(), &Type::NUMERIC);
     // An expression the text cannot type is typed by running it when described.
-    let row = client
-        .query_one("SELECT abs(-40) + 2", &[])
-        .await
-        .unwrap();
+    let row = client.query_one("SELECT abs(-40) + 2", &[]).await.unwrap();
     assert_eq!(row.get::<_, i64>(0), 42);
     server.shutdown().unwrap();
 }

@@ -70,8 +70,11 @@ async fn array_columns_round_trip_in_text_and_binary() {
 
     // Text results: PostgreSQL's array text.
     assert_eq!(
-        simple_values(&client, "SELECT tags, nums[2], cardinality(nums) FROM items WHERE id = 1")
-            .await,
+        simple_values(
+            &client,
+            "SELECT tags, nums[2], cardinality(nums) FROM items WHERE id = 1"
+        )
+        .await,
         vec![
             Some("{red,\"dark green\"}".to_string()),
             Some("2".to_string()),

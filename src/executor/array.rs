@@ -469,17 +469,29 @@ mod tests {
 
     #[test]
     fn constructors_and_access() {
-        assert_eq!(q("SELECT pg_array('a', 'b c', NULL)").unwrap(), r#"{a,"b c",NULL}"#);
+        assert_eq!(
+            q("SELECT pg_array('a', 'b c', NULL)").unwrap(),
+            r#"{a,"b c",NULL}"#
+        );
         assert_eq!(
             q("SELECT pg_array_nest(pg_array(1, 2), pg_array(3, 4))").unwrap(),
             "{{1,2},{3,4}}"
         );
         assert_eq!(q("SELECT pg_array_get('{10,20,30}', 2)").unwrap(), "20");
         assert_eq!(q("SELECT pg_array_get('{10,20,30}', 5)"), None);
-        assert_eq!(q("SELECT pg_array_slice('{10,20,30,40}', 2, 3)").unwrap(), "{20,30}");
+        assert_eq!(
+            q("SELECT pg_array_slice('{10,20,30,40}', 2, 3)").unwrap(),
+            "{20,30}"
+        );
         assert_eq!(q("SELECT pg_array_length('{}', 1)"), None);
-        assert_eq!(q("SELECT pg_array_cardinality('{{1,2},{3,4}}')").unwrap(), "4");
-        assert_eq!(q("SELECT pg_array_json('{1,x,NULL}')").unwrap(), r#"[1,"x",null]"#);
+        assert_eq!(
+            q("SELECT pg_array_cardinality('{{1,2},{3,4}}')").unwrap(),
+            "4"
+        );
+        assert_eq!(
+            q("SELECT pg_array_json('{1,x,NULL}')").unwrap(),
+            r#"[1,"x",null]"#
+        );
     }
 
     #[test]
@@ -487,14 +499,27 @@ mod tests {
         assert_eq!(q("SELECT pg_array_any(2, '=', '{1,2,3}')").unwrap(), "1");
         assert_eq!(q("SELECT pg_array_any(1, '=', '{NULL,2}')"), None);
         assert_eq!(q("SELECT pg_array_all(5, '<>', '{1,2,3}')").unwrap(), "1");
-        assert_eq!(q("SELECT pg_array_to_string('{1,NULL,3}', ',', '*')").unwrap(), "1,*,3");
-        assert_eq!(q("SELECT pg_string_to_array('a,b,,c', ',')").unwrap(), r#"{a,b,"",c}"#);
+        assert_eq!(
+            q("SELECT pg_array_to_string('{1,NULL,3}', ',', '*')").unwrap(),
+            "1,*,3"
+        );
+        assert_eq!(
+            q("SELECT pg_string_to_array('a,b,,c', ',')").unwrap(),
+            r#"{a,b,"",c}"#
+        );
         assert_eq!(q("SELECT pg_array_contains('{1,2}', '{1}')").unwrap(), "1");
         assert_eq!(q("SELECT pg_array_overlap('{1,2}', '{3}')").unwrap(), "0");
-        assert_eq!(q("SELECT pg_contains('{red,green}', '{red}')").unwrap(), "1");
-        assert_eq!(q(r#"SELECT pg_contains('{"a": 1}', '{"a": 1}')"#).unwrap(), "1");
         assert_eq!(
-            q("SELECT pg_array_agg(x ORDER BY x DESC) FROM (SELECT 1 AS x UNION SELECT 2)").unwrap(),
+            q("SELECT pg_contains('{red,green}', '{red}')").unwrap(),
+            "1"
+        );
+        assert_eq!(
+            q(r#"SELECT pg_contains('{"a": 1}', '{"a": 1}')"#).unwrap(),
+            "1"
+        );
+        assert_eq!(
+            q("SELECT pg_array_agg(x ORDER BY x DESC) FROM (SELECT 1 AS x UNION SELECT 2)")
+                .unwrap(),
             "{2,1}"
         );
     }
@@ -503,10 +528,18 @@ mod tests {
     fn casts_check_the_literal() {
         let conn = Connection::open_in_memory().unwrap();
         register(&conn).unwrap();
-        for bad in ["SELECT pg_cast_array('{1,2', 'int4')", "SELECT pg_cast_array('{x}', 'int4')"] {
-            let err = conn.query_row(bad, [], |r| r.get::<_, String>(0)).unwrap_err();
+        for bad in [
+            "SELECT pg_cast_array('{1,2', 'int4')",
+            "SELECT pg_cast_array('{x}', 'int4')",
+        ] {
+            let err = conn
+                .query_row(bad, [], |r| r.get::<_, String>(0))
+                .unwrap_err();
             assert!(err.to_string().contains("22P02"), "{err}");
         }
-        assert_eq!(q("SELECT pg_cast_array('{\"x y\", z}', 'text')").unwrap(), "{\"x y\",z}");
+        assert_eq!(
+            q("SELECT pg_cast_array('{\"x y\", z}', 'text')").unwrap(),
+            "{\"x y\",z}"
+        );
     }
 }

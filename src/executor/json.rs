@@ -40,14 +40,11 @@ pub fn register(conn: &Connection) -> Result<()> {
         with2(ctx, |a, b| Ok(Value::Text(concat(a, b).to_jsonb_text())))
     })?;
     conn.create_scalar_function("pg_jsonb_delete", 2, flags, |ctx| delete(ctx))?;
-    conn.create_scalar_function("pg_to_json", 1, flags, |ctx| {
-        Ok(to_json(ctx.get_raw(0)))
-    })?;
+    conn.create_scalar_function("pg_to_json", 1, flags, |ctx| Ok(to_json(ctx.get_raw(0))))?;
     conn.create_scalar_function("pg_to_json_bool", 1, flags, |ctx| {
         Ok(match ctx.get_raw(0) {
             ValueRef::Null => "null".to_string(),
-            v => (crate::value::coerce_bool(v).unwrap_or(false))
-                .to_string(),
+            v => (crate::value::coerce_bool(v).unwrap_or(false)).to_string(),
         })
     })?;
     conn.create_scalar_function("pg_to_json_number", 1, flags, |ctx| {
@@ -70,9 +67,7 @@ pub fn register(conn: &Connection) -> Result<()> {
     conn.create_scalar_function("pg_jsonb_array_length", 1, flags, |ctx| {
         with1(ctx, |doc| match doc {
             Json::Array(items) => Ok(Value::Integer(items.len() as i64)),
-            Json::Object(_) => Err(invalid_parameter(
-                "cannot get array length of a non-array",
-            )),
+            Json::Object(_) => Err(invalid_parameter("cannot get array length of a non-array")),
             _ => Err(invalid_parameter("cannot get array length of a scalar")),
         })
     })?;
@@ -322,8 +317,13 @@ fn delete(ctx: &Context<'_>) -> Result<Value> {
             }
             Json::Array(items)
         }
-        (Json::Object(_) | Json::Null | Json::Bool(_) | Json::Number(_) | Json::String(_), ValueRef::Integer(_)) => {
-            return Err(invalid_parameter("cannot delete from object using integer index"));
+        (
+            Json::Object(_) | Json::Null | Json::Bool(_) | Json::Number(_) | Json::String(_),
+            ValueRef::Integer(_),
+        ) => {
+            return Err(invalid_parameter(
+                "cannot delete from object using integer index",
+            ));
         }
         (Json::Object(members), key) => {
             let key = String::from_utf8_lossy(key.as_bytes().unwrap_or_default()).into_owned();
@@ -413,9 +413,11 @@ fn build_object(ctx: &Context<'_>, colon: &str, comma: &str) -> Result<String> {
 /// `jsonb_set(doc, path, value)`: replaces the value at `path`, or adds it as the last
 /// key of an object or an element of an array.
 fn set(ctx: &Context<'_>) -> Result<Value> {
-    let (Some(mut doc), Some(path), Some(value)) =
-        (json_arg(ctx, 0)?, text_array_arg(ctx, 1)?, json_arg(ctx, 2)?)
-    else {
+    let (Some(mut doc), Some(path), Some(value)) = (
+        json_arg(ctx, 0)?,
+        text_array_arg(ctx, 1)?,
+        json_arg(ctx, 2)?,
+    ) else {
         return Ok(Value::Null);
     };
     if let Some((last, parents)) = path.split_last() {
@@ -457,7 +459,11 @@ fn set(ctx: &Context<'_>) -> Result<Value> {
 fn child_mut<'j>(doc: &'j mut Json, key: Option<&str>) -> Option<&'j mut Json> {
     let key = key?;
     match doc {
-        Json::Object(members) => members.iter_mut().rev().find(|(k, _)| k == key).map(|m| &mut m.1),
+        Json::Object(members) => members
+            .iter_mut()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|m| &mut m.1),
         Json::Array(items) => {
             let i: i64 = key.trim().parse().ok()?;
             let len = items.len() as i64;
@@ -591,15 +597,36 @@ mod tests {
     #[test]
     fn operators() {
         let doc = r#"'{"a": {"b": [1, 2]}, "s": "x"}'"#;
-        assert_eq!(q(&format!("SELECT pg_json_get({doc}, 'a')")).unwrap(), r#"{"b": [1, 2]}"#);
-        assert_eq!(q(&format!("SELECT pg_json_get_text({doc}, 's')")).unwrap(), "x");
-        assert_eq!(q(&format!("SELECT pg_json_path_text({doc}, '{{a,b,1}}')")).unwrap(), "2");
+        assert_eq!(
+            q(&format!("SELECT pg_json_get({doc}, 'a')")).unwrap(),
+            r#"{"b": [1, 2]}"#
+        );
+        assert_eq!(
+            q(&format!("SELECT pg_json_get_text({doc}, 's')")).unwrap(),
+            "x"
+        );
+        assert_eq!(
+            q(&format!("SELECT pg_json_path_text({doc}, '{{a,b,1}}')")).unwrap(),
+            "2"
+        );
         assert_eq!(q("SELECT pg_json_get('[10, 20, 30]', -1)").unwrap(), "30");
         assert_eq!(q("SELECT pg_json_get_text('[1]', 'a')"), None);
-        assert_eq!(q(r#"SELECT pg_jsonb_contains('{"a": 1, "b": [1, 2]}', '{"b": [2]}')"#).unwrap(), "1");
-        assert_eq!(q(r#"SELECT pg_jsonb_exists_all('{"a": 1}', '{a,x}')"#).unwrap(), "0");
-        assert_eq!(q(r#"SELECT pg_jsonb_concat('{"a": 1}', '{"b": 2}')"#).unwrap(), r#"{"a": 1, "b": 2}"#);
-        assert_eq!(q(r#"SELECT pg_jsonb_delete('{"a": 1, "b": 2}', 'a')"#).unwrap(), r#"{"b": 2}"#);
+        assert_eq!(
+            q(r#"SELECT pg_jsonb_contains('{"a": 1, "b": [1, 2]}', '{"b": [2]}')"#).unwrap(),
+            "1"
+        );
+        assert_eq!(
+            q(r#"SELECT pg_jsonb_exists_all('{"a": 1}', '{a,x}')"#).unwrap(),
+            "0"
+        );
+        assert_eq!(
+            q(r#"SELECT pg_jsonb_concat('{"a": 1}', '{"b": 2}')"#).unwrap(),
+            r#"{"a": 1, "b": 2}"#
+        );
+        assert_eq!(
+            q(r#"SELECT pg_jsonb_delete('{"a": 1, "b": 2}', 'a')"#).unwrap(),
+            r#"{"b": 2}"#
+        );
     }
 
     #[test]
@@ -610,7 +637,8 @@ mod tests {
         );
         assert_eq!(q("SELECT pg_json_build_array()").unwrap(), "[]");
         assert_eq!(
-            q("SELECT pg_json_agg(pg_to_json(x)) FROM (SELECT 'a' AS x UNION ALL SELECT NULL)").unwrap(),
+            q("SELECT pg_json_agg(pg_to_json(x)) FROM (SELECT 'a' AS x UNION ALL SELECT NULL)")
+                .unwrap(),
             r#"["a", null]"#
         );
         assert_eq!(q("SELECT pg_json_agg(1) WHERE 0"), None);
@@ -626,7 +654,9 @@ mod tests {
         let conn = Connection::open_in_memory().unwrap();
         register(&conn).unwrap();
         let err = conn
-            .query_row(r#"SELECT pg_cast_jsonb('{"a": 1')"#, [], |r| r.get::<_, String>(0))
+            .query_row(r#"SELECT pg_cast_jsonb('{"a": 1')"#, [], |r| {
+                r.get::<_, String>(0)
+            })
             .unwrap_err();
         assert!(err.to_string().contains("22P02"), "{err}");
     }

@@ -11,8 +11,8 @@ use super::rewrite::types::expr_type;
 use crate::protocol::types::{Oid, element_of, oid};
 use smallvec::SmallVec;
 use sqlparser::ast::{
-    AccessExpr, BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments,
-    SelectItem, SetExpr, Statement, Subscript, TableFactor,
+    AccessExpr, BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, SelectItem,
+    SetExpr, Statement, Subscript, TableFactor,
 };
 
 /// What the tree says about one result column's type.
@@ -90,7 +90,9 @@ pub fn result_types(statement: &Statement) -> SmallVec<[ColumnType; 8]> {
         };
         let ty = match expr {
             Expr::Identifier(id) => lookup(&scope, &id.value),
-            Expr::CompoundIdentifier(parts) => parts.last().and_then(|id| lookup(&scope, &id.value)),
+            Expr::CompoundIdentifier(parts) => {
+                parts.last().and_then(|id| lookup(&scope, &id.value))
+            }
             // `col -> 'k'` is json or jsonb as the column is.
             Expr::BinaryOp {
                 left,
@@ -150,7 +152,9 @@ fn derived(expr: &Expr, scope: &[(String, Oid)]) -> ColumnType {
     match expr {
         Expr::Nested(inner) => derived(inner, scope),
         Expr::CompoundFieldAccess { root, access_chain } => match access_chain.as_slice() {
-            [AccessExpr::Subscript(Subscript::Slice { .. })] => from_column(root, Derive::Same, scope),
+            [AccessExpr::Subscript(Subscript::Slice { .. })] => {
+                from_column(root, Derive::Same, scope)
+            }
             _ => from_column(root, Derive::ElementOf, scope),
         },
         Expr::BinaryOp {
@@ -163,21 +167,23 @@ fn derived(expr: &Expr, scope: &[(String, Oid)]) -> ColumnType {
             match (name.as_str(), &f.args) {
                 ("array", FunctionArguments::Subquery(query)) => match query.body.as_ref() {
                     SetExpr::Select(select) => match select.projection.as_slice() {
-                        [SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. }] => {
-                            match expr_type(e) {
-                                Some(ty) => crate::protocol::types::array_of(ty)
-                                    .map_or(ColumnType::Unknown, ColumnType::Known),
-                                None => from_column(e, Derive::ArrayOf, scope),
-                            }
-                        }
+                        [
+                            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. },
+                        ] => match expr_type(e) {
+                            Some(ty) => crate::protocol::types::array_of(ty)
+                                .map_or(ColumnType::Unknown, ColumnType::Known),
+                            None => from_column(e, Derive::ArrayOf, scope),
+                        },
                         _ => ColumnType::Unknown,
                     },
                     _ => ColumnType::Unknown,
                 },
-                ("array_agg", args) => first_arg(args)
-                    .map_or(ColumnType::Unknown, |e| from_column(e, Derive::ArrayOf, scope)),
-                ("unnest", args) => first_arg(args)
-                    .map_or(ColumnType::Unknown, |e| from_column(e, Derive::ElementOf, scope)),
+                ("array_agg", args) => first_arg(args).map_or(ColumnType::Unknown, |e| {
+                    from_column(e, Derive::ArrayOf, scope)
+                }),
+                ("unnest", args) => first_arg(args).map_or(ColumnType::Unknown, |e| {
+                    from_column(e, Derive::ElementOf, scope)
+                }),
                 ("array_append" | "array_cat" | "array_remove", args) => first_arg(args)
                     .map_or(ColumnType::Unknown, |e| from_column(e, Derive::Same, scope)),
                 _ => ColumnType::Unknown,
@@ -208,14 +214,24 @@ fn function_columns(factor: &TableFactor, scope: &mut Vec<(String, Oid)>) {
                 [FunctionArg::Unnamed(FunctionArgExpr::Expr(e))] => Some(e),
                 _ => None,
             };
-            (name.to_string().to_ascii_lowercase(), arg, alias, *with_ordinality)
+            (
+                name.to_string().to_ascii_lowercase(),
+                arg,
+                alias,
+                *with_ordinality,
+            )
         }
         TableFactor::UNNEST {
             array_exprs,
             alias,
             with_ordinality,
             ..
-        } => ("unnest".to_string(), array_exprs.first(), alias, *with_ordinality),
+        } => (
+            "unnest".to_string(),
+            array_exprs.first(),
+            alias,
+            *with_ordinality,
+        ),
         _ => return,
     };
     let (columns, scalar): (Vec<(&str, Oid)>, bool) = match name.as_str() {
@@ -240,10 +256,7 @@ fn function_columns(factor: &TableFactor, scope: &mut Vec<(String, Oid)>) {
         "json_object_keys" => (vec![("json_object_keys", oid::TEXT)], true),
         _ => return,
     };
-    let mut named: Vec<(String, Oid)> = columns
-        .iter()
-        .map(|(n, t)| (n.to_string(), *t))
-        .collect();
+    let mut named: Vec<(String, Oid)> = columns.iter().map(|(n, t)| (n.to_string(), *t)).collect();
     if ordinality {
         named.push(("ordinality".into(), oid::INT8));
     }

@@ -132,7 +132,9 @@ fn parse_element(bytes: &[u8], at: &mut usize) -> Result<Option<String>, ArraySy
                 None => return Err(ArraySyntaxError),
             }
         }
-        return String::from_utf8(out).map(Some).map_err(|_| ArraySyntaxError);
+        return String::from_utf8(out)
+            .map(Some)
+            .map_err(|_| ArraySyntaxError);
     }
     let mut escaped_any = false;
     loop {
@@ -159,7 +161,9 @@ fn parse_element(bytes: &[u8], at: &mut usize) -> Result<Option<String>, ArraySy
     if !escaped_any && out.eq_ignore_ascii_case(b"null") {
         return Ok(None);
     }
-    String::from_utf8(out).map(Some).map_err(|_| ArraySyntaxError)
+    String::from_utf8(out)
+        .map(Some)
+        .map_err(|_| ArraySyntaxError)
 }
 
 impl PgArray {
@@ -290,7 +294,9 @@ pub fn decode_binary(raw: &[u8], element: Oid) -> Result<String, PgError> {
         let len = int(&mut rest)?;
         let _lower = int(&mut rest)?;
         let len = usize::try_from(len).map_err(|_| bad("negative dimension"))?;
-        count = count.checked_mul(len).ok_or_else(|| bad("too many elements"))?;
+        count = count
+            .checked_mul(len)
+            .ok_or_else(|| bad("too many elements"))?;
         dims.push(len);
     }
     if ndim == 0 {
@@ -368,7 +374,10 @@ mod tests {
         assert_eq!(back, "{1,NULL,3}");
         let mut out = BytesMut::new();
         encode_binary(b"{\"a b\",c}", crate::protocol::types::oid::TEXT, &mut out).unwrap();
-        assert_eq!(decode_binary(&out, crate::protocol::types::oid::TEXT).unwrap(), "{\"a b\",c}");
+        assert_eq!(
+            decode_binary(&out, crate::protocol::types::oid::TEXT).unwrap(),
+            "{\"a b\",c}"
+        );
         assert!(decode_binary(&[0, 0, 0, 1], crate::protocol::types::oid::INT4).is_err());
     }
 
@@ -391,7 +400,15 @@ mod tests {
 
     #[test]
     fn refuses_malformed_literals() {
-        for bad in ["{1,2", "1,2", "{{1},{2,3}}", "{1,}", "{{}}", "{1}x", "{a\"b}"] {
+        for bad in [
+            "{1,2",
+            "1,2",
+            "{{1},{2,3}}",
+            "{1,}",
+            "{{}}",
+            "{1}x",
+            "{a\"b}",
+        ] {
             assert_eq!(parse(bad), Err(ArraySyntaxError), "{bad}");
         }
     }

@@ -33,7 +33,9 @@ pub fn encode_binary(value: ValueRef<'_>, ty: Oid, out: &mut BytesMut) -> Result
             }
         }
         Kind::Other => match (crate::protocol::types::element_of(ty), value) {
-            (Some(element), ValueRef::Text(text)) => super::array::encode_binary(text, element, out)?,
+            (Some(element), ValueRef::Text(text)) => {
+                super::array::encode_binary(text, element, out)?
+            }
             _ => write_bytes(value, out),
         },
         Kind::Text | Kind::Bytea => write_bytes(value, out),

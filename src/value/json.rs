@@ -176,7 +176,10 @@ impl Parser<'_> {
     }
 
     fn hex4(&mut self) -> Result<u32, JsonSyntaxError> {
-        let digits = self.bytes.get(self.at..self.at + 4).ok_or(JsonSyntaxError)?;
+        let digits = self
+            .bytes
+            .get(self.at..self.at + 4)
+            .ok_or(JsonSyntaxError)?;
         let text = std::str::from_utf8(digits).map_err(|_| JsonSyntaxError)?;
         let v = u32::from_str_radix(text, 16).map_err(|_| JsonSyntaxError)?;
         self.at += 4;
@@ -358,7 +361,9 @@ impl Json {
 
 /// jsonb's key order: shorter keys first, then bytewise.
 pub fn jsonb_key_order(a: &str, b: &str) -> std::cmp::Ordering {
-    a.len().cmp(&b.len()).then_with(|| a.as_bytes().cmp(b.as_bytes()))
+    a.len()
+        .cmp(&b.len())
+        .then_with(|| a.as_bytes().cmp(b.as_bytes()))
 }
 
 /// Writes `s` as a JSON string literal with PostgreSQL's escapes.

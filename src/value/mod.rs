@@ -783,7 +783,11 @@ mod tests {
             (oid::TEXT, "héllo", "héllo"),
             (oid::VARCHAR, "", ""),
             (oid::JSON, "{\"a\":1}", "{\"a\":1}"),
-            (oid::JSONB, "{\"b\":[1,2],\"a\":1}", "{\"a\": 1, \"b\": [1, 2]}"),
+            (
+                oid::JSONB,
+                "{\"b\":[1,2],\"a\":1}",
+                "{\"a\": 1, \"b\": [1, 2]}",
+            ),
             (oid::INT4_ARRAY, "{1,NULL,3}", "{1,NULL,3}"),
             (oid::TEXT_ARRAY, "{\"a b\",c}", "{\"a b\",c}"),
             (oid::BYTEA, "\\x00ff10", "\\x00ff10"),

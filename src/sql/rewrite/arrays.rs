@@ -32,8 +32,13 @@ pub fn constructor(elements: Vec<Expr>, element_type: Option<Oid>) -> Expr {
         .map(|e| match (element_type, &e) {
             // A string among integers must read as an integer (22P02 otherwise), as
             // PostgreSQL resolves the element type first.
-            (Some(ty), Expr::Value(v)) if is_integer(ty) && matches!(v.value, Value::SingleQuotedString(_)) => {
-                call("pg_cast_int", vec![e, number(if ty == oid::INT8 { 64 } else { 32 })])
+            (Some(ty), Expr::Value(v))
+                if is_integer(ty) && matches!(v.value, Value::SingleQuotedString(_)) =>
+            {
+                call(
+                    "pg_cast_int",
+                    vec![e, number(if ty == oid::INT8 { 64 } else { 32 })],
+                )
             }
             (Some(oid::BOOL), _) => call("pg_array_bool", vec![e]),
             _ => e,
@@ -77,7 +82,11 @@ pub fn quantified(left: Expr, op: &BinaryOperator, right: Expr, all: bool) -> Ex
     let op = comparison(op).unwrap_or("=");
     call(
         if all { "pg_array_all" } else { "pg_array_any" },
-        vec![left, Expr::value(Value::SingleQuotedString(op.into())), right],
+        vec![
+            left,
+            Expr::value(Value::SingleQuotedString(op.into())),
+            right,
+        ],
     )
 }
 
@@ -96,11 +105,13 @@ pub fn subscriptable(chain: &[AccessExpr]) -> bool {
 
 /// `a[i]`, `a[i:j]` (and chains of indexes on one array); see [`subscriptable`].
 pub fn subscript(root: Expr, chain: &mut [AccessExpr]) -> Option<Expr> {
-    if let [AccessExpr::Subscript(Subscript::Slice {
-        lower_bound,
-        upper_bound,
-        ..
-    })] = chain
+    if let [
+        AccessExpr::Subscript(Subscript::Slice {
+            lower_bound,
+            upper_bound,
+            ..
+        }),
+    ] = chain
     {
         let null = || Expr::value(Value::Null);
         return Some(call(
@@ -128,8 +139,12 @@ pub fn binary(left: &mut Expr, op: &BinaryOperator, right: &mut Expr) -> Option<
     let json = |t: Option<Oid>| t.is_some_and(super::json::is_json);
     if json(l) || json(r) {
         return match op {
-            BinaryOperator::AtArrow => Some(call("pg_jsonb_contains", vec![take(left), take(right)])),
-            BinaryOperator::ArrowAt => Some(call("pg_jsonb_contains", vec![take(right), take(left)])),
+            BinaryOperator::AtArrow => {
+                Some(call("pg_jsonb_contains", vec![take(left), take(right)]))
+            }
+            BinaryOperator::ArrowAt => {
+                Some(call("pg_jsonb_contains", vec![take(right), take(left)]))
+            }
             _ => None,
         };
     }

@@ -17,10 +17,8 @@ pub fn rewrite_create_table(create: &mut CreateTable) {
         }
         if matches!(column.data_type, DataType::Array(_)) {
             let name = column.data_type.to_string().to_ascii_lowercase();
-            column.data_type = DataType::Custom(
-                ObjectName::from(vec![Ident::with_quote('"', name)]),
-                vec![],
-            );
+            column.data_type =
+                DataType::Custom(ObjectName::from(vec![Ident::with_quote('"', name)]), vec![]);
         }
         column.options.retain(|o| !is_identity(&o.option));
         for option in &mut column.options {

@@ -56,7 +56,10 @@ fn shape(name: &str, x: &str) -> Option<Shape> {
         },
         (_, "each") => Shape {
             source: doc,
-            columns: vec![("key", "pg_e.key".into()), ("value", format!("{get}({x}, pg_e.key)"))],
+            columns: vec![
+                ("key", "pg_e.key".into()),
+                ("value", format!("{get}({x}, pg_e.key)")),
+            ],
             scalar: false,
         },
         (_, "each_text") => Shape {
@@ -100,12 +103,16 @@ pub fn rewrite_query(query: &mut Query) {
     let wrap = match select.from.as_slice() {
         [TableWithJoins { relation, joins }] if joins.is_empty() => match relation {
             TableFactor::Table {
-                name, alias, args: None, ..
+                name,
+                alias,
+                args: None,
+                ..
             } => Some((
                 relation.to_string(),
-                alias
-                    .as_ref()
-                    .map_or_else(|| name.0.last().map(|p| p.to_string()), |a| Some(a.name.to_string())),
+                alias.as_ref().map_or_else(
+                    || name.0.last().map(|p| p.to_string()),
+                    |a| Some(a.name.to_string()),
+                ),
             )),
             _ => None,
         },

@@ -41,10 +41,12 @@ pub fn expr_type(expr: &Expr) -> Option<Oid> {
             let name = f.name.0.last()?.as_ident()?.value.to_ascii_lowercase();
             function_type(&name).or_else(|| container_function_type(&name, f))
         }
-        Expr::BinaryOp { left, op, right } => container_binary_type(left, op, right).or_else(|| {
-            let (l, r) = (expr_type(left)?, expr_type(right)?);
-            binary_type(l, op, r)
-        }),
+        Expr::BinaryOp { left, op, right } => {
+            container_binary_type(left, op, right).or_else(|| {
+                let (l, r) = (expr_type(left)?, expr_type(right)?);
+                binary_type(l, op, r)
+            })
+        }
         Expr::Array(array) => {
             // Untyped literals among the elements resolve to text, as in PostgreSQL.
             let element = array.elem.iter().find_map(expr_type).unwrap_or(oid::TEXT);
@@ -92,11 +94,22 @@ fn function_type(name: &str) -> Option<Oid> {
         "pg_cast_numeric" => oid::NUMERIC,
         "pg_cast_uuid" | "gen_random_uuid" => oid::UUID,
         "pg_date_diff" => oid::INT4,
-        "pg_cast_json" | "pg_json_get" | "pg_json_path" | "pg_json_build_object"
-        | "pg_json_build_array" | "pg_json_agg" => oid::JSON,
-        "pg_cast_jsonb" | "pg_jsonb_get" | "pg_jsonb_path" | "pg_jsonb_concat"
-        | "pg_jsonb_delete" | "pg_jsonb_set" | "pg_jsonb_build_object" | "pg_jsonb_build_array"
-        | "pg_jsonb_agg" | "pg_jsonb_strip_nulls" => oid::JSONB,
+        "pg_cast_json"
+        | "pg_json_get"
+        | "pg_json_path"
+        | "pg_json_build_object"
+        | "pg_json_build_array"
+        | "pg_json_agg" => oid::JSON,
+        "pg_cast_jsonb"
+        | "pg_jsonb_get"
+        | "pg_jsonb_path"
+        | "pg_jsonb_concat"
+        | "pg_jsonb_delete"
+        | "pg_jsonb_set"
+        | "pg_jsonb_build_object"
+        | "pg_jsonb_build_array"
+        | "pg_jsonb_agg"
+        | "pg_jsonb_strip_nulls" => oid::JSONB,
         "pg_json_get_text" | "pg_json_path_text" | "pg_json_typeof" | "pg_jsonb_pretty" => {
             oid::TEXT
         }
@@ -119,14 +132,29 @@ fn first_arg(f: &Function) -> Option<&Expr> {
 /// The type of a json or array function, which may depend on its arguments.
 fn container_function_type(name: &str, f: &Function) -> Option<Oid> {
     Some(match name {
-        "to_json" | "json_agg" | "json_build_object" | "json_build_array" | "json_object_agg"
-        | "json_array_elements" | "json_strip_nulls" | "row_to_json" => oid::JSON,
-        "to_jsonb" | "jsonb_agg" | "jsonb_build_object" | "jsonb_build_array"
-        | "jsonb_object_agg" | "jsonb_array_elements" | "jsonb_set" | "jsonb_strip_nulls" => {
-            oid::JSONB
-        }
-        "jsonb_typeof" | "json_typeof" | "jsonb_pretty" | "jsonb_array_elements_text"
-        | "json_array_elements_text" | "jsonb_object_keys" | "json_object_keys"
+        "to_json"
+        | "json_agg"
+        | "json_build_object"
+        | "json_build_array"
+        | "json_object_agg"
+        | "json_array_elements"
+        | "json_strip_nulls"
+        | "row_to_json" => oid::JSON,
+        "to_jsonb"
+        | "jsonb_agg"
+        | "jsonb_build_object"
+        | "jsonb_build_array"
+        | "jsonb_object_agg"
+        | "jsonb_array_elements"
+        | "jsonb_set"
+        | "jsonb_strip_nulls" => oid::JSONB,
+        "jsonb_typeof"
+        | "json_typeof"
+        | "jsonb_pretty"
+        | "jsonb_array_elements_text"
+        | "json_array_elements_text"
+        | "jsonb_object_keys"
+        | "json_object_keys"
         | "array_to_string" => oid::TEXT,
         "jsonb_array_length" | "json_array_length" | "array_length" | "cardinality"
         | "array_position" | "array_upper" | "array_lower" | "array_ndims" => oid::INT4,
