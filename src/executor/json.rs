@@ -138,8 +138,8 @@ fn cast(ctx: &Context<'_>, binary: bool) -> Result<Value> {
     let Some(text) = text_arg(ctx, 0) else {
         return Ok(Value::Null);
     };
-    let type_name = if binary { "json" } else { "json" };
-    let doc = json::parse(&text).map_err(|_| invalid_text(type_name))?;
+    // PostgreSQL names json in the message for both types.
+    let doc = json::parse(&text).map_err(|_| invalid_text("json"))?;
     Ok(Value::Text(if binary {
         doc.into_jsonb().to_jsonb_text()
     } else {
@@ -350,7 +350,6 @@ fn to_json(value: ValueRef<'_>) -> String {
         ValueRef::Null => out.push_str("null"),
         ValueRef::Integer(i) => out.push_str(&i.to_string()),
         ValueRef::Real(f) if f.is_finite() => {
-            crate::value::text::write_float8(f, &mut Vec::new());
             let mut buf = Vec::new();
             crate::value::text::write_float8(f, &mut buf);
             out.push_str(&String::from_utf8_lossy(&buf));
