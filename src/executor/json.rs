@@ -56,6 +56,9 @@ pub fn register(conn: &Connection) -> Result<()> {
     conn.create_scalar_function("pg_json_build_object", -1, flags, |ctx| {
         build_object(ctx, " : ", ", ")
     })?;
+    conn.create_scalar_function("pg_row_to_json", -1, flags, |ctx| {
+        build_object(ctx, ":", ",")
+    })?;
     conn.create_scalar_function("pg_jsonb_build_object", -1, flags, |ctx| {
         build_object(ctx, ": ", ", ")
     })?;
@@ -635,6 +638,10 @@ mod tests {
             r#"{"a" : 1, "b" : true}"#
         );
         assert_eq!(q("SELECT pg_json_build_array()").unwrap(), "[]");
+        assert_eq!(
+            q("SELECT pg_row_to_json('a', pg_to_json(1), 'b', pg_to_json('x'))").unwrap(),
+            r#"{"a":1,"b":"x"}"#
+        );
         assert_eq!(
             q("SELECT pg_json_agg(pg_to_json(x)) FROM (SELECT 'a' AS x UNION ALL SELECT NULL)")
                 .unwrap(),

@@ -146,3 +146,79 @@ fn only_arg(f: &mut Function) -> Option<Expr> {
     let mut args = take_args(f)?;
     (args.len() == 1).then(|| args.pop()).flatten()
 }
+
+/// `row_to_json(t)` in the select list, where `t` is a subquery in `FROM` whose columns
+/// the statement names: `pg_row_to_json('a', t.a, ...)`, PostgreSQL's compact
+/// `{"a":1,"b":"x"}`.
+pub fn rows_to_json(query: &mut sqlparser::ast::Query) {
+    use sqlparser::ast::{SelectItem, SetExpr, TableFactor};
+    let SetExpr::Select(select) = query.body.as_mut() else {
+        return;
+    };
+    let mut derived: Vec<(String, Vec<String>)> = Vec::new();
+    for table in &select.from {
+        let factors =
+            std::iter::once(&table.relation).chain(table.joins.iter().map(|j| &j.relation));
+        for factor in factors {
+            if let TableFactor::Derived {
+                subquery,
+                alias: Some(alias),
+                ..
+            } = factor
+                && alias.columns.is_empty()
+                && let SetExpr::Select(inner) = subquery.body.as_ref()
+            {
+                let names: Option<Vec<String>> = inner
+                    .projection
+                    .iter()
+                    .map(|item| match item {
+                        SelectItem::ExprWithAlias { alias, .. } => Some(alias.value.clone()),
+                        SelectItem::UnnamedExpr(Expr::Identifier(id)) => Some(id.value.clone()),
+                        SelectItem::UnnamedExpr(Expr::CompoundIdentifier(parts)) => {
+                            parts.last().map(|id| id.value.clone())
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                if let Some(names) = names {
+                    derived.push((alias.name.value.clone(), names));
+                }
+            }
+        }
+    }
+    if derived.is_empty() {
+        return;
+    }
+    for item in &mut select.projection {
+        let (SelectItem::UnnamedExpr(expr) | SelectItem::ExprWithAlias { expr, .. }) = item else {
+            continue;
+        };
+        let Expr::Function(f) = expr else { continue };
+        let is_row_to_json = matches!(f.name.0.as_slice(), [part]
+            if part.as_ident().is_some_and(|i| i.value.eq_ignore_ascii_case("row_to_json")));
+        if !is_row_to_json {
+            continue;
+        }
+        let Some(args) = take_args(f) else { continue };
+        let [Expr::Identifier(table)] = args.as_slice() else {
+            continue;
+        };
+        let Some((name, columns)) = derived.iter().find(|(n, _)| *n == table.value) else {
+            continue;
+        };
+        let mut call_args = Vec::with_capacity(columns.len() * 2);
+        for column in columns {
+            call_args.push(Expr::value(sqlparser::ast::Value::SingleQuotedString(
+                column.clone(),
+            )));
+            call_args.push(call(
+                "pg_to_json",
+                vec![Expr::CompoundIdentifier(vec![
+                    Ident::new(name.clone()),
+                    Ident::new(column.clone()),
+                ])],
+            ));
+        }
+        *expr = call("pg_row_to_json", call_args);
+    }
+}

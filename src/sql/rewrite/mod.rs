@@ -53,6 +53,7 @@ impl VisitorMut for Rewriter {
     fn post_visit_query(&mut self, query: &mut sqlparser::ast::Query) -> ControlFlow<()> {
         if self.target == Target::Query {
             srf::rewrite_query(query);
+            json::rows_to_json(query);
         }
         ControlFlow::Continue(())
     }
