@@ -62,17 +62,16 @@ pub fn register(conn: &Connection) -> Result<()> {
     conn.create_scalar_function("pg_array_cardinality", 1, flags, |ctx| {
         with_array(ctx, 0, |a| Ok(Value::Integer(a.items.len() as i64)))
     })?;
+    // A NULL array counts as empty here, as in PostgreSQL.
     conn.create_scalar_function("pg_array_append", 2, flags, |ctx| {
-        with_array(ctx, 0, |mut a| {
-            a.items.push(element(ctx.get_raw(1)));
-            Ok(Value::Text(PgArray::from_items(a.items).to_text()))
-        })
+        let mut items = array_arg(ctx, 0)?.unwrap_or_default().items;
+        items.push(element(ctx.get_raw(1)));
+        Ok(PgArray::from_items(items).to_text())
     })?;
     conn.create_scalar_function("pg_array_prepend", 2, flags, |ctx| {
-        with_array(ctx, 1, |mut a| {
-            a.items.insert(0, element(ctx.get_raw(0)));
-            Ok(Value::Text(PgArray::from_items(a.items).to_text()))
-        })
+        let mut items = array_arg(ctx, 1)?.unwrap_or_default().items;
+        items.insert(0, element(ctx.get_raw(0)));
+        Ok(PgArray::from_items(items).to_text())
     })?;
     conn.create_scalar_function("pg_array_cat", 2, flags, |ctx| cat(ctx))?;
     conn.create_scalar_function("pg_array_position", 2, flags, |ctx| {
@@ -484,6 +483,7 @@ mod tests {
             "{20,30}"
         );
         assert_eq!(q("SELECT pg_array_length('{}', 1)"), None);
+        assert_eq!(q("SELECT pg_array_append(NULL, 9)").unwrap(), "{9}");
         assert_eq!(
             q("SELECT pg_array_cardinality('{{1,2},{3,4}}')").unwrap(),
             "4"

@@ -114,6 +114,17 @@ fn function_type(name: &str) -> Option<Oid> {
             oid::TEXT
         }
         "pg_jsonb_array_length" => oid::INT4,
+        "pg_jsonb_exists"
+        | "pg_jsonb_exists_any"
+        | "pg_jsonb_exists_all"
+        | "pg_jsonb_contains"
+        | "pg_contains"
+        | "pg_contained"
+        | "pg_array_contains"
+        | "pg_array_contained"
+        | "pg_array_overlap"
+        | "pg_array_any"
+        | "pg_array_all" => oid::BOOL,
         _ => return None,
     })
 }
