@@ -321,6 +321,12 @@ fn quantified(ctx: &Context<'_>, all: bool) -> Result<Value> {
 
 /// `a[i]` (`a[i][j]` on a multidimensional array): NULL outside the bounds.
 fn get(ctx: &Context<'_>) -> Result<Value> {
+    if ctx.is_empty() {
+        return Err(pg_function_error(
+            SqlState::UNDEFINED_FUNCTION,
+            "function pg_array_get() does not exist",
+        ));
+    }
     let Some(a) = array_arg(ctx, 0)? else {
         return Ok(Value::Null);
     };
