@@ -47,6 +47,8 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
     super::datetime_format::register(conn)?;
     super::encoding::register(conn)?;
     super::regex::register(conn)?;
+    super::json::register(conn)?;
+    super::array::register(conn)?;
     Ok(())
 }
 

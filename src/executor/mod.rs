@@ -6,6 +6,7 @@
 //! await the socket, which is how backpressure reaches SQLite).
 
 mod arith;
+mod array;
 mod casts;
 mod datetime;
 mod datetime_format;
@@ -13,6 +14,7 @@ mod encoding;
 mod errors;
 mod functions;
 mod group_commit;
+mod json;
 #[cfg(feature = "mmap")]
 mod mapped;
 mod math;

@@ -53,8 +53,6 @@ pub mod oid {
     pub const TIMETZ: Oid = 1266;
     /// `regtype`
     pub const REGTYPE: Oid = 2206;
-    /// `text[]`
-    pub const TEXT_ARRAY: Oid = 1009;
     /// `numeric`
     pub const NUMERIC: Oid = 1700;
     /// `void`
@@ -63,6 +61,86 @@ pub mod oid {
     pub const UUID: Oid = 2950;
     /// `jsonb`
     pub const JSONB: Oid = 3802;
+    /// `bool[]`
+    pub const BOOL_ARRAY: Oid = 1000;
+    /// `bytea[]`
+    pub const BYTEA_ARRAY: Oid = 1001;
+    /// `name[]`
+    pub const NAME_ARRAY: Oid = 1003;
+    /// `int2[]`
+    pub const INT2_ARRAY: Oid = 1005;
+    /// `int4[]`
+    pub const INT4_ARRAY: Oid = 1007;
+    /// `text[]`
+    pub const TEXT_ARRAY: Oid = 1009;
+    /// `bpchar[]`
+    pub const BPCHAR_ARRAY: Oid = 1014;
+    /// `varchar[]`
+    pub const VARCHAR_ARRAY: Oid = 1015;
+    /// `int8[]`
+    pub const INT8_ARRAY: Oid = 1016;
+    /// `float4[]`
+    pub const FLOAT4_ARRAY: Oid = 1021;
+    /// `float8[]`
+    pub const FLOAT8_ARRAY: Oid = 1022;
+    /// `oid[]`
+    pub const OID_ARRAY: Oid = 1028;
+    /// `timestamp[]`
+    pub const TIMESTAMP_ARRAY: Oid = 1115;
+    /// `date[]`
+    pub const DATE_ARRAY: Oid = 1182;
+    /// `time[]`
+    pub const TIME_ARRAY: Oid = 1183;
+    /// `timestamptz[]`
+    pub const TIMESTAMPTZ_ARRAY: Oid = 1185;
+    /// `numeric[]`
+    pub const NUMERIC_ARRAY: Oid = 1231;
+    /// `json[]`
+    pub const JSON_ARRAY: Oid = 199;
+    /// `uuid[]`
+    pub const UUID_ARRAY: Oid = 2951;
+    /// `jsonb[]`
+    pub const JSONB_ARRAY: Oid = 3807;
+}
+
+/// Element and array type OIDs of the array types pgsqlite knows.
+const ARRAY_TYPES: [(Oid, Oid); 20] = [
+    (oid::BOOL, oid::BOOL_ARRAY),
+    (oid::BYTEA, oid::BYTEA_ARRAY),
+    (oid::NAME, oid::NAME_ARRAY),
+    (oid::INT2, oid::INT2_ARRAY),
+    (oid::INT4, oid::INT4_ARRAY),
+    (oid::TEXT, oid::TEXT_ARRAY),
+    (oid::BPCHAR, oid::BPCHAR_ARRAY),
+    (oid::VARCHAR, oid::VARCHAR_ARRAY),
+    (oid::INT8, oid::INT8_ARRAY),
+    (oid::FLOAT4, oid::FLOAT4_ARRAY),
+    (oid::FLOAT8, oid::FLOAT8_ARRAY),
+    (oid::OID, oid::OID_ARRAY),
+    (oid::TIMESTAMP, oid::TIMESTAMP_ARRAY),
+    (oid::DATE, oid::DATE_ARRAY),
+    (oid::TIME, oid::TIME_ARRAY),
+    (oid::TIMESTAMPTZ, oid::TIMESTAMPTZ_ARRAY),
+    (oid::NUMERIC, oid::NUMERIC_ARRAY),
+    (oid::JSON, oid::JSON_ARRAY),
+    (oid::UUID, oid::UUID_ARRAY),
+    (oid::JSONB, oid::JSONB_ARRAY),
+];
+
+/// The array type whose elements are `element` (`int4` gives `int4[]`, 1007).
+pub fn array_of(element: Oid) -> Option<Oid> {
+    ARRAY_TYPES
+        .iter()
+        .find(|(e, _)| *e == element)
+        .map(|(_, a)| *a)
+}
+
+/// The element type of an array type (`int4[]` gives `int4`); `None` for other types.
+pub fn element_of(array: Oid) -> Option<Oid> {
+    ARRAY_TYPES
+        .iter()
+        .find(|(_, a)| *a == array)
+        .map(|(e, _)| *e)
 }
 
 /// The format code of a parameter or result column.
@@ -134,11 +212,30 @@ pub fn type_name(ty: Oid) -> &'static str {
         oid::INTERVAL => "interval",
         oid::TIMETZ => "timetz",
         oid::REGTYPE => "regtype",
-        oid::TEXT_ARRAY => "_text",
         oid::NUMERIC => "numeric",
         oid::VOID => "void",
         oid::UUID => "uuid",
         oid::JSONB => "jsonb",
+        oid::BOOL_ARRAY => "_bool",
+        oid::BYTEA_ARRAY => "_bytea",
+        oid::NAME_ARRAY => "_name",
+        oid::INT2_ARRAY => "_int2",
+        oid::INT4_ARRAY => "_int4",
+        oid::TEXT_ARRAY => "_text",
+        oid::BPCHAR_ARRAY => "_bpchar",
+        oid::VARCHAR_ARRAY => "_varchar",
+        oid::INT8_ARRAY => "_int8",
+        oid::FLOAT4_ARRAY => "_float4",
+        oid::FLOAT8_ARRAY => "_float8",
+        oid::OID_ARRAY => "_oid",
+        oid::TIMESTAMP_ARRAY => "_timestamp",
+        oid::DATE_ARRAY => "_date",
+        oid::TIME_ARRAY => "_time",
+        oid::TIMESTAMPTZ_ARRAY => "_timestamptz",
+        oid::NUMERIC_ARRAY => "_numeric",
+        oid::JSON_ARRAY => "_json",
+        oid::UUID_ARRAY => "_uuid",
+        oid::JSONB_ARRAY => "_jsonb",
         _ => "unknown",
     }
 }
@@ -170,9 +267,21 @@ pub fn sql_type_name(ty: Oid) -> &'static str {
 /// created outside pgsqlite still get sensible types: an `INT`-containing name is an
 /// integer (int8, since SQLite integers are 64-bit), a `CHAR`/`CLOB`/`TEXT` name is
 /// text, `BLOB` (or no type) is bytea, `REAL`/`FLOA`/`DOUB` is float8, the rest numeric.
+/// A name ending in `[]` (`text[]`, `int[]`, `varchar(10)[]`) is the array of its element
+/// type where PostgreSQL has one.
 pub fn oid_from_type_name(declared: &str) -> Oid {
-    let mut lower = [0u8; 48];
     let trimmed = declared.trim();
+    if let Some(element) = trimmed.strip_suffix("[]") {
+        let element = element.trim_end().trim_end_matches("[]");
+        if let Some(array) = array_of(scalar_oid_from_type_name(element)) {
+            return array;
+        }
+    }
+    scalar_oid_from_type_name(trimmed)
+}
+
+fn scalar_oid_from_type_name(trimmed: &str) -> Oid {
+    let mut lower = [0u8; 48];
     // Strip a type modifier like "(20)" or "(10,2)" and array brackets.
     let base = trimmed.split(['(', '[']).next().unwrap_or("").trim();
     if base.is_empty() {
@@ -263,6 +372,11 @@ mod tests {
         );
         assert_eq!(oid_from_type_name("numeric(10,2)"), oid::NUMERIC);
         assert_eq!(oid_from_type_name("pg_catalog.int4"), oid::INT4);
+        assert_eq!(oid_from_type_name("text[]"), oid::TEXT_ARRAY);
+        assert_eq!(oid_from_type_name("INT[]"), oid::INT4_ARRAY);
+        assert_eq!(oid_from_type_name("varchar(10)[]"), oid::VARCHAR_ARRAY);
+        assert_eq!(oid_from_type_name("numeric(10,2)[][]"), oid::NUMERIC_ARRAY);
+        assert_eq!(element_of(oid::INT8_ARRAY), Some(oid::INT8));
     }
 
     #[test]

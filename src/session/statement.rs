@@ -4,6 +4,7 @@ use crate::error::{Error, SqlState};
 use crate::executor::Executor;
 use crate::protocol::types::{Oid, oid};
 use crate::sql::analyze::{Effect, analyze};
+use crate::sql::columns::ColumnType;
 use crate::sql::command::{Command, CommandTag, StatementKind, command_tag};
 use crate::sql::copy::CopyStatement;
 use crate::sql::infer::{
@@ -93,6 +94,8 @@ impl Prepared {
         // such as PRAGMA); if SQLite rejects it too, the client hears the parser's error,
         // which points into the text it sent.
         let mut tree_types: smallvec::SmallVec<[Option<Oid>; 8]> = Default::default();
+        let mut derived_types = SmallVec::<[ColumnType; 8]>::new();
+        let mut tables: SmallVec<[String; 4]> = SmallVec::new();
         let analyzed = analyze(statement, &mut |table: &str| exec.table_columns(table));
         let (sql, kind, tag, changes_schema, info, described) = match analyzed {
             Ok(analysis) => {
@@ -100,6 +103,8 @@ impl Prepared {
                 let schema = analysis.effect == Effect::Schema;
                 let described = analysis.columns.filter(|c| c.len() == info.columns.len());
                 tree_types = analysis.column_types;
+                derived_types = analysis.derived_types;
+                tables = analysis.tables;
                 (
                     analysis.sql,
                     analysis.kind,
@@ -127,19 +132,46 @@ impl Prepared {
 
         let tree_align = tree_types.len() == info.columns.len();
         let tree_type = |i: usize| tree_types.get(i).copied().flatten().filter(|_| tree_align);
+        let derived_align = derived_types.len() == info.columns.len();
+        let mut derived_type = |i: usize| {
+            if !derived_align {
+                return None;
+            }
+            derived_types[i].resolve(|column| {
+                tables.iter().find_map(|t| {
+                    exec.table_columns(t)
+                        .into_iter()
+                        .find(|c| c.name.eq_ignore_ascii_case(column))
+                        .map(|c| c.ty)
+                })
+            })
+        };
         let columns = match described {
-            // The parsed statement names and types its columns as PostgreSQL does;
-            // SQLite's declared type wins where a column comes straight from a table,
-            // the rewritten tree's types (pgsqlite's own functions) where the
-            // description has none.
+            // The parsed statement names and types its columns as PostgreSQL does.
+            // SQLite's declared type wins where a column comes straight from a table;
+            // json and array types derived from the tree come next (the description
+            // does not know them), then the description's type, then the rewritten
+            // tree's (pgsqlite's own functions).
             Some(described) => info
                 .columns
                 .into_iter()
                 .zip(described)
                 .enumerate()
-                .map(|(i, (c, d))| Column {
-                    name: d.name,
-                    ty: declared_oid(&c).or(d.ty).or_else(|| tree_type(i)),
+                .map(|(i, (c, d))| {
+                    let derived = derived_type(i);
+                    let container = derived.filter(|&t| {
+                        t == oid::JSON
+                            || t == oid::JSONB
+                            || crate::protocol::types::element_of(t).is_some()
+                    });
+                    Column {
+                        name: d.name,
+                        ty: declared_oid(&c)
+                            .or(container)
+                            .or(d.ty)
+                            .or_else(|| tree_type(i))
+                            .or(derived),
+                    }
                 })
                 .collect(),
             None => token_columns(statement, info.columns),
@@ -244,7 +276,7 @@ fn infer_parameters<E: Executor>(
             ParamSource::InsertPosition { table, position } => {
                 lookup(table).get(*position).map(|(_, ty)| *ty)
             }
-            ParamSource::Column { table, column } => {
+            ParamSource::Column { table, column } | ParamSource::ColumnArray { table, column } => {
                 let candidates: SmallVec<[&str; 4]> = match table {
                     Some(name) => tables
                         .iter()
@@ -265,6 +297,10 @@ fn infer_parameters<E: Executor>(
                         .map(|(_, ty)| *ty)
                 })
             }
+        };
+        let found = match hint.source {
+            ParamSource::ColumnArray { .. } => found.and_then(crate::protocol::types::array_of),
+            _ => found,
         };
         if let Some(ty) = found {
             *slot = ty;

@@ -50,6 +50,9 @@ pub struct Analysis {
     /// The type of each result column, where the syntax tree shows it (empty when
     /// unknown; see [`rewrite::types::projection_types`]).
     pub column_types: SmallVec<[Option<crate::protocol::types::Oid>; 8]>,
+    /// Result column types derived from table columns or shown by json and array
+    /// expressions, one per select-list item (see [`super::columns`]).
+    pub derived_types: SmallVec<[super::columns::ColumnType; 8]>,
 }
 
 /// The PostgreSQL dialect rejected the text.
@@ -87,12 +90,14 @@ pub fn analyze(text: &str, catalog: &mut dyn Catalog) -> Result<Analysis, Syntax
     let (kind, tag, effect) = classify(&statement, text);
     let mut tables = Tables::default();
     let _ = statement.visit(&mut tables);
+    let derived_types = super::columns::result_types(&statement);
     let description = describe(&statement, catalog);
     rewrite::rewrite(&mut statement, catalog, &description.typeofs);
     let columns = description.columns;
     let column_types = rewrite::types::projection_types(&statement);
     Ok(Analysis {
         column_types,
+        derived_types,
         sql: statement.to_string(),
         kind,
         tag,

@@ -306,6 +306,15 @@ impl Describer<'_> {
             } => match self.named(expr) {
                 Some((name, 2)) => Some((name, 2)),
                 inner => {
+                    // A cast to an array type is named after the element type.
+                    let data_type = match data_type {
+                        sqlparser::ast::DataType::Array(
+                            sqlparser::ast::ArrayElemTypeDef::SquareBracket(element, _)
+                            | sqlparser::ast::ArrayElemTypeDef::AngleBracket(element)
+                            | sqlparser::ast::ArrayElemTypeDef::Parenthesis(element),
+                        ) => element.as_ref(),
+                        other => other,
+                    };
                     let ty = data_type_oid(data_type);
                     if type_name(ty) == "unknown" {
                         inner
@@ -319,6 +328,7 @@ impl Describer<'_> {
                 (type_name(ty) != "unknown").then(|| (type_name(ty).to_string(), 1))
             }
             Expr::Nested(inner) => self.named(inner),
+            Expr::CompoundFieldAccess { root, .. } => self.named(root),
             Expr::Case { .. } => strong("case"),
             Expr::Array(_) => strong("array"),
             Expr::Exists { .. } => strong("exists"),

@@ -116,6 +116,9 @@ fn pg_column_name(item: &[Token<'_>]) -> Option<String> {
     if is_column {
         return None;
     }
+    if let Some(name) = array_column_name(bare) {
+        return Some(name);
+    }
     if let [word] = bare {
         let mut buf = [0u8; 24];
         let name = lower(word.text, &mut buf);
@@ -215,6 +218,72 @@ fn pg_column_name(item: &[Token<'_>]) -> Option<String> {
         return Some(identifier_name(first));
     }
     Some("?column?".to_string())
+}
+
+/// PostgreSQL's name for `ARRAY[...]` (`array`) and for a subscripted value (`tags[1]`
+/// is `tags`, `(ARRAY[1, 2])[1]` is `array`).
+fn array_column_name(bare: &[Token<'_>]) -> Option<String> {
+    let is_array_constructor = |t: &[Token<'_>]| {
+        t.len() >= 3
+            && t[0].is_keyword("array")
+            && t[1].kind == TokenKind::LBracket
+            && t.last().is_some_and(|l| l.kind == TokenKind::RBracket)
+    };
+    if is_array_constructor(bare) {
+        let mut depth = 0usize;
+        let closes_at_end = bare[1..].iter().enumerate().all(|(k, t)| {
+            match t.kind {
+                TokenKind::LBracket | TokenKind::LParen => depth += 1,
+                TokenKind::RBracket | TokenKind::RParen => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            depth > 0 || k == bare.len() - 2
+        });
+        if closes_at_end {
+            return Some("array".to_string());
+        }
+    }
+    // Strip trailing subscripts `[...]`.
+    let mut end = bare.len();
+    while end > 0 && bare[end - 1].kind == TokenKind::RBracket {
+        let mut depth = 0usize;
+        let mut open = None;
+        for k in (0..end).rev() {
+            match bare[k].kind {
+                TokenKind::RBracket => depth += 1,
+                TokenKind::LBracket => {
+                    depth -= 1;
+                    if depth == 0 {
+                        open = Some(k);
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        end = open?;
+    }
+    if end == bare.len() || end == 0 {
+        return None;
+    }
+    let base = &bare[..end];
+    let column = base.len() % 2 == 1
+        && base.iter().enumerate().all(|(i, t)| {
+            if i % 2 == 0 {
+                t.is_identifier()
+            } else {
+                t.kind == TokenKind::Dot
+            }
+        });
+    if column {
+        return base.last().map(identifier_name);
+    }
+    let parenthesised = base[0].kind == TokenKind::LParen
+        && base.last().is_some_and(|t| t.kind == TokenKind::RParen);
+    if parenthesised && is_array_constructor(&base[1..base.len() - 1]) {
+        return Some("array".to_string());
+    }
+    None
 }
 
 fn type_column_name(written: &str) -> String {
@@ -614,6 +683,13 @@ pub enum ParamSource {
         /// Column name.
         column: String,
     },
+    /// The array operand of `col OP ANY($n)` / `ALL($n)`: an array of the column's type.
+    ColumnArray {
+        /// Table name or alias qualifying the column, if any.
+        table: Option<String>,
+        /// Column name.
+        column: String,
+    },
     /// Inserted at this 0-based position of `INSERT INTO table VALUES (...)` with no
     /// column list.
     InsertPosition {
@@ -694,6 +770,15 @@ pub fn parameter_hints(statement: &str) -> SmallVec<[ParamHint; 8]> {
             if let Some(source) = column_after(&tokens, i + 2) {
                 push(source);
             }
+        }
+        // col OP ANY($n) / ALL($n) / SOME($n): an array of the column's type.
+        if prev.is_some_and(|p| p.kind == TokenKind::LParen)
+            && prev2.is_some_and(|p| p.is_any_keyword(&["any", "all", "some"]))
+            && at(i.checked_sub(3)).is_some_and(is_comparison)
+            && let Some(ParamSource::Column { table, column }) =
+                i.checked_sub(4).and_then(|e| column_before(&tokens, e))
+        {
+            push(ParamSource::ColumnArray { table, column });
         }
         // col [NOT] IN (..., $n, ...).
         if let Some(source) = in_list_column(&tokens, i) {

@@ -19,6 +19,7 @@
 //!   statement, so that statements differing only in constants share a cache entry.
 
 pub mod analyze;
+pub mod columns;
 pub mod command;
 pub mod copy;
 pub mod describe;

@@ -35,10 +35,16 @@ pub fn encode_binary(value: ValueRef<'_>, ty: Oid, out: &mut BytesMut) -> Result
                 return Err(e.to_pg(&text));
             }
         }
-        Kind::Text | Kind::Bytea | Kind::Other => write_bytes(value, out),
+        Kind::Other => match (crate::protocol::types::element_of(ty), value) {
+            (Some(element), ValueRef::Text(text)) => {
+                super::array::encode_binary(text, element, out)?
+            }
+            _ => write_bytes(value, out),
+        },
+        Kind::Text | Kind::Bytea => write_bytes(value, out),
         Kind::Jsonb => {
             out.put_u8(1);
-            write_bytes(value, out);
+            super::text::write_jsonb(value, out);
         }
         Kind::Date | Kind::Time | Kind::Timestamp | Kind::TimestampTz => {
             let dt = kind.datetime().unwrap_or(DateTimeType::Timestamp);
@@ -224,7 +230,7 @@ mod tests {
         assert_eq!(enc(ValueRef::Real(0.25), oid::JSON), b"0.25");
         assert_eq!(
             enc(ValueRef::Text(b"{\"a\":1}"), oid::JSONB),
-            b"\x01{\"a\":1}"
+            b"\x01{\"a\": 1}"
         );
         assert_eq!(enc(ValueRef::Blob(&[0, 0xff]), oid::BYTEA), [0, 0xff]);
         assert_eq!(enc(ValueRef::Blob(b""), oid::BYTEA), b"");

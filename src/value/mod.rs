@@ -8,9 +8,11 @@
 //! in `+00`; `uuid` as lowercase hyphenated TEXT. [`params`] produces these forms, [`text`] and
 //! [`binary`] read them back (and are lenient with values stored by other means).
 
+pub mod array;
 pub mod binary;
 pub mod datetime;
 pub mod interval;
+pub mod json;
 pub mod large;
 #[cfg(feature = "mmap")]
 pub mod mapped;
@@ -782,7 +784,13 @@ mod tests {
             (oid::TEXT, "héllo", "héllo"),
             (oid::VARCHAR, "", ""),
             (oid::JSON, "{\"a\":1}", "{\"a\":1}"),
-            (oid::JSONB, "{\"a\":1}", "{\"a\":1}"),
+            (
+                oid::JSONB,
+                "{\"b\":[1,2],\"a\":1}",
+                "{\"a\": 1, \"b\": [1, 2]}",
+            ),
+            (oid::INT4_ARRAY, "{1,NULL,3}", "{1,NULL,3}"),
+            (oid::TEXT_ARRAY, "{\"a b\",c}", "{\"a b\",c}"),
             (oid::BYTEA, "\\x00ff10", "\\x00ff10"),
             (oid::BYTEA, "a\\\\b\\001", "\\x615c6201"),
             (oid::DATE, "2024-02-29", "2024-02-29"),

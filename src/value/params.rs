@@ -212,7 +212,11 @@ pub fn decode_binary(raw: &[u8], ty: Oid) -> Result<ToSqlOutput<'_>, PgError> {
             }
             None => return Err(binary_format_error(kind, "empty value".to_owned())),
         },
-        Kind::Bytea | Kind::Other => ToSqlOutput::Borrowed(ValueRef::Blob(raw)),
+        Kind::Other => match crate::protocol::types::element_of(ty) {
+            Some(element) => owned(Value::Text(super::array::decode_binary(raw, element)?)),
+            None => ToSqlOutput::Borrowed(ValueRef::Blob(raw)),
+        },
+        Kind::Bytea => ToSqlOutput::Borrowed(ValueRef::Blob(raw)),
         Kind::Date => {
             let days = i32::from_be_bytes(fixed(raw, kind)?);
             if !datetime::date_in_range(days) {

@@ -51,7 +51,9 @@ pub fn encode_text(value: ValueRef<'_>, ty: Oid, out: &mut BytesMut) -> Result<(
                 super::coerce_decimal(value, &mut bufs)?.write_text(out);
             }
         },
-        Kind::Text | Kind::Jsonb | Kind::Other => write_as_text(value, out),
+        Kind::Jsonb => write_jsonb(value, out),
+        Kind::Other if crate::protocol::types::element_of(ty).is_some() => write_array(value, out),
+        Kind::Text | Kind::Other => write_as_text(value, out),
         Kind::Bytea => write_bytea(value, out),
         Kind::Date | Kind::Time | Kind::Timestamp | Kind::TimestampTz => {
             let dt = kind.datetime().unwrap_or(DateTimeType::Timestamp);
@@ -64,6 +66,32 @@ pub fn encode_text(value: ValueRef<'_>, ty: Oid, out: &mut BytesMut) -> Result<(
 
 /// Text-like output: text as-is, numbers formatted, blobs as their bytes if UTF-8 else in
 /// bytea hex form.
+/// A jsonb value in PostgreSQL's normal form (stored text that is not JSON as it is).
+pub(crate) fn write_jsonb(value: ValueRef<'_>, out: &mut BytesMut) {
+    if let ValueRef::Text(t) = value
+        && let Ok(text) = std::str::from_utf8(t)
+        && let Some(normal) = super::json::normalize_jsonb(text)
+    {
+        return out.put_slice(normal.as_bytes());
+    }
+    write_as_text(value, out)
+}
+
+/// An array value in PostgreSQL's text form: stored text is already that form unless a
+/// client wrote it otherwise (`{ a , "b" }`); such text is written as PostgreSQL would.
+fn write_array(value: ValueRef<'_>, out: &mut BytesMut) {
+    if let ValueRef::Text(t) = value
+        && let Ok(text) = std::str::from_utf8(t)
+        && let Ok(array) = super::array::parse(text)
+    {
+        let canonical = array.to_text();
+        if canonical.as_bytes() != t {
+            return out.put_slice(canonical.as_bytes());
+        }
+    }
+    write_as_text(value, out)
+}
+
 fn write_as_text(value: ValueRef<'_>, out: &mut BytesMut) {
     match value {
         ValueRef::Text(t) => out.put_slice(t),
@@ -457,6 +485,10 @@ mod tests {
         assert_eq!(enc(ValueRef::Blob(b"ok"), oid::BPCHAR), "ok");
         assert_eq!(enc(ValueRef::Blob(&[0xff, 0]), oid::TEXT), "\\xff00");
         assert_eq!(enc(ValueRef::Text(b"{}"), oid::JSONB), "{}");
+        assert_eq!(
+            enc(ValueRef::Text(b"{ a , \"b\" ,NULL}"), oid::TEXT_ARRAY),
+            "{a,b,NULL}"
+        );
         assert_eq!(enc(ValueRef::Text(b"x"), 99999), "x");
         assert_eq!(
             enc(ValueRef::Blob(&[0x0a, 0x1b, 0xff]), oid::BYTEA),

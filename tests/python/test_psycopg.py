@@ -355,6 +355,28 @@ def expression_types(conn):
     conn.rollback()
 
 
+def arrays_and_json(conn):
+    """Array columns and parameters as psycopg sends and loads them (lists), ANY(%s) with
+    a list, jsonb documents and operators."""
+    with conn.cursor() as cur:
+        cur.execute("CREATE TABLE py_arrays (id int PRIMARY KEY, tags text[], nums int[], doc jsonb)")
+        cur.execute(
+            "INSERT INTO py_arrays VALUES (%s, %s, %s, %s), (%s, %s, %s, %s)",
+            [1, ["red", "dark green"], [1, 2, 3], Jsonb({"b": [1, 2], "a": True}),
+             2, [], None, None],
+        )
+        for binary in (False, True):
+            fmt = "binary" if binary else "text"
+            cur.execute("SELECT tags, nums, doc FROM py_arrays ORDER BY id", binary=binary)
+            check_eq(f"{fmt}: array and jsonb columns", cur.fetchall(),
+                     [(["red", "dark green"], [1, 2, 3], {"a": True, "b": [1, 2]}), ([], None, None)])
+            cur.execute("SELECT id FROM py_arrays WHERE id = ANY(%s) ORDER BY id", [[2, 5]], binary=binary)
+            check_eq(f"{fmt}: id = ANY(list)", cur.fetchall(), [(2,)])
+            cur.execute("SELECT tags[2], doc -> 'b' ->> 1, doc ? 'a' FROM py_arrays WHERE id = 1", binary=binary)
+            check_eq(f"{fmt}: subscript and json operators", cur.fetchone(), ("dark green", "2", True))
+    conn.rollback()
+
+
 def main():
     with connect() as conn:
         ok(f"connected (server_version {conn.info.server_version})")
@@ -365,6 +387,7 @@ def main():
         errors(conn)
         executemany(conn)
         expression_types(conn)
+        arrays_and_json(conn)
     print("all psycopg checks passed", flush=True)
 
 

@@ -85,6 +85,9 @@ fn query_cast(expr: Expr, ty: Oid, data_type: &DataType) -> Expr {
         oid::TIMESTAMPTZ => call("pg_cast_timestamptz", vec![expr]),
         oid::UUID => call("pg_cast_uuid", vec![expr]),
         oid::INTERVAL => call("pg_cast_interval", vec![expr]),
+        oid::JSON => call("pg_cast_json", vec![expr]),
+        oid::JSONB => call("pg_cast_jsonb", vec![expr]),
+        array if super::arrays::is_array(array) => super::arrays::cast(expr, array),
         oid::VARCHAR | oid::BPCHAR => match char_length(data_type) {
             // An explicit cast to varchar(n) truncates, as in PostgreSQL.
             Some(n) => call(

@@ -1,8 +1,12 @@
 //! `CREATE TABLE` for SQLite: serial and identity columns become integer keys (a rowid
-//! alias when they are the primary key), and expression defaults get the parentheses
-//! SQLite requires.
+//! alias when they are the primary key), expression defaults get the parentheses
+//! SQLite requires, and array types (`text[]`, which SQLite cannot parse) are kept as a
+//! quoted type name (`"text[]"`) that SQLite stores and reports back as the column's
+//! declared type, so that the catalog types the column as the array.
 
-use sqlparser::ast::{ColumnOption, CreateTable, DataType, Expr, GeneratedAs, ObjectNamePart};
+use sqlparser::ast::{
+    ColumnOption, CreateTable, DataType, Expr, GeneratedAs, Ident, ObjectName, ObjectNamePart,
+};
 
 /// Rewrites the column definitions of `create` in place.
 pub fn rewrite_create_table(create: &mut CreateTable) {
@@ -10,6 +14,11 @@ pub fn rewrite_create_table(create: &mut CreateTable) {
         let identity = column.options.iter().any(|o| is_identity(&o.option));
         if identity || is_serial(&column.data_type) {
             column.data_type = DataType::Integer(None);
+        }
+        if matches!(column.data_type, DataType::Array(_)) {
+            let name = column.data_type.to_string().to_ascii_lowercase();
+            column.data_type =
+                DataType::Custom(ObjectName::from(vec![Ident::with_quote('"', name)]), vec![]);
         }
         column.options.retain(|o| !is_identity(&o.option));
         for option in &mut column.options {

@@ -11,9 +11,12 @@
 //! - in `CREATE TABLE` ([`ddl`]): serial and identity columns become SQLite integer
 //!   keys, expression defaults are parenthesised.
 
+mod arrays;
 mod casts;
 mod datetime;
 mod ddl;
+mod json;
+mod srf;
 mod store;
 mod strings;
 pub mod types;
@@ -80,6 +83,14 @@ impl VisitorMut for Rewriter<'_> {
         ControlFlow::Continue(())
     }
 
+    fn post_visit_query(&mut self, query: &mut sqlparser::ast::Query) -> ControlFlow<()> {
+        if self.target == Target::Query {
+            srf::rewrite_query(query);
+            json::rows_to_json(query);
+        }
+        ControlFlow::Continue(())
+    }
+
     fn post_visit_relation(&mut self, relation: &mut ObjectName) -> ControlFlow<()> {
         strip_schema(relation);
         ControlFlow::Continue(())
@@ -117,7 +128,12 @@ impl VisitorMut for Rewriter<'_> {
                 let literal = Expr::Value(t.value.clone());
                 Some(casts::rewrite_cast(literal, &t.data_type, self.target))
             }
-            Expr::BinaryOp { left, op, right } => self.binary(left, op, right),
+            Expr::BinaryOp { left, op, right } if self.target == Target::Query => {
+                arrays::binary(left, op, right)
+                    .or_else(|| json::binary(left, op, right))
+                    .or_else(|| self.binary(left, op, right))
+            }
+            Expr::BinaryOp { .. } => None,
             Expr::Like {
                 negated,
                 any: false,
@@ -180,6 +196,35 @@ impl VisitorMut for Rewriter<'_> {
                 trim_where.as_ref(),
                 trim_what.as_mut(),
             )),
+            Expr::Array(array) if self.target == Target::Query => {
+                let element_type = array.elem.iter().find_map(expr_type);
+                Some(arrays::constructor(
+                    std::mem::take(&mut array.elem),
+                    element_type,
+                ))
+            }
+            Expr::AnyOp {
+                left,
+                compare_op,
+                right,
+                ..
+            } if self.target == Target::Query && arrays::quantifiable(compare_op, right) => {
+                let (l, r) = (take(left), take(right));
+                Some(arrays::quantified(l, compare_op, r, false))
+            }
+            Expr::AllOp {
+                left,
+                compare_op,
+                right,
+            } if self.target == Target::Query && arrays::quantifiable(compare_op, right) => {
+                let (l, r) = (take(left), take(right));
+                Some(arrays::quantified(l, compare_op, r, true))
+            }
+            Expr::CompoundFieldAccess { root, access_chain }
+                if self.target == Target::Query && arrays::subscriptable(access_chain) =>
+            {
+                arrays::subscript(take(root), access_chain)
+            }
             Expr::ILike {
                 negated,
                 any,
@@ -197,7 +242,14 @@ impl VisitorMut for Rewriter<'_> {
                 strip_schema(&mut f.name);
                 if self.target == Target::Query {
                     strings::concat_arguments(f);
-                    datetime::function(f)
+                    let name = match f.name.0.as_slice() {
+                        [part] => part.as_ident().map(|i| i.value.to_ascii_lowercase()),
+                        _ => None,
+                    };
+                    name.and_then(|name| {
+                        json::function(&name, f).or_else(|| arrays::function(&name, f))
+                    })
+                    .or_else(|| datetime::function(f))
                 } else {
                     None
                 }
@@ -324,6 +376,11 @@ fn strip_schema(name: &mut ObjectName) {
     {
         name.0.remove(0);
     }
+}
+
+/// Moves an expression out of its box, leaving a stand-in.
+fn take(expr: &mut Box<Expr>) -> Expr {
+    std::mem::replace(expr.as_mut(), placeholder())
 }
 
 /// A stand-in while a node is moved out of the tree.

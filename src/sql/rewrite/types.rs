@@ -2,16 +2,23 @@
 //! for the rewriter to choose PostgreSQL's meaning of an operator (`date + integer` adds
 //! days, `integer / integer` truncates).
 
-use crate::protocol::types::{Oid, oid, oid_from_type_name};
+use crate::protocol::types::{Oid, array_of, element_of, oid, oid_from_type_name};
 use smallvec::SmallVec;
 use sqlparser::ast::{
-    BinaryOperator, DataType, Expr, SelectItem, SetExpr, Statement, UnaryOperator, Value,
+    AccessExpr, ArrayElemTypeDef, BinaryOperator, DataType, Expr, Function, FunctionArg,
+    FunctionArgExpr, FunctionArguments, SelectItem, SetExpr, Statement, Subscript, UnaryOperator,
+    Value,
 };
 
 /// The type a written type name stands for.
 pub fn data_type_oid(data_type: &DataType) -> Oid {
     match data_type {
-        DataType::Array(_) => oid::UNKNOWN,
+        DataType::Array(
+            ArrayElemTypeDef::SquareBracket(inner, _)
+            | ArrayElemTypeDef::AngleBracket(inner)
+            | ArrayElemTypeDef::Parenthesis(inner),
+        ) => array_of(data_type_oid(inner)).unwrap_or(oid::TEXT_ARRAY),
+        DataType::Array(ArrayElemTypeDef::None) => oid::TEXT_ARRAY,
         other => oid_from_type_name(&other.to_string()),
     }
 }
@@ -34,11 +41,29 @@ pub fn expr_type(expr: &Expr) -> Option<Oid> {
         } => expr_type(expr),
         Expr::Function(f) => {
             let name = f.name.0.last()?.as_ident()?.value.to_ascii_lowercase();
-            function_type(&name)
+            function_type(&name).or_else(|| container_function_type(&name, f))
         }
         Expr::BinaryOp { left, op, right } => {
-            let (l, r) = (expr_type(left)?, expr_type(right)?);
-            binary_type(l, op, r)
+            container_binary_type(left, op, right).or_else(|| {
+                let (l, r) = (expr_type(left)?, expr_type(right)?);
+                binary_type(l, op, r)
+            })
+        }
+        Expr::Array(array) => {
+            // Untyped literals among the elements resolve to text, as in PostgreSQL.
+            let element = array.elem.iter().find_map(expr_type).unwrap_or(oid::TEXT);
+            Some(match element_of(element) {
+                Some(_) => element,
+                None => array_of(element).unwrap_or(oid::TEXT_ARRAY),
+            })
+        }
+        Expr::AnyOp { .. } | Expr::AllOp { .. } => Some(oid::BOOL),
+        Expr::CompoundFieldAccess { root, access_chain } => {
+            let ty = expr_type(root)?;
+            match access_chain.as_slice() {
+                [AccessExpr::Subscript(Subscript::Slice { .. })] => Some(ty),
+                _ => element_of(ty),
+            }
         }
         _ => None,
     }
@@ -119,6 +144,149 @@ fn function_type(name: &str) -> Option<Oid> {
         "isfinite" | "pg_regex" | "pg_regex_ci" | "pg_like" | "pg_similar" | "glob"
         | "starts_with" => oid::BOOL,
         "to_char" | "pg_substring" | "strpos_text" => oid::TEXT,
+        "pg_cast_json"
+        | "pg_json_get"
+        | "pg_json_path"
+        | "pg_json_build_object"
+        | "pg_json_build_array"
+        | "pg_json_agg" => oid::JSON,
+        "pg_cast_jsonb"
+        | "pg_jsonb_get"
+        | "pg_jsonb_path"
+        | "pg_jsonb_concat"
+        | "pg_jsonb_delete"
+        | "pg_jsonb_set"
+        | "pg_jsonb_build_object"
+        | "pg_jsonb_build_array"
+        | "pg_jsonb_agg"
+        | "pg_jsonb_strip_nulls" => oid::JSONB,
+        "pg_json_get_text" | "pg_json_path_text" | "pg_json_typeof" | "pg_jsonb_pretty" => {
+            oid::TEXT
+        }
+        "pg_jsonb_array_length" => oid::INT4,
+        "pg_jsonb_exists"
+        | "pg_jsonb_exists_any"
+        | "pg_jsonb_exists_all"
+        | "pg_jsonb_contains"
+        | "pg_contains"
+        | "pg_contained"
+        | "pg_array_contains"
+        | "pg_array_contained"
+        | "pg_array_overlap"
+        | "pg_array_any"
+        | "pg_array_all" => oid::BOOL,
+        _ => return None,
+    })
+}
+
+/// The first plain argument of `f`.
+fn first_arg(f: &Function) -> Option<&Expr> {
+    let FunctionArguments::List(list) = &f.args else {
+        return None;
+    };
+    match list.args.first()? {
+        FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
+        _ => None,
+    }
+}
+
+/// The type of a json or array function, which may depend on its arguments.
+fn container_function_type(name: &str, f: &Function) -> Option<Oid> {
+    Some(match name {
+        "to_json"
+        | "json_agg"
+        | "json_build_object"
+        | "json_build_array"
+        | "json_object_agg"
+        | "json_array_elements"
+        | "json_strip_nulls"
+        | "row_to_json" => oid::JSON,
+        "to_jsonb"
+        | "jsonb_agg"
+        | "jsonb_build_object"
+        | "jsonb_build_array"
+        | "jsonb_object_agg"
+        | "jsonb_array_elements"
+        | "jsonb_set"
+        | "jsonb_strip_nulls" => oid::JSONB,
+        "jsonb_typeof"
+        | "json_typeof"
+        | "jsonb_pretty"
+        | "jsonb_array_elements_text"
+        | "json_array_elements_text"
+        | "jsonb_object_keys"
+        | "json_object_keys"
+        | "array_to_string" => oid::TEXT,
+        "jsonb_array_length" | "json_array_length" | "array_length" | "cardinality"
+        | "array_position" | "array_upper" | "array_lower" | "array_ndims" => oid::INT4,
+        "string_to_array" => oid::TEXT_ARRAY,
+        "array_append" | "array_cat" | "array_remove" | "pg_array_append" | "pg_array_cat"
+        | "pg_array_remove" | "pg_array_slice" | "pg_array_nest" => expr_type(first_arg(f)?)?,
+        // What the rewriter emits for `ARRAY[...]` and `'{...}'::type[]`.
+        "pg_array" => {
+            let FunctionArguments::List(list) = &f.args else {
+                return None;
+            };
+            let element = list.args.iter().find_map(|a| match a {
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => expr_type(e),
+                _ => None,
+            });
+            element.and_then(array_of).unwrap_or(oid::TEXT_ARRAY)
+        }
+        "pg_cast_array" => {
+            let FunctionArguments::List(list) = &f.args else {
+                return None;
+            };
+            match list.args.get(1)? {
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Value(v))) => match &v.value {
+                    Value::SingleQuotedString(name) => array_of(oid_from_type_name(name))?,
+                    _ => return None,
+                },
+                _ => return None,
+            }
+        }
+        "array_prepend" => {
+            let FunctionArguments::List(list) = &f.args else {
+                return None;
+            };
+            match list.args.get(1)? {
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => expr_type(e)?,
+                _ => return None,
+            }
+        }
+        "array_agg" => {
+            let ty = expr_type(first_arg(f)?)?;
+            if element_of(ty).is_some() {
+                ty
+            } else {
+                array_of(ty)?
+            }
+        }
+        "unnest" => element_of(expr_type(first_arg(f)?)?)?,
+        _ => return None,
+    })
+}
+
+/// The type of a json or array operator expression.
+fn container_binary_type(left: &Expr, op: &BinaryOperator, right: &Expr) -> Option<Oid> {
+    use BinaryOperator::*;
+    let l = expr_type(left);
+    Some(match op {
+        Arrow | HashArrow => match l {
+            Some(oid::JSON) => oid::JSON,
+            _ => oid::JSONB,
+        },
+        LongArrow | HashLongArrow => oid::TEXT,
+        AtArrow | ArrowAt | Question | QuestionPipe | QuestionAnd | PGOverlap => oid::BOOL,
+        StringConcat | Minus => {
+            let r = expr_type(right);
+            match (l, r) {
+                (Some(t), _) if element_of(t).is_some() => t,
+                (_, Some(t)) if element_of(t).is_some() && *op == StringConcat => t,
+                (Some(oid::JSONB), _) => oid::JSONB,
+                _ => return None,
+            }
+        }
         _ => return None,
     })
 }

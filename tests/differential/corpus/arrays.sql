@@ -45,3 +45,8 @@ SELECT id FROM arr_items WHERE tags @> '{red}';
 SELECT ARRAY(SELECT id FROM arr_items ORDER BY id);
 SELECT '{1,2'::int[];
 SELECT ARRAY[1, 'x'];
+SELECT '{ a , "b c" ,NULL}'::text[], '{{1,2},{3,4}}'::int[];
+SELECT id FROM arr_items WHERE tags <@ ARRAY['red', 'green', 'blue'] ORDER BY id;
+SELECT array_to_string(string_to_array('x-y-z', '-'), '+'), array_position(ARRAY[3, 4], 5);
+SELECT id, nums[1:2], array_append(nums, 9) FROM arr_items ORDER BY id;
+SELECT id FROM arr_items WHERE 2 <> ALL(nums) ORDER BY id;

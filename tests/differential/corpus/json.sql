@@ -58,3 +58,8 @@ SELECT row_to_json(t) FROM (SELECT 1 AS a, 'x' AS b) t;
 SELECT '{"a": 1'::jsonb;
 SELECT '[1]'::jsonb ->> 'a';
 SELECT jsonb_typeof(doc) FROM js_docs ORDER BY id;
+SELECT jsonb_build_object('k', doc -> 'tags', 'ok', doc ? 'name') FROM js_docs WHERE id = 1;
+SELECT '[1, 2]'::jsonb @> '2', '{"a": [1, 2]}'::jsonb -> 'a' ->> 1, '{"a": 1}'::jsonb <@ '{"a": 1}';
+SELECT key, value FROM js_docs, jsonb_each_text('{"x": "1"}') WHERE id = 1;
+SELECT jsonb_agg(x ORDER BY x) FROM jsonb_array_elements_text('["b", "a"]') AS t(x);
+SELECT doc -> 'addr' ->> 'city', doc #> '{tags,1}' FROM js_docs WHERE doc ?| array['addr', 'zzz'] ORDER BY id;

@@ -1,0 +1,306 @@
+//! Set-returning functions (`unnest`, `jsonb_array_elements(_text)`, `jsonb_each(_text)`,
+//! `jsonb_object_keys`) on SQLite's table-valued `json_each`.
+//!
+//! In `FROM` the call becomes a subquery over `json_each` with PostgreSQL's column names
+//! (`value`, `key`, the alias's column list, `ordinality`). In the select list
+//! (`SELECT id, unnest(tags) FROM t`) a `json_each` joins the `FROM` list, where SQLite
+//! lets it read the columns of the tables before it, and the call becomes a read of its
+//! row: one output row per element, as PostgreSQL gives.
+
+use sqlparser::ast::{
+    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, Query, SelectItem, SetExpr,
+    TableFactor, TableWithJoins,
+};
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
+
+/// What one set-returning function yields for its argument `x`, in SQL over a
+/// `json_each` aliased `pg_e`.
+struct Shape {
+    /// The `json_each` argument.
+    source: String,
+    /// Output columns: PostgreSQL's name and the SQL of the value.
+    columns: Vec<(&'static str, String)>,
+    /// True when the function returns a scalar: an alias without a column list names
+    /// its one column.
+    scalar: bool,
+}
+
+fn shape(name: &str, x: &str) -> Option<Shape> {
+    let (jsonb, base) = match name.strip_prefix("jsonb_") {
+        Some(rest) => (true, rest),
+        None => (false, name.strip_prefix("json_").unwrap_or(name)),
+    };
+    let get = if jsonb { "pg_jsonb_get" } else { "pg_json_get" };
+    // jsonb iterates objects in its own key order; json as written.
+    let doc = if jsonb {
+        format!("pg_cast_jsonb({x})")
+    } else {
+        format!("pg_cast_json({x})")
+    };
+    Some(match (name, base) {
+        ("unnest", _) => Shape {
+            source: format!("pg_array_json({x})"),
+            columns: vec![("unnest", "pg_e.value".into())],
+            scalar: true,
+        },
+        (_, "array_elements") => Shape {
+            source: doc,
+            columns: vec![("value", format!("{get}({x}, pg_e.key)"))],
+            scalar: false,
+        },
+        (_, "array_elements_text") => Shape {
+            source: doc,
+            columns: vec![("value", format!("pg_json_get_text({x}, pg_e.key)"))],
+            scalar: false,
+        },
+        (_, "each") => Shape {
+            source: doc,
+            columns: vec![
+                ("key", "pg_e.key".into()),
+                ("value", format!("{get}({x}, pg_e.key)")),
+            ],
+            scalar: false,
+        },
+        (_, "each_text") => Shape {
+            source: doc,
+            columns: vec![
+                ("key", "pg_e.key".into()),
+                ("value", format!("pg_json_get_text({x}, pg_e.key)")),
+            ],
+            scalar: false,
+        },
+        (_, "object_keys") => Shape {
+            source: doc,
+            columns: vec![(
+                if jsonb {
+                    "jsonb_object_keys"
+                } else {
+                    "json_object_keys"
+                },
+                "pg_e.key".into(),
+            )],
+            scalar: true,
+        },
+        _ => return None,
+    })
+}
+
+/// Rewrites the set-returning functions of `query`'s select (see the module docs).
+pub fn rewrite_query(query: &mut Query) {
+    let SetExpr::Select(select) = query.body.as_mut() else {
+        return;
+    };
+    for table in &mut select.from {
+        rewrite_factor(&mut table.relation);
+        for join in &mut table.joins {
+            rewrite_factor(&mut join.relation);
+        }
+    }
+    // With one plain table in FROM, the table and the `json_each`s go into a subquery
+    // under the table's name, so that the table's columns stay unambiguous (`json_each`
+    // has columns named `id`, `key`, `value`, ...).
+    let wrap = match select.from.as_slice() {
+        [TableWithJoins { relation, joins }] if joins.is_empty() => match relation {
+            TableFactor::Table {
+                name,
+                alias,
+                args: None,
+                ..
+            } => Some((
+                relation.to_string(),
+                alias.as_ref().map_or_else(
+                    || name.0.last().map(|p| p.to_string()),
+                    |a| Some(a.name.to_string()),
+                ),
+            )),
+            _ => None,
+        },
+        _ => None,
+    };
+    let mut added = 0;
+    let mut inner_items: Vec<String> = Vec::new();
+    let mut inner_from: Vec<String> = Vec::new();
+    for item in &mut select.projection {
+        let (expr, alias) = match item {
+            SelectItem::UnnamedExpr(e) => (e, None),
+            SelectItem::ExprWithAlias { expr, alias } => (expr, Some(alias.clone())),
+            _ => continue,
+        };
+        let Expr::Function(f) = expr else { continue };
+        let Some(name) = single_name(&f.name) else {
+            continue;
+        };
+        let Some(x) = single_arg(&f.args) else {
+            continue;
+        };
+        let Some(shape) = shape(&name, &x) else {
+            continue;
+        };
+        if shape.columns.len() != 1 {
+            continue;
+        }
+        added += 1;
+        let e = format!("pg_srf{added}");
+        let source = format!("json_each({}) AS {e}", shape.source);
+        let value = shape.columns[0].1.replace("pg_e.", &format!("{e}."));
+        let alias = alias.unwrap_or_else(|| Ident::new(shape.columns[0].0));
+        if let Some((_, Some(_))) = &wrap {
+            inner_items.push(format!("{value} AS pg_srf_value{added}"));
+            inner_from.push(source);
+            *item = SelectItem::ExprWithAlias {
+                expr: Expr::Identifier(Ident::new(format!("pg_srf_value{added}"))),
+                alias,
+            };
+            continue;
+        }
+        let (Some(factor), Some(value)) = (parse_factor(&source), parse_expr(&value)) else {
+            continue;
+        };
+        select.from.push(TableWithJoins {
+            relation: factor,
+            joins: vec![],
+        });
+        *item = SelectItem::ExprWithAlias { expr: value, alias };
+    }
+    if let (Some((relation, Some(name))), false) = (wrap, inner_items.is_empty()) {
+        let sql = format!(
+            "(SELECT {name}.*, {} FROM {relation}, {}) AS {name}",
+            inner_items.join(", "),
+            inner_from.join(", ")
+        );
+        if let Some(factor) = parse_factor(&sql) {
+            select.from[0].relation = factor;
+        }
+    }
+}
+
+fn single_name(name: &sqlparser::ast::ObjectName) -> Option<String> {
+    match name.0.as_slice() {
+        [part] => Some(part.as_ident()?.value.to_ascii_lowercase()),
+        _ => None,
+    }
+}
+
+fn single_arg(args: &FunctionArguments) -> Option<String> {
+    let FunctionArguments::List(list) = args else {
+        return None;
+    };
+    match list.args.as_slice() {
+        [FunctionArg::Unnamed(FunctionArgExpr::Expr(e))] if list.clauses.is_empty() => {
+            Some(e.to_string())
+        }
+        _ => None,
+    }
+}
+
+fn single_expr_arg(args: &[Expr]) -> Option<String> {
+    match args {
+        [e] => Some(e.to_string()),
+        _ => None,
+    }
+}
+
+fn rewrite_factor(factor: &mut TableFactor) {
+    let (name, x, alias, ordinality) = match factor {
+        TableFactor::Table {
+            name,
+            args: Some(args),
+            alias,
+            with_ordinality,
+            ..
+        } if args.settings.is_none() => {
+            let Some(name) = single_name(name) else {
+                return;
+            };
+            let x = match args.args.as_slice() {
+                [FunctionArg::Unnamed(FunctionArgExpr::Expr(e))] => e.to_string(),
+                _ => return,
+            };
+            (name, x, alias.take(), *with_ordinality)
+        }
+        TableFactor::Function {
+            lateral: false,
+            name,
+            args,
+            with_ordinality,
+            alias,
+        } => {
+            let Some(name) = single_name(name) else {
+                return;
+            };
+            let x = match args.as_slice() {
+                [FunctionArg::Unnamed(FunctionArgExpr::Expr(e))] => e.to_string(),
+                _ => return,
+            };
+            (name, x, alias.take(), *with_ordinality)
+        }
+        TableFactor::UNNEST {
+            alias,
+            array_exprs,
+            with_offset: false,
+            with_ordinality,
+            ..
+        } => {
+            let Some(x) = single_expr_arg(array_exprs) else {
+                return;
+            };
+            ("unnest".to_string(), x, alias.take(), *with_ordinality)
+        }
+        _ => return,
+    };
+    let Some(shape) = shape(&name, &x) else {
+        return;
+    };
+    let mut names: Vec<String> = shape.columns.iter().map(|(n, _)| n.to_string()).collect();
+    if ordinality {
+        names.push("ordinality".into());
+    }
+    if let Some(alias) = &alias {
+        if !alias.columns.is_empty() {
+            for (slot, column) in names.iter_mut().zip(&alias.columns) {
+                *slot = column.name.to_string();
+            }
+        } else if shape.scalar {
+            names[0] = alias.name.to_string();
+        }
+    }
+    let mut values: Vec<String> = shape.columns.iter().map(|(_, v)| v.clone()).collect();
+    if ordinality {
+        values.push("pg_e.key + 1".into());
+    }
+    let list: Vec<String> = values
+        .iter()
+        .zip(&names)
+        .map(|(v, n)| format!("{v} AS {n}"))
+        .collect();
+    let alias_name = alias.map_or_else(|| Ident::new(name.clone()), |a| a.name);
+    let sql = format!(
+        "(SELECT {} FROM json_each({}) AS pg_e) AS {alias_name}",
+        list.join(", "),
+        shape.source
+    );
+    if let Some(new) = parse_factor(&sql) {
+        *factor = new;
+    }
+}
+
+fn parse_factor(sql: &str) -> Option<TableFactor> {
+    let query = Parser::new(&PostgreSqlDialect {})
+        .try_with_sql(&format!("SELECT 1 FROM {sql}"))
+        .ok()?
+        .parse_query()
+        .ok()?;
+    let SetExpr::Select(select) = *query.body else {
+        return None;
+    };
+    select.from.into_iter().next().map(|t| t.relation)
+}
+
+fn parse_expr(sql: &str) -> Option<Expr> {
+    Parser::new(&PostgreSqlDialect {})
+        .try_with_sql(sql)
+        .ok()?
+        .parse_expr()
+        .ok()
+}
