@@ -64,7 +64,7 @@ where
             self.check_not_failed()?;
         }
         match command {
-            Command::Begin => {
+            Command::Begin { start } => {
                 if self.tx.in_block() {
                     let warning = PgError::warning(
                         SqlState::ACTIVE_SQL_TRANSACTION,
@@ -77,31 +77,15 @@ where
                     }
                     self.tx = self.tx.after_begin();
                 }
-                self.command_complete("BEGIN").await?;
+                let tag = if *start { "START TRANSACTION" } else { "BEGIN" };
+                self.command_complete(tag).await?;
             }
-            Command::Commit => match self.tx {
-                TxState::InBlock => {
-                    if let Err(err) = self.engine("COMMIT").await {
-                        // A failed COMMIT ends the transaction, as in PostgreSQL.
-                        self.tx = TxState::Idle;
-                        if !self.exec.is_autocommit() {
-                            let _ = self.engine("ROLLBACK").await;
-                        }
-                        return Err(err);
-                    }
-                    self.tx = TxState::Idle;
-                    self.command_complete("COMMIT").await?;
-                }
-                TxState::Failed => {
-                    self.rollback_engine().await?;
-                    self.command_complete("ROLLBACK").await?;
-                }
-                TxState::Idle | TxState::Implicit => {
-                    self.no_transaction_warning().await?;
-                    self.command_complete("COMMIT").await?;
-                }
-            },
+            Command::Commit => {
+                self.end_local_settings().await?;
+                self.commit().await?;
+            }
             Command::Rollback => {
+                self.end_local_settings().await?;
                 if self.tx.in_block() {
                     self.rollback_engine().await?;
                 } else {
@@ -131,12 +115,27 @@ where
                 self.tx = TxState::InBlock;
                 self.command_complete("ROLLBACK").await?;
             }
-            Command::Set { name, value, .. } => {
+            Command::Set { name, value, local } => {
                 if name == "transaction_characteristics" {
+                    self.settings
+                        .set_transaction_characteristics(value.as_deref().unwrap_or(""))?;
                     self.command_complete("SET").await?;
                     return Ok(());
                 }
-                let report = self.settings.set(name, value.as_deref())?;
+                let report = if !*local {
+                    self.settings.set(name, value.as_deref())?
+                } else if self.tx.in_block() {
+                    self.settings.set_local(name, value.as_deref())?
+                } else {
+                    // As PostgreSQL: outside a transaction block there is nothing for
+                    // SET LOCAL to last for.
+                    let warning = PgError::warning(
+                        SqlState::NO_ACTIVE_SQL_TRANSACTION,
+                        "SET LOCAL can only be used in transaction blocks",
+                    );
+                    self.send_notice(&warning).await?;
+                    None
+                };
                 self.exec
                     .set_statement_timeout(self.settings.statement_timeout());
                 if let Some((name, value)) = report {
@@ -209,6 +208,45 @@ where
                 )
                 .into());
             }
+        }
+        Ok(())
+    }
+
+    /// COMMIT (or END): ends the block; a failed block rolls back, as in PostgreSQL.
+    async fn commit(&mut self) -> Result<(), Error> {
+        match self.tx {
+            TxState::InBlock => {
+                if let Err(err) = self.engine("COMMIT").await {
+                    // A failed COMMIT ends the transaction, as in PostgreSQL.
+                    self.tx = TxState::Idle;
+                    if !self.exec.is_autocommit() {
+                        let _ = self.engine("ROLLBACK").await;
+                    }
+                    return Err(err);
+                }
+                self.tx = TxState::Idle;
+                self.command_complete("COMMIT").await?;
+            }
+            TxState::Failed => {
+                self.rollback_engine().await?;
+                self.command_complete("ROLLBACK").await?;
+            }
+            TxState::Idle | TxState::Implicit => {
+                self.no_transaction_warning().await?;
+                self.command_complete("COMMIT").await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Undoes the ending transaction's `SET LOCAL`s and tells the client of the
+    /// reported parameters they restore.
+    async fn end_local_settings(&mut self) -> Result<(), Error> {
+        let reports = self.settings.end_transaction();
+        self.exec
+            .set_statement_timeout(self.settings.statement_timeout());
+        for (name, value) in reports {
+            self.parameter_status(name, &value).await?;
         }
         Ok(())
     }

@@ -105,6 +105,34 @@ pub fn show_milliseconds(ms: u128) -> String {
     }
 }
 
+/// A memory size as PostgreSQL's SHOW prints it: a bare number is in kilobytes; the
+/// result is in the largest unit (`kB`, `MB`, `GB`, `TB`) that divides it exactly.
+fn kilobytes(value: &str) -> Result<String, String> {
+    let invalid =
+        || format!("invalid value \"{value}\": a size like 4096, '8MB' or '1GB' is required");
+    let value = value.trim();
+    let split = value
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(value.len());
+    let (number, unit) = value.split_at(split);
+    let number: u64 = number.parse().map_err(|_| invalid())?;
+    let scale: u64 = match unit.trim() {
+        "" | "kB" => 1,
+        "MB" => 1 << 10,
+        "GB" => 1 << 20,
+        "TB" => 1 << 30,
+        _ => return Err(invalid()),
+    };
+    let kb = number.checked_mul(scale).ok_or_else(invalid)?;
+    const UNITS: [(u64, &str); 3] = [(1 << 30, "TB"), (1 << 20, "GB"), (1 << 10, "MB")];
+    Ok(
+        match UNITS.iter().find(|(size, _)| kb != 0 && kb % size == 0) {
+            Some((size, unit)) => format!("{}{unit}", kb / size),
+            None => format!("{kb}kB"),
+        },
+    )
+}
+
 fn hex_only(value: &str) -> Result<String, String> {
     match value.to_ascii_lowercase().as_str() {
         "hex" => Ok("hex".to_string()),
@@ -160,11 +188,11 @@ const SPECS: &[Spec] = &[
     },
     Spec {
         name: "default_transaction_isolation",
-        default: "serializable",
+        default: "read committed",
         report: false,
         read_only: false,
         check: any,
-        description: "SQLite transactions are always serializable.",
+        description: "Sets the transaction isolation level of each new transaction (SQLite's transactions are serializable).",
     },
     Spec {
         name: "default_transaction_read_only",
@@ -334,6 +362,46 @@ const SPECS: &[Spec] = &[
         check: boolean,
         description: "Shows whether the current transaction is read-only.",
     },
+    Spec {
+        name: "work_mem",
+        default: "4MB",
+        report: false,
+        read_only: false,
+        check: kilobytes,
+        description: "Accepted for compatibility: sets the maximum memory to be used for query workspaces.",
+    },
+    Spec {
+        name: "maintenance_work_mem",
+        default: "64MB",
+        report: false,
+        read_only: false,
+        check: kilobytes,
+        description: "Accepted for compatibility: sets the maximum memory to be used for maintenance operations.",
+    },
+    Spec {
+        name: "temp_buffers",
+        default: "8MB",
+        report: false,
+        read_only: false,
+        check: kilobytes,
+        description: "Accepted for compatibility: sets the maximum number of temporary buffers used by each session.",
+    },
+    Spec {
+        name: "effective_cache_size",
+        default: "4GB",
+        report: false,
+        read_only: false,
+        check: kilobytes,
+        description: "Accepted for compatibility: sets the planner's assumption about the size of the data cache.",
+    },
+    Spec {
+        name: "client_min_messages",
+        default: "notice",
+        report: false,
+        read_only: false,
+        check: any,
+        description: "Accepted for compatibility: sets the message levels that are sent to the client.",
+    },
 ];
 
 fn spec(name: &str) -> Option<(usize, &'static Spec)> {
@@ -359,6 +427,9 @@ pub struct Settings {
     defaults: Vec<String>,
     custom: Vec<(String, String)>,
     statement_timeout: Duration,
+    /// What `SET LOCAL` replaced in the current transaction, oldest first: the name and
+    /// the value before (`None`: a custom name that had none), restored when it ends.
+    local_undo: Vec<(String, Option<String>)>,
 }
 
 impl Default for Settings {
@@ -369,6 +440,7 @@ impl Default for Settings {
             defaults,
             custom: Vec::new(),
             statement_timeout: Duration::ZERO,
+            local_undo: Vec::new(),
         }
     }
 }
@@ -417,6 +489,30 @@ impl Settings {
         let changed = self.values[index] != value;
         self.values[index] = value;
         Ok((spec.report && changed).then(|| (spec.name, self.values[index].clone())))
+    }
+
+    /// Sets a parameter for the rest of the current transaction only (`SET LOCAL`,
+    /// `set_config(.., true)`): [`end_transaction`](Self::end_transaction) puts the
+    /// value before back.
+    pub fn set_local(&mut self, name: &str, value: Option<&str>) -> Result<Report, PgError> {
+        let before = self.get(name).ok().map(|(_, v)| v.to_string());
+        let report = self.set(name, value)?;
+        self.local_undo.push((name.to_string(), before));
+        Ok(report)
+    }
+
+    /// Undoes the transaction's `SET LOCAL`s, newest first (at COMMIT or ROLLBACK);
+    /// returns the ParameterStatus reports the restored values need.
+    pub fn end_transaction(&mut self) -> Vec<(&'static str, String)> {
+        let mut reports = Vec::new();
+        while let Some((name, before)) = self.local_undo.pop() {
+            // The value was accepted before, so it is accepted again.
+            if let Ok(Some(report)) = self.set(&name, Some(before.as_deref().unwrap_or(""))) {
+                reports.retain(|(n, _)| *n != report.0);
+                reports.push(report);
+            }
+        }
+        reports
     }
 
     /// Restores every parameter the client may change (`RESET ALL`); returns the reports.
@@ -480,6 +576,50 @@ impl Settings {
         Ok(())
     }
 
+    /// Applies `SET SESSION CHARACTERISTICS AS TRANSACTION <modes>`: the isolation level
+    /// and access mode become the defaults of later transactions
+    /// (`default_transaction_isolation`, `default_transaction_read_only`). `modes` is the
+    /// lower-cased words after `TRANSACTION`, commas standing alone or attached.
+    pub fn set_transaction_characteristics(&mut self, modes: &str) -> Result<(), PgError> {
+        let words: Vec<&str> = modes
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|w| !w.is_empty())
+            .collect();
+        let mut i = 0;
+        while i < words.len() {
+            match &words[i..] {
+                ["isolation", "level", "serializable", ..] => {
+                    self.set("default_transaction_isolation", Some("serializable"))?;
+                    i += 3;
+                }
+                ["isolation", "level", "repeatable", "read", ..]
+                | ["isolation", "level", "read", "committed", ..]
+                | ["isolation", "level", "read", "uncommitted", ..] => {
+                    let level = format!("{} {}", words[i + 2], words[i + 3]);
+                    self.set("default_transaction_isolation", Some(&level))?;
+                    i += 4;
+                }
+                ["read", "only", ..] => {
+                    self.set("default_transaction_read_only", Some("on"))?;
+                    i += 2;
+                }
+                ["read", "write", ..] => {
+                    self.set("default_transaction_read_only", Some("off"))?;
+                    i += 2;
+                }
+                ["not", "deferrable", ..] => i += 2,
+                ["deferrable", ..] => i += 1,
+                _ => {
+                    return Err(PgError::new(
+                        SqlState::SYNTAX_ERROR,
+                        format!("syntax error at or near \"{}\"", words[i]),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The statement timeout in force (zero: none).
     pub fn statement_timeout(&self) -> Duration {
         self.statement_timeout
@@ -537,6 +677,64 @@ mod tests {
                 .any(|(n, v)| *n == "application_name" && v.is_empty())
         );
         assert_eq!(s.statement_timeout(), Duration::ZERO);
+    }
+
+    #[test]
+    fn session_characteristics_set_the_defaults() {
+        let mut s = Settings::default();
+        s.set_transaction_characteristics("isolation level repeatable read, read only")
+            .unwrap();
+        assert_eq!(
+            s.get("default_transaction_isolation").unwrap().1,
+            "repeatable read"
+        );
+        assert_eq!(s.get("default_transaction_read_only").unwrap().1, "on");
+        s.set_transaction_characteristics("isolation level serializable")
+            .unwrap();
+        assert_eq!(
+            s.get("default_transaction_isolation").unwrap().1,
+            "serializable"
+        );
+        assert!(s.set_transaction_characteristics("sideways").is_err());
+    }
+
+    #[test]
+    fn set_local_is_undone_at_transaction_end() {
+        let mut s = Settings::default();
+        s.set("application_name", Some("before")).unwrap();
+        s.set_local("statement_timeout", Some("5000")).unwrap();
+        s.set_local("application_name", Some("inside")).unwrap();
+        s.set_local("myapp.user_id", Some("7")).unwrap();
+        assert_eq!(s.statement_timeout(), Duration::from_secs(5));
+        assert_eq!(s.get("myapp.user_id").unwrap().1, "7");
+        let reports = s.end_transaction();
+        assert_eq!(reports, vec![("application_name", "before".to_string())]);
+        assert_eq!(s.get("statement_timeout").unwrap().1, "0");
+        assert_eq!(s.statement_timeout(), Duration::ZERO);
+        assert_eq!(s.get("application_name").unwrap().1, "before");
+        assert_eq!(s.get("myapp.user_id").unwrap().1, "");
+        assert!(s.end_transaction().is_empty(), "nothing left to undo");
+    }
+
+    #[test]
+    fn memory_settings_show_in_postgres_units() {
+        let mut s = Settings::default();
+        assert_eq!(s.get("work_mem").unwrap(), ("work_mem", "4MB"));
+        s.set("work_mem", Some("8MB")).unwrap();
+        assert_eq!(s.get("work_mem").unwrap().1, "8MB");
+        s.set("work_mem", Some("2048")).unwrap();
+        assert_eq!(s.get("work_mem").unwrap().1, "2MB");
+        s.set("work_mem", Some("1000kB")).unwrap();
+        assert_eq!(s.get("work_mem").unwrap().1, "1000kB");
+        s.set("work_mem", Some("1GB")).unwrap();
+        assert_eq!(s.get("work_mem").unwrap().1, "1GB");
+        assert!(s.set("work_mem", Some("lots")).is_err());
+        s.reset_all();
+        assert_eq!(s.get("work_mem").unwrap().1, "4MB");
+        assert_eq!(
+            s.get("default_transaction_isolation").unwrap().1,
+            "read committed"
+        );
     }
 
     #[test]

@@ -8,8 +8,12 @@ use super::lexer::{Token, TokenKind, identifier_name, significant, string_value}
 /// What a statement asks the server to do.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
-    /// `BEGIN [WORK|TRANSACTION] [modes]`, `START TRANSACTION [modes]`.
-    Begin,
+    /// `BEGIN [WORK|TRANSACTION] [modes]`, `START TRANSACTION [modes]`; `start` tells
+    /// the second spelling, whose command tag is `START TRANSACTION`.
+    Begin {
+        /// Spelled `START TRANSACTION`.
+        start: bool,
+    },
     /// `COMMIT`/`END [WORK|TRANSACTION] [AND [NO] CHAIN]`.
     Commit,
     /// `ROLLBACK`/`ABORT [WORK|TRANSACTION] [AND [NO] CHAIN]`.
@@ -240,8 +244,8 @@ impl Command {
         }
         let mut buf = [0u8; 24];
         match lower(first.text, &mut buf) {
-            "begin" => Command::Begin,
-            "start" if c.eat("transaction") => Command::Begin,
+            "begin" => Command::Begin { start: false },
+            "start" if c.eat("transaction") => Command::Begin { start: true },
             "commit" | "end" if !c.eat("prepared") => Command::Commit,
             "rollback" | "abort" => {
                 if c.eat("prepared") {
@@ -641,11 +645,16 @@ mod tests {
             "Begin Transaction Isolation Level Serializable, Read Only",
             "BEGIN DEFERRABLE;",
             "/* c */ begin -- x",
-            "START TRANSACTION",
-            "start transaction read write",
             "BEGIN IMMEDIATE",
         ] {
-            assert_eq!(Command::parse(sql), Command::Begin, "{sql}");
+            assert_eq!(
+                Command::parse(sql),
+                Command::Begin { start: false },
+                "{sql}"
+            );
+        }
+        for sql in ["START TRANSACTION", "start transaction read write"] {
+            assert_eq!(Command::parse(sql), Command::Begin { start: true }, "{sql}");
         }
         for sql in [
             "COMMIT",
