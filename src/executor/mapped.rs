@@ -94,6 +94,10 @@ impl Executor for MemoryMappedExecutor {
         self.inner.cancel_handle()
     }
 
+    fn share_settings(&mut self, settings: &crate::session::settings::SharedSettings) {
+        self.inner.share_settings(settings);
+    }
+
     fn set_statement_timeout(&mut self, timeout: Duration) {
         self.inner.set_statement_timeout(timeout)
     }

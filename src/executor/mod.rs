@@ -19,6 +19,7 @@ mod json;
 mod mapped;
 mod math;
 mod regex;
+mod settings;
 mod sqlite;
 mod strings;
 
@@ -162,6 +163,9 @@ pub trait Executor {
 
     /// A handle that interrupts the running statement from another thread.
     fn cancel_handle(&self) -> CancelHandle;
+
+    /// Makes the session's parameters visible to SQL (`current_setting`, `set_config`).
+    fn share_settings(&mut self, settings: &crate::session::settings::SharedSettings);
 
     /// Statements running longer than `timeout` fail with 57014 (zero: no limit).
     fn set_statement_timeout(&mut self, timeout: std::time::Duration);

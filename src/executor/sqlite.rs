@@ -510,6 +510,12 @@ impl Executor for SqliteExecutor {
         self.statement_timeout = timeout;
     }
 
+    fn share_settings(&mut self, settings: &crate::session::settings::SharedSettings) {
+        if let Err(err) = super::settings::register(&self.conn, settings) {
+            tracing::warn!(error = %err, "current_setting and set_config are unavailable");
+        }
+    }
+
     fn cancel_handle(&self) -> CancelHandle {
         let handle = self.conn.get_interrupt_handle();
         Arc::new(move || handle.interrupt())

@@ -4,6 +4,7 @@
 use super::Session;
 use super::rows::{encode_data_row, encode_row_description};
 use super::settings::Settings;
+use super::settings::lock;
 use super::state::TxState;
 use super::statement::Column;
 use crate::connection::MessageSource;
@@ -117,15 +118,15 @@ where
             }
             Command::Set { name, value, local } => {
                 if name == "transaction_characteristics" {
-                    self.settings
+                    lock(&self.settings)
                         .set_transaction_characteristics(value.as_deref().unwrap_or(""))?;
                     self.command_complete("SET").await?;
                     return Ok(());
                 }
                 let report = if !*local {
-                    self.settings.set(name, value.as_deref())?
+                    lock(&self.settings).set(name, value.as_deref())?
                 } else if self.tx.in_block() {
-                    self.settings.set_local(name, value.as_deref())?
+                    lock(&self.settings).set_local(name, value.as_deref())?
                 } else {
                     // As PostgreSQL: outside a transaction block there is nothing for
                     // SET LOCAL to last for.
@@ -137,7 +138,7 @@ where
                     None
                 };
                 self.exec
-                    .set_statement_timeout(self.settings.statement_timeout());
+                    .set_statement_timeout(lock(&self.settings).statement_timeout());
                 if let Some((name, value)) = report {
                     self.parameter_status(name, &value).await?;
                 }
@@ -145,11 +146,11 @@ where
             }
             Command::Reset(name) => {
                 let reports = match name {
-                    Some(name) => self.settings.set(name, None)?.into_iter().collect(),
-                    None => self.settings.reset_all(),
+                    Some(name) => lock(&self.settings).set(name, None)?.into_iter().collect(),
+                    None => lock(&self.settings).reset_all(),
                 };
                 self.exec
-                    .set_statement_timeout(self.settings.statement_timeout());
+                    .set_statement_timeout(lock(&self.settings).statement_timeout());
                 for (name, value) in reports {
                     self.parameter_status(name, &value).await?;
                 }
@@ -170,9 +171,9 @@ where
                 self.statements.clear();
                 self.unnamed_statement = None;
                 self.close_portals();
-                let reports = self.settings.reset_all();
+                let reports = lock(&self.settings).reset_all();
                 self.exec
-                    .set_statement_timeout(self.settings.statement_timeout());
+                    .set_statement_timeout(lock(&self.settings).statement_timeout());
                 for (name, value) in reports {
                     self.parameter_status(name, &value).await?;
                 }
@@ -242,9 +243,9 @@ where
     /// Undoes the ending transaction's `SET LOCAL`s and tells the client of the
     /// reported parameters they restore.
     async fn end_local_settings(&mut self) -> Result<(), Error> {
-        let reports = self.settings.end_transaction();
+        let reports = lock(&self.settings).end_transaction();
         self.exec
-            .set_statement_timeout(self.settings.statement_timeout());
+            .set_statement_timeout(lock(&self.settings).statement_timeout());
         for (name, value) in reports {
             self.parameter_status(name, &value).await?;
         }
@@ -278,7 +279,7 @@ where
 
     async fn show(&mut self, command: &Command, name: &str, describe: bool) -> Result<(), Error> {
         let rows: Vec<Vec<Value>> = if name == "all" {
-            self.settings
+            lock(&self.settings)
                 .all()
                 .map(|(n, v, d)| {
                     vec![
@@ -289,10 +290,10 @@ where
                 })
                 .collect()
         } else {
-            let (_, value) = self.settings.get(name)?;
-            vec![vec![Value::from(value.to_string())]]
+            let value = lock(&self.settings).get(name)?.1.to_string();
+            vec![vec![Value::from(value)]]
         };
-        let columns = columns(command, &self.settings);
+        let columns = columns(command, &lock(&self.settings));
         let types: Vec<Oid> = vec![oid::TEXT; columns.len()];
         let formats = vec![Format::Text; columns.len()];
         if describe {

@@ -15,6 +15,7 @@
 
 use super::Session;
 use super::copy::CopyColumns;
+use super::settings::lock;
 use super::state::TxState;
 use crate::connection::{Incoming, MessageSource};
 use crate::copy::context;
@@ -246,7 +247,7 @@ where
         // The unused tail of earlier messages: a row cut by a message boundary.
         let mut pending = BytesMut::new();
         // statement_timeout covers the whole COPY, waiting for the client included.
-        let timeout = self.settings.statement_timeout();
+        let timeout = lock(&self.settings).statement_timeout();
         let deadline = (!timeout.is_zero()).then(|| tokio::time::Instant::now() + timeout);
         loop {
             let next = match deadline {

@@ -3,6 +3,7 @@
 use super::Session;
 use super::portal::{Portal, PortalState};
 use super::rows::{RowEncoder, encode_row_description};
+use super::settings::lock;
 use super::state::TxState;
 use super::statement::{Column, NamedStatement, Prepared};
 use crate::connection::MessageSource;
@@ -206,7 +207,7 @@ where
                 let types = if statement.param_types.is_empty() {
                     self.column_types(&statement, &[], &[])?
                 } else {
-                    fill_text(column_types(&statement.prepared, &self.settings))
+                    fill_text(column_types(&statement.prepared, &lock(&self.settings)))
                 };
                 // Portals of this statement must send what the client was just told.
                 let stored = if name.is_empty() {
@@ -250,7 +251,7 @@ where
         if let Some(described) = &statement.described {
             return Ok(described.clone());
         }
-        let mut types = column_types(&statement.prepared, &self.settings);
+        let mut types = column_types(&statement.prepared, &lock(&self.settings));
         if let Prepared::Sql(stmt) = &*statement.prepared {
             let untyped = stmt.columns.iter().any(|c| c.ty.is_none());
             if untyped && stmt.read_only && params.len() == statement.param_types.len() {
@@ -289,7 +290,7 @@ where
         let columns: &[Column] = match prepared {
             Prepared::Sql(stmt) => &stmt.columns,
             Prepared::Control(command) => {
-                control = super::control::columns(command, &self.settings);
+                control = super::control::columns(command, &lock(&self.settings));
                 &control
             }
             Prepared::Empty | Prepared::Copy(_) | Prepared::Steps(_) => &[],

@@ -43,7 +43,7 @@ use crate::value::ValueHandler;
 use crate::writer::ProtocolWriter;
 use bytes::BytesMut;
 use portal::Portal;
-use settings::Settings;
+use settings::{Settings, SharedSettings, lock};
 use state::TxState;
 use statement::{NamedStatement, StatementCache};
 use std::collections::HashMap;
@@ -97,7 +97,7 @@ pub struct Session<I, W, V, E> {
     tx: TxState,
     /// After an error in an extended-protocol message: discard input until Sync.
     skipping: bool,
-    settings: Settings,
+    settings: SharedSettings,
     cache: StatementCache,
     statements: HashMap<String, NamedStatement>,
     unnamed_statement: Option<NamedStatement>,
@@ -122,7 +122,7 @@ where
     E: Executor,
 {
     /// A session reading from `input` and answering through `writer`.
-    pub fn new(input: I, writer: W, values: V, exec: E, options: SessionOptions) -> Self {
+    pub fn new(input: I, writer: W, values: V, mut exec: E, options: SessionOptions) -> Self {
         let mut settings = Settings::default();
         for (name, span) in [
             (
@@ -136,6 +136,8 @@ where
                 tracing::warn!(error = %err, "ignoring a server default");
             }
         }
+        let settings = std::sync::Arc::new(std::sync::Mutex::new(settings));
+        exec.share_settings(&settings);
         Session {
             input,
             writer,
@@ -276,7 +278,7 @@ where
         let idle = std::mem::take(&mut self.idle);
         let (limit, err) = if !self.tx.in_block() {
             (
-                self.settings.idle_session_timeout(),
+                lock(&self.settings).idle_session_timeout(),
                 (
                     SqlState::IDLE_SESSION_TIMEOUT,
                     "terminating connection due to idle-session timeout",
@@ -284,7 +286,7 @@ where
             )
         } else {
             (
-                self.settings.idle_in_transaction_session_timeout(),
+                lock(&self.settings).idle_in_transaction_session_timeout(),
                 (
                     SqlState::IDLE_IN_TRANSACTION_SESSION_TIMEOUT,
                     "terminating connection due to idle-in-transaction timeout",

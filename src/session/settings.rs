@@ -1,7 +1,19 @@
 //! Session parameters: what SET, SHOW and RESET act on, and what ParameterStatus reports.
 
 use crate::error::{PgError, SqlState};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
+
+/// A session's parameters, shared with its executor so that SQL functions
+/// (`current_setting`, `set_config`) read and change the same values as SET and SHOW.
+pub type SharedSettings = Arc<Mutex<Settings>>;
+
+/// Locks shared settings; a panic while they were locked leaves them usable.
+pub fn lock(settings: &SharedSettings) -> MutexGuard<'_, Settings> {
+    settings
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 /// The version pgsqlite reports as `server_version`: the PostgreSQL release whose
 /// protocol and behaviour it follows.

@@ -2,6 +2,7 @@
 //! authentication (through `authenticate.rs`) and the initial ParameterStatus messages.
 
 use super::Session;
+use super::settings::lock;
 use crate::connection::Incoming;
 use crate::connection::MessageSource;
 use crate::error::{Error, PgError, SqlState};
@@ -88,7 +89,7 @@ where
                 "user" | "database" | "replication" | "options" => {}
                 n if n.starts_with("_pq_.") => unsupported.push(n),
                 n => {
-                    if let Err(err) = self.settings.set(n, Some(value)) {
+                    if let Err(err) = lock(&self.settings).set(n, Some(value)) {
                         if err.code == SqlState::UNDEFINED_OBJECT {
                             tracing::debug!(parameter = n, "ignoring unknown startup parameter");
                         } else {
@@ -103,9 +104,9 @@ where
             }
         }
         self.exec
-            .set_statement_timeout(self.settings.statement_timeout());
+            .set_statement_timeout(lock(&self.settings).statement_timeout());
         if let Some(user) = startup.param("user") {
-            let _ = self.settings.set("session_authorization", Some(user));
+            let _ = lock(&self.settings).set("session_authorization", Some(user));
         }
         if startup.minor > PROTOCOL_MINOR || !unsupported.is_empty() {
             let minor = i32::from(PROTOCOL_MINOR);
@@ -122,8 +123,7 @@ where
         }
         self.send(tag::AUTHENTICATION, backend::authentication_ok)
             .await?;
-        let reported: SmallVec<[(&'static str, String); 16]> = self
-            .settings
+        let reported: SmallVec<[(&'static str, String); 16]> = lock(&self.settings)
             .reported()
             .map(|(n, v)| (n, v.to_string()))
             .collect();
