@@ -1,5 +1,5 @@
 //! `current_setting` and `set_config`: SQL functions that read and change the session's
-//! parameters.
+//! parameters; `current_database` and `pg_backend_pid`, which tell who the session is.
 //!
 //! Design: a session owns its parameters as a [`SharedSettings`] (an `Arc<Mutex<..>>`)
 //! and hands a clone to its executor, which registers these functions on its SQLite
@@ -26,6 +26,14 @@ pub fn register(conn: &Connection, settings: &SharedSettings) -> rusqlite::Resul
     let shared = settings.clone();
     conn.create_scalar_function("set_config", 3, volatile, move |ctx| {
         set_config(ctx, &shared)
+    })?;
+    let shared = settings.clone();
+    conn.create_scalar_function("current_database", 0, volatile, move |_| {
+        Ok(lock(&shared).database().to_string())
+    })?;
+    let shared = settings.clone();
+    conn.create_scalar_function("pg_backend_pid", 0, volatile, move |_| {
+        Ok(lock(&shared).backend_pid())
     })?;
     Ok(())
 }
@@ -108,6 +116,16 @@ mod tests {
             Some("8MB")
         );
         lock(&settings).end_transaction();
+        lock(&settings).set_database("shop");
+        lock(&settings).set_backend_pid(4242);
+        assert_eq!(
+            one("SELECT current_database()").unwrap().as_deref(),
+            Some("shop")
+        );
+        let pid: i64 = conn
+            .query_row("SELECT pg_backend_pid()", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(pid, 4242);
         assert_eq!(
             one("SELECT current_setting('work_mem')")
                 .unwrap()

@@ -442,6 +442,10 @@ pub struct Settings {
     /// What `SET LOCAL` replaced in the current transaction, oldest first: the name and
     /// the value before (`None`: a custom name that had none), restored when it ends.
     local_undo: Vec<(String, Option<String>)>,
+    /// The database the client connected to (`current_database()`).
+    database: String,
+    /// The process id sent in BackendKeyData (`pg_backend_pid()`).
+    backend_pid: i32,
 }
 
 impl Default for Settings {
@@ -453,6 +457,8 @@ impl Default for Settings {
             custom: Vec::new(),
             statement_timeout: Duration::ZERO,
             local_undo: Vec::new(),
+            database: String::new(),
+            backend_pid: 0,
         }
     }
 }
@@ -630,6 +636,26 @@ impl Settings {
             }
         }
         Ok(())
+    }
+
+    /// Records the database the client connected to (`current_database()`).
+    pub fn set_database(&mut self, database: &str) {
+        self.database = database.to_string();
+    }
+
+    /// The database the client connected to.
+    pub fn database(&self) -> &str {
+        &self.database
+    }
+
+    /// Records the process id the client was given in BackendKeyData.
+    pub fn set_backend_pid(&mut self, pid: i32) {
+        self.backend_pid = pid;
+    }
+
+    /// The process id the client was given in BackendKeyData (`pg_backend_pid()`).
+    pub fn backend_pid(&self) -> i32 {
+        self.backend_pid
     }
 
     /// The statement timeout in force (zero: none).

@@ -108,6 +108,13 @@ where
         if let Some(user) = startup.param("user") {
             let _ = lock(&self.settings).set("session_authorization", Some(user));
         }
+        // As PostgreSQL: the database defaults to the user's name.
+        let database = startup
+            .param("database")
+            .filter(|d| !d.is_empty())
+            .or(startup.param("user"))
+            .unwrap_or_default();
+        lock(&self.settings).set_database(database);
         if startup.minor > PROTOCOL_MINOR || !unsupported.is_empty() {
             let minor = i32::from(PROTOCOL_MINOR);
             self.send(tag::NEGOTIATE_PROTOCOL_VERSION, |b| {
@@ -135,6 +142,7 @@ where
         }
         let key = self.cancel.register(self.exec.cancel_handle());
         let (pid, secret) = (key.process_id, key.secret_key);
+        lock(&self.settings).set_backend_pid(pid);
         self.key = Some(key);
         self.send(tag::BACKEND_KEY_DATA, |b| {
             backend::backend_key_data(b, pid, secret)
