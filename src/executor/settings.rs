@@ -31,6 +31,19 @@ pub fn register(conn: &Connection, settings: &SharedSettings) -> rusqlite::Resul
     conn.create_scalar_function("current_database", 0, volatile, move |_| {
         Ok(lock(&shared).database().to_string())
     })?;
+    for name in ["current_user", "session_user", "user", "current_role"] {
+        let shared = settings.clone();
+        conn.create_scalar_function(name, 0, volatile, move |_| {
+            Ok(lock(&shared)
+                .get("session_authorization")
+                .map(|(_, user)| user.to_string())
+                .unwrap_or_default())
+        })?;
+    }
+    let shared = settings.clone();
+    conn.create_scalar_function("current_catalog", 0, volatile, move |_| {
+        Ok(lock(&shared).database().to_string())
+    })?;
     let shared = settings.clone();
     conn.create_scalar_function("pg_backend_pid", 0, volatile, move |_| {
         Ok(lock(&shared).backend_pid())
@@ -118,6 +131,17 @@ mod tests {
         lock(&settings).end_transaction();
         lock(&settings).set_database("shop");
         lock(&settings).set_backend_pid(4242);
+        lock(&settings)
+            .set("session_authorization", Some("ann"))
+            .unwrap();
+        assert_eq!(
+            one("SELECT current_user()").unwrap().as_deref(),
+            Some("ann")
+        );
+        assert_eq!(
+            one("SELECT current_catalog()").unwrap().as_deref(),
+            Some("shop")
+        );
         assert_eq!(
             one("SELECT current_database()").unwrap().as_deref(),
             Some("shop")

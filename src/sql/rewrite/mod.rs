@@ -16,6 +16,7 @@ mod casts;
 mod datetime;
 mod ddl;
 mod json;
+mod session;
 mod srf;
 mod store;
 mod strings;
@@ -250,10 +251,12 @@ impl VisitorMut for Rewriter<'_> {
                         json::function(&name, f).or_else(|| arrays::function(&name, f))
                     })
                     .or_else(|| datetime::function(f))
+                    .or_else(|| session::keyword_function(f))
                 } else {
                     None
                 }
             }
+            Expr::Identifier(id) if self.target == Target::Query => session::keyword_identifier(id),
             Expr::Interval(iv) if self.target == Target::Query => {
                 Some(datetime::interval_literal(iv))
             }

@@ -105,6 +105,8 @@ fn number_type(text: &str) -> Oid {
 fn function_type(name: &str) -> Option<Oid> {
     Some(match name {
         "pg_cast_date" | "pg_date_add" | "current_date" => oid::DATE,
+        "current_user" | "session_user" | "user" | "current_role" | "current_catalog"
+        | "current_database" | "current_schema" => oid::NAME,
         "pg_cast_timestamp" | "localtimestamp" => oid::TIMESTAMP,
         "pg_cast_timestamptz"
         | "now"
