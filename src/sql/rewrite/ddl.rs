@@ -2,15 +2,46 @@
 //! alias when they are the primary key), expression defaults get the parentheses
 //! SQLite requires, and array types (`text[]`, which SQLite cannot parse) are kept as a
 //! quoted type name (`"text[]"`) that SQLite stores and reports back as the column's
-//! declared type, so that the catalog types the column as the array.
+//! declared type, so that the catalog types the column as the array. Primary-key columns
+//! are NOT NULL, as PostgreSQL makes them (SQLite lets a non-integer key hold NULL).
 
 use sqlparser::ast::{
-    ColumnOption, CreateTable, DataType, Expr, GeneratedAs, Ident, ObjectName, ObjectNamePart,
+    ColumnOption, ColumnOptionDef, CreateTable, DataType, Expr, GeneratedAs, Ident, ObjectName,
+    ObjectNamePart, TableConstraint,
 };
 
 /// Rewrites the column definitions of `create` in place.
 pub fn rewrite_create_table(create: &mut CreateTable) {
+    let key: Vec<String> = create
+        .constraints
+        .iter()
+        .filter_map(|c| match c {
+            TableConstraint::PrimaryKey(pk) => Some(&pk.columns),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|c| match &c.column.expr {
+            Expr::Identifier(id) => Some(id.value.to_lowercase()),
+            _ => None,
+        })
+        .collect();
     for column in &mut create.columns {
+        let primary = key.contains(&column.name.value.to_lowercase())
+            || column
+                .options
+                .iter()
+                .any(|o| matches!(o.option, ColumnOption::PrimaryKey(_)));
+        if primary
+            && !column
+                .options
+                .iter()
+                .any(|o| matches!(o.option, ColumnOption::NotNull))
+        {
+            column.options.push(ColumnOptionDef {
+                name: None,
+                option: ColumnOption::NotNull,
+            });
+        }
         let identity = column.options.iter().any(|o| is_identity(&o.option));
         if identity || is_serial(&column.data_type) {
             column.data_type = DataType::Integer(None);

@@ -8,6 +8,8 @@
 //!   `LIKE`;
 //! - `public.` and `pg_catalog.` qualifiers are dropped from tables and functions;
 //! - values written to a column are coerced to its type ([`store`]);
+//! - NULLs sort as in PostgreSQL, FETCH FIRST becomes LIMIT ([`order`]);
+//! - UPDATE/DELETE aliases, DELETE ... USING and short VALUES lists ([`dml`]);
 //! - in `CREATE TABLE` ([`ddl`]): serial and identity columns become SQLite integer
 //!   keys, expression defaults are parenthesised.
 
@@ -15,7 +17,9 @@ mod arrays;
 mod casts;
 mod datetime;
 mod ddl;
+mod dml;
 mod json;
+mod order;
 mod session;
 mod srf;
 mod store;
@@ -44,6 +48,7 @@ pub fn rewrite(
     catalog: &mut dyn crate::sql::describe::Catalog,
     typeofs: &HashMap<String, Oid>,
 ) {
+    dml::rewrite(statement, catalog);
     store::coerce_writes(statement, catalog);
     let target = match statement {
         Statement::CreateTable(_)
@@ -86,6 +91,7 @@ impl VisitorMut for Rewriter<'_> {
 
     fn post_visit_query(&mut self, query: &mut sqlparser::ast::Query) -> ControlFlow<()> {
         if self.target == Target::Query {
+            order::rewrite_query(query);
             srf::rewrite_query(query);
             json::rows_to_json(query);
         }
@@ -242,6 +248,7 @@ impl VisitorMut for Rewriter<'_> {
             Expr::Function(f) => {
                 strip_schema(&mut f.name);
                 if self.target == Target::Query {
+                    order::rewrite_function(f);
                     strings::concat_arguments(f);
                     let name = match f.name.0.as_slice() {
                         [part] => part.as_ident().map(|i| i.value.to_ascii_lowercase()),
@@ -423,7 +430,7 @@ mod tests {
     use sqlparser::dialect::PostgreSqlDialect;
     use sqlparser::parser::Parser;
 
-    fn sqlite(sql: &str) -> String {
+    pub(super) fn sqlite(sql: &str) -> String {
         let mut statements = Parser::parse_sql(&PostgreSqlDialect {}, sql).unwrap();
         rewrite(
             &mut statements[0],
@@ -473,7 +480,7 @@ mod tests {
             sqlite(
                 "CREATE TABLE t (id serial PRIMARY KEY, n int DEFAULT '0'::integer, c timestamptz DEFAULT now())"
             ),
-            "CREATE TABLE t (id INTEGER PRIMARY KEY, n INT DEFAULT (CAST('0' AS INTEGER)), c TIMESTAMPTZ DEFAULT (now()))"
+            "CREATE TABLE t (id INTEGER PRIMARY KEY NOT NULL, n INT DEFAULT (CAST('0' AS INTEGER)), c TIMESTAMPTZ DEFAULT (now()))"
         );
     }
 }

@@ -92,7 +92,7 @@ pub fn coerce_writes(statement: &mut Statement, catalog: &mut dyn Catalog) {
     }
 }
 
-fn table_name(name: &ObjectName) -> Option<String> {
+pub(super) fn table_name(name: &ObjectName) -> Option<String> {
     let id = name.0.last()?.as_ident()?;
     Some(match id.quote_style {
         Some(_) => id.value.clone(),
