@@ -39,8 +39,9 @@ pub struct Description {
     /// The result columns, or `None` when they cannot all be listed (a `*` over something
     /// unknown, a statement kind not described here).
     pub columns: Option<Vec<ResultColumn>>,
-    /// The argument types of the `pg_typeof(...)` calls in result columns, keyed by the
-    /// argument's SQL text (the rewriter turns those calls into constants).
+    /// Types of expressions in result columns that the rewriter cannot tell from the text
+    /// alone, keyed by their SQL text: the arguments of `pg_typeof(...)` calls (which the
+    /// rewriter turns into constants) and the column operands of `+` and `-`.
     pub typeofs: HashMap<String, Oid>,
 }
 
@@ -337,6 +338,10 @@ impl Describer<'_> {
                 strong(if *shorthand { "substr" } else { "substring" })
             }
             Expr::Position { .. } => strong("position"),
+            Expr::BinaryOp {
+                op: BinaryOperator::Overlaps,
+                ..
+            } => strong("overlaps"),
             Expr::Overlay { .. } => strong("overlay"),
             Expr::Ceil { .. } => strong("ceil"),
             Expr::Floor { .. } => strong("floor"),
@@ -397,6 +402,17 @@ impl Describer<'_> {
             Expr::BinaryOp { left, op, right } => {
                 let l = self.expr_type(left, scope);
                 let r = self.expr_type(right, scope);
+                // Column operands of + and - are typed for the rewriter (date + integer
+                // is day arithmetic, timestamptz + interval keeps the zone).
+                if matches!(op, BinaryOperator::Plus | BinaryOperator::Minus) {
+                    for (side, ty) in [(left, l), (right, r)] {
+                        if let (Expr::Identifier(_) | Expr::CompoundIdentifier(_), Some(ty)) =
+                            (side.as_ref(), ty)
+                        {
+                            self.typeofs.insert(side.to_string(), ty);
+                        }
+                    }
+                }
                 binary_type(l?, op, r?).or_else(|| expr_type(e))
             }
             Expr::IsNull(_)
@@ -415,6 +431,7 @@ impl Describer<'_> {
             | Expr::Exists { .. }
             | Expr::AnyOp { .. }
             | Expr::AllOp { .. } => Some(oid::BOOL),
+            Expr::Position { .. } => Some(oid::INT4),
             Expr::Case {
                 conditions,
                 else_result,
@@ -436,6 +453,22 @@ impl Describer<'_> {
                         Some(oid::REGTYPE)
                     }
                     "count" => Some(oid::INT8),
+                    // date_trunc(field, date) works on the date as a timestamptz.
+                    "date_trunc" => {
+                        let ty = arg(self, 1);
+                        if let (
+                            Some(a @ (Expr::Identifier(_) | Expr::CompoundIdentifier(_))),
+                            Some(ty),
+                        ) = (args.get(1), ty)
+                        {
+                            self.typeofs.insert(a.to_string(), ty);
+                        }
+                        Some(match ty {
+                            Some(oid::DATE | oid::TIMESTAMPTZ) => oid::TIMESTAMPTZ,
+                            Some(oid::INTERVAL) => oid::INTERVAL,
+                            _ => oid::TIMESTAMP,
+                        })
+                    }
                     "sum" => arg(self, 0).map(|t| match t {
                         oid::INT2 | oid::INT4 => oid::INT8,
                         oid::FLOAT4 | oid::FLOAT8 => oid::FLOAT8,

@@ -65,9 +65,14 @@ pub fn negate(expr: &mut Expr) -> Option<Expr> {
     (expr_type(expr) == Some(oid::INTERVAL)).then(|| call("pg_interval_neg", vec![take(expr)]))
 }
 
-/// Arithmetic involving intervals and timestamps; `None` when neither side is one.
-pub fn arithmetic(left: &mut Expr, op: &BinaryOperator, right: &mut Expr) -> Option<Expr> {
-    let (l, r) = (expr_type(left), expr_type(right));
+/// Arithmetic involving intervals and timestamps; `None` when neither side is one. The
+/// operand types come from the text or, for columns, from describing the statement.
+pub fn arithmetic(
+    left: &mut Expr,
+    op: &BinaryOperator,
+    right: &mut Expr,
+    (l, r): (Option<Oid>, Option<Oid>),
+) -> Option<Expr> {
     let interval = Some(oid::INTERVAL);
     let sign = |minus: bool| number(if minus { -1 } else { 1 });
     let add_name = |ty: Option<Oid>| {
@@ -173,7 +178,7 @@ fn regtype_name(ty: Oid) -> Option<&'static str> {
 }
 
 /// Date/time functions whose SQLite form differs; `None` to leave the call as it is.
-pub fn function(f: &mut Function) -> Option<Expr> {
+pub fn function(f: &mut Function, operand_type: &dyn Fn(&Expr) -> Option<Oid>) -> Option<Expr> {
     let name = f.name.0.last()?.as_ident()?.value.to_ascii_lowercase();
     let statement_clock = matches!(
         name.as_str(),
@@ -220,7 +225,7 @@ pub fn function(f: &mut Function) -> Option<Expr> {
     match name.as_str() {
         "date_trunc" => {
             let ty = match list.args.get(1) {
-                Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(e))) => expr_type(e),
+                Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(e))) => operand_type(e),
                 _ => None,
             };
             if matches!(ty, Some(oid::DATE | oid::TIMESTAMPTZ)) {

@@ -83,7 +83,19 @@ impl VisitorMut for Rewriter<'_> {
                 .or_else(|| expr_type(arg));
             if let Some(ty) = ty {
                 let name = crate::protocol::types::sql_type_name(ty);
-                *expr = Expr::value(Value::SingleQuotedString(name.to_string()));
+                let name = Expr::value(Value::SingleQuotedString(name.to_string()));
+                // An argument with a function call in it may be an aggregate, which makes
+                // the query an aggregating one: it stays, evaluated but unused.
+                let calls = sqlparser::ast::visit_expressions(arg, |e| match e {
+                    Expr::Function(_) => ControlFlow::Break(()),
+                    _ => ControlFlow::Continue(()),
+                })
+                .is_break();
+                *expr = if calls {
+                    call("coalesce", vec![name, arg.clone()])
+                } else {
+                    name
+                };
             }
         }
         ControlFlow::Continue(())
@@ -255,9 +267,11 @@ impl VisitorMut for Rewriter<'_> {
                         _ => None,
                     };
                     name.and_then(|name| {
-                        json::function(&name, f).or_else(|| arrays::function(&name, f))
+                        json::function(&name, f)
+                            .or_else(|| arrays::function(&name, f))
+                            .or_else(|| random(&name, f))
                     })
-                    .or_else(|| datetime::function(f))
+                    .or_else(|| datetime::function(f, &|e| self.operand_type(e)))
                     .or_else(|| session::keyword_function(f))
                 } else {
                     None
@@ -287,6 +301,32 @@ impl VisitorMut for Rewriter<'_> {
     }
 }
 
+/// `random()` is a float8 in [0, 1) in PostgreSQL, a 64-bit integer in SQLite: the
+/// integer's top 53 bits over 2^53.
+fn random(name: &str, f: &Function) -> Option<Expr> {
+    let no_args = matches!(&f.args, FunctionArguments::List(l) if l.args.is_empty());
+    if name != "random" || !no_args {
+        return None;
+    }
+    let bits = Expr::BinaryOp {
+        left: Box::new(Expr::Nested(Box::new(Expr::BinaryOp {
+            left: Box::new(Expr::Function(f.clone())),
+            op: BinaryOperator::PGBitwiseShiftRight,
+            right: Box::new(number(11)),
+        }))),
+        op: BinaryOperator::BitwiseAnd,
+        right: Box::new(number((1 << 53) - 1)),
+    };
+    Some(Expr::Nested(Box::new(Expr::BinaryOp {
+        left: Box::new(Expr::Nested(Box::new(bits))),
+        op: BinaryOperator::Divide,
+        right: Box::new(Expr::value(Value::Number(
+            "9007199254740992.0".into(),
+            false,
+        ))),
+    })))
+}
+
 /// The argument of a `pg_typeof(x)` call.
 fn typeof_argument(f: &Function) -> Option<&Expr> {
     let name = f.name.0.last()?.as_ident()?;
@@ -303,6 +343,17 @@ fn typeof_argument(f: &Function) -> Option<&Expr> {
 }
 
 impl Rewriter<'_> {
+    /// The type of an operand: from its text, or for a column, as describing the
+    /// statement resolved it.
+    fn operand_type(&self, e: &Expr) -> Option<Oid> {
+        expr_type(e).or_else(|| match e {
+            Expr::Identifier(_) | Expr::CompoundIdentifier(_) => {
+                self.typeofs.get(&e.to_string()).copied()
+            }
+            _ => None,
+        })
+    }
+
     fn binary(
         &self,
         left: &mut Box<Expr>,
@@ -315,7 +366,8 @@ impl Rewriter<'_> {
         if let Some(matched) = strings::regex(left, op, right) {
             return Some(matched);
         }
-        if let Some(computed) = datetime::arithmetic(left, op, right) {
+        let types = (self.operand_type(left), self.operand_type(right));
+        if let Some(computed) = datetime::arithmetic(left, op, right, types) {
             return Some(computed);
         }
         if *op == BinaryOperator::StringConcat {
@@ -345,7 +397,7 @@ impl Rewriter<'_> {
                 });
             }
             BinaryOperator::Plus | BinaryOperator::Minus => {
-                let (l, r) = (expr_type(left), expr_type(right));
+                let (l, r) = types;
                 let minus = *op == BinaryOperator::Minus;
                 let take = |e: &mut Box<Expr>| std::mem::replace(e.as_mut(), placeholder());
                 return match (l, r) {
@@ -463,6 +515,10 @@ mod tests {
         assert_eq!(
             sqlite("SELECT pg_catalog.version() FROM public.t"),
             "SELECT version() FROM t"
+        );
+        assert_eq!(
+            sqlite("SELECT random()"),
+            "SELECT (((random() >> 11) & 9007199254740991) / 9007199254740992.0)"
         );
         assert_eq!(
             sqlite("SELECT E'a\\'b' ILIKE 'x'"),

@@ -336,6 +336,7 @@ pub fn binary_type(l: Oid, op: &BinaryOperator, r: Oid) -> Option<Oid> {
         }
         StringConcat => Some(oid::TEXT),
         Eq | NotEq | Lt | LtEq | Gt | GtEq | And | Or => Some(oid::BOOL),
+        PGRegexMatch | PGRegexIMatch | PGRegexNotMatch | PGRegexNotIMatch => Some(oid::BOOL),
         _ => None,
     }
 }
