@@ -1,7 +1,8 @@
 //! PostgreSQL's mathematical functions SQLite lacks (its math extension is not built into
 //! the bundled library): `trunc`, `ceil`, `floor`, `power`, `sqrt`, `cbrt`, `exp`, `ln`,
 //! `log`, `pi`, `mod`, `div`, `gcd`, `lcm`, `factorial`, `sign`, `width_bucket`,
-//! `greatest` and `least`. Errors carry PostgreSQL's SQLSTATEs.
+//! `greatest` and `least`, and `pg_rint`/`pg_round_digits` for PostgreSQL's rounding.
+//! Errors carry PostgreSQL's SQLSTATEs.
 
 use super::pg_function_error;
 use crate::error::SqlState;
@@ -58,6 +59,18 @@ pub fn register(conn: &Connection) -> Result<()> {
         };
         let scale = 10f64.powi(n.clamp(-300, 300) as i32);
         Ok(Some((x * scale).trunc() / scale))
+    })?;
+    conn.create_scalar_function("pg_rint", 1, flags, |ctx| {
+        Ok(float_arg(ctx, 0)?.map(f64::round_ties_even))
+    })?;
+    // round(x, n) for negative n (the rewriter sends only those here): half away from
+    // zero at the 10^-n place.
+    conn.create_scalar_function("pg_round_digits", 2, flags, |ctx| {
+        let (Some(x), Some(n)) = (float_arg(ctx, 0)?, ctx.get::<Option<i64>>(1)?) else {
+            return Ok(None);
+        };
+        let unit = 10f64.powi(n.clamp(-300, 0).unsigned_abs() as i32);
+        Ok(Some((x / unit).round() * unit))
     })?;
     for name in ["power", "pow"] {
         conn.create_scalar_function(name, 2, flags, |ctx| {

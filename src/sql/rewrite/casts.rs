@@ -89,14 +89,38 @@ fn query_cast(expr: Expr, ty: Oid, data_type: &DataType) -> Expr {
         oid::JSONB => call("pg_cast_jsonb", vec![expr]),
         array if super::arrays::is_array(array) => super::arrays::cast(expr, array),
         oid::VARCHAR | oid::BPCHAR => match char_length(data_type) {
-            // An explicit cast to varchar(n) truncates, as in PostgreSQL.
-            Some(n) => call(
-                "substr",
-                vec![sqlite_cast(expr, oid::TEXT), number(1), number(n as i64)],
-            ),
-            None => sqlite_cast(expr, oid::TEXT),
+            // An explicit cast to varchar(n) or char(n) truncates, as in PostgreSQL.
+            // char(n) is not padded: PostgreSQL ignores the padding when it compares,
+            // SQLite would not.
+            Some(n) => call("substr", vec![text_cast(expr), number(1), number(n as i64)]),
+            None => text_cast(expr),
         },
+        oid::TEXT => text_cast(expr),
         other => sqlite_cast(expr, other),
+    }
+}
+
+/// A cast to text; booleans print as PostgreSQL spells them (SQLite's are 1 and 0).
+fn text_cast(expr: Expr) -> Expr {
+    if super::types::expr_type(&expr) != Some(oid::BOOL) {
+        return sqlite_cast(expr, oid::TEXT);
+    }
+    let text = |s: &str| Expr::value(Value::SingleQuotedString(s.into()));
+    Expr::Case {
+        case_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
+        end_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
+        operand: Some(Box::new(expr)),
+        conditions: vec![
+            sqlparser::ast::CaseWhen {
+                condition: number(1),
+                result: text("true"),
+            },
+            sqlparser::ast::CaseWhen {
+                condition: number(0),
+                result: text("false"),
+            },
+        ],
+        else_result: None,
     }
 }
 

@@ -19,6 +19,7 @@ mod datetime;
 mod ddl;
 mod dml;
 mod json;
+mod math;
 mod order;
 mod session;
 mod srf;
@@ -81,6 +82,10 @@ impl VisitorMut for Rewriter<'_> {
                 .get(&arg.to_string())
                 .copied()
                 .or_else(|| expr_type(arg));
+            // A bare string literal has no type yet in PostgreSQL.
+            let literal =
+                matches!(arg, Expr::Value(v) if matches!(v.value, Value::SingleQuotedString(_)));
+            let ty = if literal { Some(oid::UNKNOWN) } else { ty };
             if let Some(ty) = ty {
                 let name = crate::protocol::types::sql_type_name(ty);
                 let name = Expr::value(Value::SingleQuotedString(name.to_string()));
@@ -269,7 +274,7 @@ impl VisitorMut for Rewriter<'_> {
                     name.and_then(|name| {
                         json::function(&name, f)
                             .or_else(|| arrays::function(&name, f))
-                            .or_else(|| random(&name, f))
+                            .or_else(|| math::function(&name, f, &|e| self.operand_type(e)))
                     })
                     .or_else(|| datetime::function(f, &|e| self.operand_type(e)))
                     .or_else(|| session::keyword_function(f))
@@ -299,32 +304,6 @@ impl VisitorMut for Rewriter<'_> {
         }
         ControlFlow::Continue(())
     }
-}
-
-/// `random()` is a float8 in [0, 1) in PostgreSQL, a 64-bit integer in SQLite: the
-/// integer's top 53 bits over 2^53.
-fn random(name: &str, f: &Function) -> Option<Expr> {
-    let no_args = matches!(&f.args, FunctionArguments::List(l) if l.args.is_empty());
-    if name != "random" || !no_args {
-        return None;
-    }
-    let bits = Expr::BinaryOp {
-        left: Box::new(Expr::Nested(Box::new(Expr::BinaryOp {
-            left: Box::new(Expr::Function(f.clone())),
-            op: BinaryOperator::PGBitwiseShiftRight,
-            right: Box::new(number(11)),
-        }))),
-        op: BinaryOperator::BitwiseAnd,
-        right: Box::new(number((1 << 53) - 1)),
-    };
-    Some(Expr::Nested(Box::new(Expr::BinaryOp {
-        left: Box::new(Expr::Nested(Box::new(bits))),
-        op: BinaryOperator::Divide,
-        right: Box::new(Expr::value(Value::Number(
-            "9007199254740992.0".into(),
-            false,
-        ))),
-    })))
 }
 
 /// The argument of a `pg_typeof(x)` call.
@@ -515,10 +494,6 @@ mod tests {
         assert_eq!(
             sqlite("SELECT pg_catalog.version() FROM public.t"),
             "SELECT version() FROM t"
-        );
-        assert_eq!(
-            sqlite("SELECT random()"),
-            "SELECT (((random() >> 11) & 9007199254740991) / 9007199254740992.0)"
         );
         assert_eq!(
             sqlite("SELECT E'a\\'b' ILIKE 'x'"),

@@ -19,6 +19,9 @@ pub fn data_type_oid(data_type: &DataType) -> Oid {
             | ArrayElemTypeDef::Parenthesis(inner),
         ) => array_of(data_type_oid(inner)).unwrap_or(oid::TEXT_ARRAY),
         DataType::Array(ArrayElemTypeDef::None) => oid::TEXT_ARRAY,
+        // `real` is float4 in PostgreSQL; a REAL column SQLite made stays float8 (its
+        // values are doubles), so only the parsed PostgreSQL type maps here.
+        DataType::Real | DataType::Float4 => oid::FLOAT4,
         other => oid_from_type_name(&other.to_string()),
     }
 }
