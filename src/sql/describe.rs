@@ -41,7 +41,8 @@ pub struct Description {
     pub columns: Option<Vec<ResultColumn>>,
     /// Types of expressions in result columns that the rewriter cannot tell from the text
     /// alone, keyed by their SQL text: the arguments of `pg_typeof(...)` calls (which the
-    /// rewriter turns into constants) and the column operands of `+` and `-`.
+    /// rewriter turns into constants) and the column operands of `+`, `-`, casts and
+    /// `date_trunc`.
     pub typeofs: HashMap<String, Oid>,
 }
 
@@ -358,8 +359,25 @@ impl Describer<'_> {
     }
 
     /// The type of `e` in `scope`.
+    /// Records the type of a column operand for the rewriter (see [`Description::typeofs`]).
+    fn note_operand(&mut self, operand: &Expr, ty: Option<Oid>) {
+        if let (Expr::Identifier(_) | Expr::CompoundIdentifier(_), Some(ty)) = (operand, ty) {
+            self.typeofs.insert(operand.to_string(), ty);
+        }
+    }
+
     fn expr_type(&mut self, e: &Expr, scope: &[Source]) -> Option<Oid> {
         match e {
+            // float8 to integer rounds half to even, numeric half away from zero.
+            Expr::Cast {
+                expr: inner,
+                data_type,
+                ..
+            } => {
+                let from = self.expr_type(inner, scope);
+                self.note_operand(inner, from);
+                Some(data_type_oid(data_type))
+            }
             Expr::Identifier(id) => {
                 let name = folded(id);
                 scope.iter().find_map(|s| {
@@ -405,13 +423,8 @@ impl Describer<'_> {
                 // Column operands of + and - are typed for the rewriter (date + integer
                 // is day arithmetic, timestamptz + interval keeps the zone).
                 if matches!(op, BinaryOperator::Plus | BinaryOperator::Minus) {
-                    for (side, ty) in [(left, l), (right, r)] {
-                        if let (Expr::Identifier(_) | Expr::CompoundIdentifier(_), Some(ty)) =
-                            (side.as_ref(), ty)
-                        {
-                            self.typeofs.insert(side.to_string(), ty);
-                        }
-                    }
+                    self.note_operand(left, l);
+                    self.note_operand(right, r);
                 }
                 binary_type(l?, op, r?).or_else(|| expr_type(e))
             }
@@ -456,12 +469,8 @@ impl Describer<'_> {
                     // date_trunc(field, date) works on the date as a timestamptz.
                     "date_trunc" => {
                         let ty = arg(self, 1);
-                        if let (
-                            Some(a @ (Expr::Identifier(_) | Expr::CompoundIdentifier(_))),
-                            Some(ty),
-                        ) = (args.get(1), ty)
-                        {
-                            self.typeofs.insert(a.to_string(), ty);
+                        if let Some(a) = args.get(1) {
+                            self.note_operand(a, ty);
                         }
                         Some(match ty {
                             Some(oid::DATE | oid::TIMESTAMPTZ) => oid::TIMESTAMPTZ,

@@ -426,6 +426,13 @@ fn parse_literal(input: &[u8], time_only_ok: bool) -> Result<Literal, DateTimeEr
 /// Parses a `date` literal into days since 2000-01-01 (`i32::MAX`/`MIN` for infinities).
 /// A time part and zone, if present, are ignored, as PostgreSQL does.
 pub fn parse_date(input: &[u8]) -> Result<i32, DateTimeError> {
+    // PostgreSQL's ISO 8601 basic form: 8 digits, YYYYMMDD.
+    let trimmed = input.trim_ascii();
+    if trimmed.len() == 8 && trimmed.iter().all(u8::is_ascii_digit) {
+        let (y, rest) = trimmed.split_at(4);
+        let (m, d) = rest.split_at(2);
+        return parse_date(&[y, b"-", m, b"-", d].concat());
+    }
     match parse_literal(input, false)? {
         Literal::Infinity => Ok(DATE_INFINITY),
         Literal::NegInfinity => Ok(DATE_NEG_INFINITY),
@@ -774,6 +781,7 @@ mod tests {
         assert_eq!(parse_date(b"9999-12-31"), Ok(MAX_DATE));
         assert_eq!(parse_date(b"0001-01-01"), Ok(MIN_DATE));
         assert_eq!(parse_date(b" 2024-02-29 "), Ok(8825));
+        assert_eq!(parse_date(b"20240229"), Ok(8825));
         assert_eq!(parse_date(b"2024-2-9"), parse_date(b"2024-02-09"));
         assert_eq!(
             parse_date(b"2024-01-02 03:04:05+02"),

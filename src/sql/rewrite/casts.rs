@@ -21,6 +21,17 @@ pub enum Target {
 
 /// The SQLite form of casting `expr` to `data_type`.
 pub fn rewrite_cast(expr: Expr, data_type: &DataType, target: Target) -> Expr {
+    let from = super::types::expr_type(&expr);
+    rewrite_cast_from(expr, from, data_type, target)
+}
+
+/// [`rewrite_cast`] for an `expr` of a known type `from`.
+pub fn rewrite_cast_from(
+    expr: Expr,
+    from: Option<Oid>,
+    data_type: &DataType,
+    target: Target,
+) -> Expr {
     let ty = data_type_oid(data_type);
     if ty == oid::BYTEA
         && let Some(blob) = hex_bytea_literal(&expr)
@@ -29,7 +40,7 @@ pub fn rewrite_cast(expr: Expr, data_type: &DataType, target: Target) -> Expr {
     }
     match target {
         Target::Schema => sqlite_cast(expr, ty),
-        Target::Query => query_cast(expr, ty, data_type),
+        Target::Query => query_cast(expr, from, ty, data_type),
     }
 }
 
@@ -55,9 +66,9 @@ fn sqlite_cast(expr: Expr, ty: Oid) -> Expr {
     }
 }
 
-fn query_cast(expr: Expr, ty: Oid, data_type: &DataType) -> Expr {
+fn query_cast(expr: Expr, from: Option<Oid>, ty: Oid, data_type: &DataType) -> Expr {
     // float to integer rounds half to even (rint); numeric to integer half away from zero.
-    let int_cast = match super::types::expr_type(&expr) {
+    let int_cast = match from {
         Some(oid::FLOAT4 | oid::FLOAT8) => "pg_cast_int_rint",
         _ => "pg_cast_int",
     };

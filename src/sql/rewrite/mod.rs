@@ -145,8 +145,14 @@ impl VisitorMut for Rewriter<'_> {
                 format: None,
                 ..
             } => {
+                let from = self.operand_type(inner);
                 let inner = std::mem::replace(inner.as_mut(), placeholder());
-                Some(casts::rewrite_cast(inner, data_type, self.target))
+                Some(casts::rewrite_cast_from(
+                    inner,
+                    from,
+                    data_type,
+                    self.target,
+                ))
             }
             Expr::TypedString(t) if self.target == Target::Query => {
                 let literal = Expr::Value(t.value.clone());
