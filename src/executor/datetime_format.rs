@@ -358,9 +358,7 @@ mod tests {
     use super::*;
 
     fn text(sql: &str) -> String {
-        let c = Connection::open_in_memory().unwrap();
-        register(&c).unwrap();
-        c.query_row(sql, [], |r| r.get(0)).unwrap()
+        crate::executor::testing::text(register, sql)
     }
 
     #[test]

@@ -584,16 +584,7 @@ mod tests {
     use super::*;
 
     fn q(sql: &str) -> Option<String> {
-        let conn = Connection::open_in_memory().unwrap();
-        register(&conn).unwrap();
-        conn.query_row(sql, [], |r| {
-            Ok(match r.get_ref(0)? {
-                ValueRef::Null => None,
-                ValueRef::Integer(i) => Some(i.to_string()),
-                v => Some(String::from_utf8_lossy(v.as_bytes().unwrap()).into_owned()),
-            })
-        })
-        .unwrap()
+        crate::executor::testing::shown(register, sql)
     }
 
     #[test]

@@ -22,6 +22,8 @@ mod regex;
 mod settings;
 mod sqlite;
 mod strings;
+#[cfg(test)]
+mod testing;
 
 pub use errors::{pg_function_error, sqlite_error};
 pub use group_commit::{GroupCommit, GroupCommitStats};

@@ -455,10 +455,7 @@ mod tests {
     use rusqlite::types::Value;
 
     fn one(sql: &str) -> std::result::Result<Value, String> {
-        let c = Connection::open_in_memory().unwrap();
-        register(&c).unwrap();
-        c.query_row(sql, [], |r| r.get(0))
-            .map_err(|e| e.to_string())
+        crate::executor::testing::one(register, sql)
     }
 
     #[test]

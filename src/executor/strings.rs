@@ -486,17 +486,11 @@ mod tests {
     use super::*;
 
     fn one(sql: &str) -> std::result::Result<rusqlite::types::Value, String> {
-        let c = Connection::open_in_memory().unwrap();
-        register(&c).unwrap();
-        c.query_row(sql, [], |r| r.get(0))
-            .map_err(|e| e.to_string())
+        crate::executor::testing::one(register, sql)
     }
 
     fn text(sql: &str) -> String {
-        match one(sql) {
-            Ok(rusqlite::types::Value::Text(t)) => t,
-            other => panic!("{sql}: {other:?}"),
-        }
+        crate::executor::testing::text(register, sql)
     }
 
     #[test]
