@@ -140,7 +140,13 @@ where
             })
             .await?;
         }
-        let key = self.cancel.register(self.exec.cancel_handle());
+        // A cancel request interrupts SQLite and wakes a COPY waiting for data.
+        let interrupt = self.exec.cancel_handle();
+        let wait_cancel = self.wait_cancel.clone();
+        let key = self.cancel.register(std::sync::Arc::new(move || {
+            interrupt();
+            wait_cancel.cancel();
+        }));
         let (pid, secret) = (key.process_id, key.secret_key);
         lock(&self.settings).set_backend_pid(pid);
         self.key = Some(key);
