@@ -871,3 +871,209 @@ async fn statement_timeout_covers_a_copy_waiting_for_data() {
     assert_eq!(tags(&messages), "TDCZ");
     assert_eq!(count(&client, "slow").await, 0);
 }
+
+#[tokio::test]
+async fn cancel_request_ends_a_copy_waiting_for_data() {
+    // A database file: on the shared in-memory database a new connection (the cancel
+    // request's included) cannot open its session while a COPY holds the write lock.
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("cancel.sqlite");
+    let server = common::start_with(|config| {
+        config.writer = WriterStrategy::best();
+        config.database = Some(database.clone());
+    });
+    let client = connect(&server).await;
+    client
+        .batch_execute("CREATE TABLE waiting (a int)")
+        .await
+        .unwrap();
+    let token = client.cancel_token();
+    let sink = client
+        .copy_in::<_, Bytes>("COPY waiting FROM STDIN")
+        .await
+        .unwrap();
+    pin_mut!(sink);
+    sink.send(Bytes::from_static(b"1\n2\n")).await.unwrap();
+    // The server has loaded two rows and waits for more when the cancel request comes.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    token
+        .cancel_query(tokio_postgres::NoTls)
+        .await
+        .expect("cancel request sent");
+    let started = std::time::Instant::now();
+    let err = sink
+        .as_mut()
+        .finish()
+        .await
+        .expect_err("the cancelled COPY fails");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    let db = err.as_db_error().expect("an ErrorResponse");
+    assert_eq!(db.code().code(), "57014");
+    assert_eq!(db.message(), "canceling statement due to user request");
+    assert_eq!(db.where_(), Some("COPY waiting, line 2"));
+    // Nothing of the COPY was committed, and the session goes on.
+    assert_eq!(count(&client, "waiting").await, 0);
+    assert_alive(&client).await;
+    // A cancel request while the session is idle is ignored, as in PostgreSQL: the next
+    // COPY runs to its end.
+    token.cancel_query(tokio_postgres::NoTls).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert_eq!(
+        copy_in(&client, "COPY waiting FROM STDIN", b"3\n4\n", 2)
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(count(&client, "waiting").await, 2);
+}
+
+#[test]
+fn pgbench_server_side_generation_then_tpcb_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("bench.sqlite");
+    let server = common::start_with(|config| {
+        config.writer = WriterStrategy::best();
+        config.database = Some(database.clone());
+    });
+    let port = server.local_addr().expect("tcp").port().to_string();
+    let pgbench = |args: &[&str]| {
+        let mut cmd = std::process::Command::new("pgbench");
+        cmd.args(args)
+            .args(["-h", "127.0.0.1", "-p", &port, "-U", "test", "test"]);
+        let output = run_client(&mut cmd);
+        assert!(
+            output.status.success(),
+            "pgbench {args:?} failed: {}\n{}\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    // d: drop, t: create tables, G: server-side generation (INSERT ... SELECT FROM
+    // generate_series), v: vacuum, p: primary keys.
+    pgbench(&["-i", "-I", "dtGvp", "-s", "1", "-q"]);
+    let out = psql_ok(
+        &server,
+        &[
+            "-A",
+            "-t",
+            "-c",
+            "SELECT (SELECT count(*) FROM pgbench_accounts), \
+             (SELECT count(DISTINCT aid) FROM pgbench_accounts), \
+             (SELECT min(aid) || '-' || max(aid) FROM pgbench_accounts), \
+             (SELECT sum(bid) FROM pgbench_accounts), \
+             (SELECT sum(abalance) FROM pgbench_accounts), \
+             (SELECT count(*) FROM pgbench_tellers WHERE bid = 1), \
+             (SELECT count(*) FROM pgbench_branches), \
+             (SELECT count(*) FROM pgbench_history)",
+        ],
+    );
+    assert_eq!(show(&out), "100000|100000|1-100000|100000|0|10|1|0\n");
+    // The standard TPC-B-like run on what it generated.
+    // Concurrent writers on SQLite occasionally fail with 40001 (a transaction's snapshot
+    // went stale before its first write); pgbench retries those, as it does for
+    // PostgreSQL's serialization failures.
+    let report = pgbench(&["-c", "4", "-j", "2", "-T", "5", "-n", "--max-tries=10"]);
+    let processed = report
+        .lines()
+        .find_map(|l| l.strip_prefix("number of transactions actually processed: "))
+        .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+        .unwrap_or_else(|| panic!("no transaction count in:\n{report}"));
+    assert!(processed > 0, "{report}");
+    assert!(
+        report.contains("number of failed transactions: 0 (0.000%)"),
+        "{report}"
+    );
+    let out = psql_ok(
+        &server,
+        &[
+            "-A",
+            "-t",
+            "-c",
+            "SELECT (SELECT count(*) FROM pgbench_history), \
+             (SELECT sum(abalance) FROM pgbench_accounts) = \
+             (SELECT sum(delta) FROM pgbench_history)",
+        ],
+    );
+    assert_eq!(show(&out), format!("{processed}|t\n"));
+}
+
+/// The rows of a simple query as text, `|`-separated (NULL as `NULL`), one per line.
+async fn simple_rows(client: &Client, sql: &str) -> String {
+    let mut out = String::new();
+    for message in client.simple_query(sql).await.expect(sql) {
+        if let tokio_postgres::SimpleQueryMessage::Row(row) = message {
+            let fields: Vec<&str> = (0..row.len())
+                .map(|i| row.get(i).unwrap_or("NULL"))
+                .collect();
+            out.push_str(&fields.join("|"));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn generate_series_in_from_as_server_side_generation_uses_it() {
+    // The answers are PostgreSQL 15's for the same statements.
+    let server = start(WriterStrategy::best());
+    let client = connect(&server).await;
+    assert_eq!(
+        simple_rows(&client, "SELECT * FROM generate_series(1, 10, 3)").await,
+        "1\n4\n7\n10\n"
+    );
+    assert_eq!(
+        simple_rows(&client, "SELECT g FROM generate_series(5, 1, -2) AS g").await,
+        "5\n3\n1\n"
+    );
+    assert_eq!(
+        simple_rows(&client, "SELECT count(*) FROM generate_series(3, 1)").await,
+        "0\n"
+    );
+    assert_eq!(
+        simple_rows(
+            &client,
+            "SELECT x, n FROM generate_series(10, 12) WITH ORDINALITY AS t(x, n)"
+        )
+        .await,
+        "10|1\n11|2\n12|3\n"
+    );
+    let rows = client
+        .query("SELECT * FROM generate_series(1, 2) AS aid", &[])
+        .await
+        .unwrap();
+    assert_eq!(rows[0].columns()[0].name(), "aid");
+    // Parameters, a join and INSERT ... SELECT as pgbench -I G writes it.
+    client
+        .batch_execute("CREATE TABLE accts (aid int PRIMARY KEY, bid int, abalance int)")
+        .await
+        .unwrap();
+    let n = client
+        .execute(
+            "INSERT INTO accts (aid, bid, abalance) \
+             SELECT aid, (aid - 1) / 100 + 1, 0 FROM generate_series(1, $1::int) AS aid",
+            &[&1000i32],
+        )
+        .await
+        .unwrap();
+    assert_eq!(n, 1000);
+    assert_eq!(
+        simple_rows(
+            &client,
+            "SELECT count(*), sum(bid), max(aid) FROM accts a \
+             JOIN generate_series(1, 5) AS b(n) ON a.bid = b.n"
+        )
+        .await,
+        "500|1500|500\n"
+    );
+    let err = client
+        .simple_query("SELECT * FROM generate_series(1, 5, 0)")
+        .await
+        .unwrap_err();
+    assert_eq!(sqlstate(&err), "22023");
+    assert_eq!(
+        err.as_db_error().unwrap().message(),
+        "step size cannot equal zero"
+    );
+}
