@@ -152,7 +152,7 @@ fn plain_pg_dump_restores_with_psql() {
     assert_eq!(
         stderr
             .lines()
-            .filter(|l| l.contains("ERROR") || l.contains("WARNING") && !l.contains("skipped"))
+            .filter(|l| l.contains("ERROR") || (l.contains("WARNING") && !l.contains("skipped")))
             .count(),
         0,
         "{stderr}"
