@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Interrupts whatever statement a session is running (a thread-safe callback).
@@ -107,10 +107,81 @@ impl Drop for CancelKey {
     }
 }
 
+/// Carries a cancel request to a session that is waiting for its client in the middle
+/// of a statement (COPY FROM STDIN waiting for data), where interrupting SQLite reaches
+/// nothing because no SQLite statement runs. Armed only for such waits: a cancel request
+/// arriving at any other time leaves no trace, as in PostgreSQL.
+#[derive(Debug, Default)]
+pub struct WaitCancel {
+    armed: AtomicBool,
+    requested: AtomicBool,
+    notify: tokio::sync::Notify,
+}
+
+impl WaitCancel {
+    /// From now on a cancel request is kept for [`wait`](Self::wait).
+    pub fn arm(&self) {
+        self.requested.store(false, Ordering::SeqCst);
+        self.armed.store(true, Ordering::SeqCst);
+    }
+
+    /// Cancel requests are ignored again (the statement is over).
+    pub fn disarm(&self) {
+        self.armed.store(false, Ordering::SeqCst);
+        self.requested.store(false, Ordering::SeqCst);
+    }
+
+    /// A cancel request: wakes the waiting statement if one is armed.
+    pub fn cancel(&self) {
+        if self.armed.load(Ordering::SeqCst) {
+            self.requested.store(true, Ordering::SeqCst);
+            self.notify.notify_waiters();
+        }
+    }
+
+    /// True if a cancel request arrived since [`arm`](Self::arm).
+    pub fn requested(&self) -> bool {
+        self.requested.load(Ordering::SeqCst)
+    }
+
+    /// Resolves when a cancel request has arrived since [`arm`](Self::arm).
+    pub async fn wait(&self) {
+        loop {
+            let notified = self.notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.requested() {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::sync::atomic::AtomicUsize;
+
+    #[tokio::test]
+    async fn wait_cancel_only_counts_while_armed() {
+        let signal = Arc::new(WaitCancel::default());
+        signal.cancel();
+        signal.arm();
+        assert!(!signal.requested(), "a cancel before arming is dropped");
+        let waiter = tokio::spawn({
+            let signal = signal.clone();
+            async move { signal.wait().await }
+        });
+        tokio::task::yield_now().await;
+        signal.cancel();
+        tokio::time::timeout(std::time::Duration::from_secs(5), waiter)
+            .await
+            .expect("the waiter wakes")
+            .unwrap();
+        signal.disarm();
+        assert!(!signal.requested());
+    }
 
     #[test]
     fn cancel_needs_the_right_secret_and_a_live_session() {

@@ -871,3 +871,246 @@ async fn statement_timeout_covers_a_copy_waiting_for_data() {
     assert_eq!(tags(&messages), "TDCZ");
     assert_eq!(count(&client, "slow").await, 0);
 }
+
+/// Connects to `server` and completes startup; returns the stream and the BackendKeyData
+/// (process id, secret key).
+fn ready_with_key(server: &pgsqlite::ServerHandle) -> (std::net::TcpStream, i32, i32) {
+    let mut stream = std::net::TcpStream::connect(server.local_addr().unwrap()).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let mut buf = BytesMut::new();
+    frontend::startup_message([("user", "test"), ("database", "test")], &mut buf).unwrap();
+    stream.write_all(&buf).unwrap();
+    let messages = read_until(&mut stream, b'Z');
+    let key = messages
+        .iter()
+        .find(|m| m.0 == b'K')
+        .expect("BackendKeyData");
+    let pid = i32::from_be_bytes(key.1[0..4].try_into().unwrap());
+    let secret = i32::from_be_bytes(key.1[4..8].try_into().unwrap());
+    (stream, pid, secret)
+}
+
+/// Sends a CancelRequest for (`pid`, `secret`) on a new connection.
+fn send_cancel(server: &pgsqlite::ServerHandle, pid: i32, secret: i32) {
+    let mut stream = std::net::TcpStream::connect(server.local_addr().unwrap()).unwrap();
+    let mut request = Vec::with_capacity(16);
+    request.extend_from_slice(&16i32.to_be_bytes());
+    request.extend_from_slice(&80877102i32.to_be_bytes());
+    request.extend_from_slice(&pid.to_be_bytes());
+    request.extend_from_slice(&secret.to_be_bytes());
+    stream.write_all(&request).unwrap();
+    // The server closes the connection once it has handled the request.
+    let _ = std::io::Read::read(&mut stream, &mut [0u8; 1]);
+}
+
+#[tokio::test]
+async fn cancel_request_ends_a_copy_waiting_for_data() {
+    // A database file: on the shared in-memory database a new connection (the cancel
+    // request's included) cannot open its session while a COPY holds the write lock.
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("cancel.sqlite");
+    let server = common::start_with(|config| {
+        config.writer = WriterStrategy::best();
+        config.database = Some(database.clone());
+    });
+    let client = connect(&server).await;
+    client
+        .batch_execute("CREATE TABLE waiting (a int)")
+        .await
+        .unwrap();
+    let (mut stream, pid, secret) = ready_with_key(&server);
+    let mut buf = BytesMut::new();
+    raw::query(&mut buf, "COPY waiting FROM STDIN");
+    raw::copy_data(&mut buf, b"1\n2\n");
+    stream.write_all(&buf).unwrap();
+    assert_eq!(tags(&read_until(&mut stream, b'G')), "G");
+    // The server has loaded two rows and waits for more when the cancel request comes.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let started = std::time::Instant::now();
+    send_cancel(&server, pid, secret);
+    let messages = read_until(&mut stream, b'Z');
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert_eq!(tags(&messages), "EZ");
+    assert_eq!(error_field(&messages[0], b'C').as_deref(), Some("57014"));
+    assert_eq!(
+        error_field(&messages[0], b'M').as_deref(),
+        Some("canceling statement due to user request")
+    );
+    assert_eq!(
+        error_field(&messages[0], b'W').as_deref(),
+        Some("COPY waiting, line 2")
+    );
+    // What the client sends late is dropped; nothing was committed; the session goes on.
+    buf.clear();
+    raw::copy_data(&mut buf, b"3\n");
+    frontend::copy_done(&mut buf);
+    raw::query(&mut buf, "SELECT count(*) FROM waiting");
+    stream.write_all(&buf).unwrap();
+    let messages = read_until(&mut stream, b'Z');
+    assert_eq!(tags(&messages), "TDCZ");
+    assert_eq!(count(&client, "waiting").await, 0);
+    // A cancel request while the session is idle is ignored, as in PostgreSQL: the next
+    // COPY runs to its end.
+    send_cancel(&server, pid, secret);
+    buf.clear();
+    raw::query(&mut buf, "COPY waiting FROM STDIN");
+    raw::copy_data(&mut buf, b"3\n4\n");
+    frontend::copy_done(&mut buf);
+    stream.write_all(&buf).unwrap();
+    let messages = read_until(&mut stream, b'Z');
+    assert_eq!(tags(&messages), "GCZ");
+    assert_eq!(count(&client, "waiting").await, 2);
+}
+
+#[test]
+fn pgbench_server_side_generation_then_tpcb_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("bench.sqlite");
+    let server = common::start_with(|config| {
+        config.writer = WriterStrategy::best();
+        config.database = Some(database.clone());
+    });
+    let port = server.local_addr().expect("tcp").port().to_string();
+    let pgbench = |args: &[&str]| {
+        let mut cmd = std::process::Command::new("pgbench");
+        cmd.args(args)
+            .args(["-h", "127.0.0.1", "-p", &port, "-U", "test", "test"]);
+        let output = run_client(&mut cmd);
+        assert!(
+            output.status.success(),
+            "pgbench {args:?} failed: {}\n{}\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    // d: drop, t: create tables, G: server-side generation (INSERT ... SELECT FROM
+    // generate_series), v: vacuum, p: primary keys.
+    pgbench(&["-i", "-I", "dtGvp", "-s", "1", "-q"]);
+    let out = psql_ok(
+        &server,
+        &[
+            "-A",
+            "-t",
+            "-c",
+            "SELECT (SELECT count(*) FROM pgbench_accounts), \
+             (SELECT count(DISTINCT aid) FROM pgbench_accounts), \
+             (SELECT min(aid) || '-' || max(aid) FROM pgbench_accounts), \
+             (SELECT sum(bid) FROM pgbench_accounts), \
+             (SELECT sum(abalance) FROM pgbench_accounts), \
+             (SELECT count(*) FROM pgbench_tellers WHERE bid = 1), \
+             (SELECT count(*) FROM pgbench_branches), \
+             (SELECT count(*) FROM pgbench_history)",
+        ],
+    );
+    assert_eq!(show(&out), "100000|100000|1-100000|100000|0|10|1|0\n");
+    // The standard TPC-B-like run on what it generated.
+    // Concurrent writers on SQLite occasionally fail with 40001 (a transaction's snapshot
+    // went stale before its first write); pgbench retries those, as it does for
+    // PostgreSQL's serialization failures.
+    let report = pgbench(&["-c", "4", "-j", "2", "-T", "5", "-n", "--max-tries=10"]);
+    let processed = report
+        .lines()
+        .find_map(|l| l.strip_prefix("number of transactions actually processed: "))
+        .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+        .unwrap_or_else(|| panic!("no transaction count in:\n{report}"));
+    assert!(processed > 0, "{report}");
+    assert!(
+        report.contains("number of failed transactions: 0 (0.000%)"),
+        "{report}"
+    );
+    let out = psql_ok(
+        &server,
+        &[
+            "-A",
+            "-t",
+            "-c",
+            "SELECT (SELECT count(*) FROM pgbench_history), \
+             (SELECT sum(abalance) FROM pgbench_accounts) = \
+             (SELECT sum(delta) FROM pgbench_history)",
+        ],
+    );
+    assert_eq!(show(&out), format!("{processed}|t\n"));
+}
+
+/// The rows of a simple query as text, `|`-separated (NULL as `NULL`), one per line.
+async fn simple_rows(client: &Client, sql: &str) -> String {
+    let mut out = String::new();
+    for message in client.simple_query(sql).await.expect(sql) {
+        if let tokio_postgres::SimpleQueryMessage::Row(row) = message {
+            let fields: Vec<&str> = (0..row.len())
+                .map(|i| row.get(i).unwrap_or("NULL"))
+                .collect();
+            out.push_str(&fields.join("|"));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn generate_series_in_from_as_server_side_generation_uses_it() {
+    // The answers are PostgreSQL 15's for the same statements.
+    let server = start(WriterStrategy::best());
+    let client = connect(&server).await;
+    assert_eq!(
+        simple_rows(&client, "SELECT * FROM generate_series(1, 10, 3)").await,
+        "1\n4\n7\n10\n"
+    );
+    assert_eq!(
+        simple_rows(&client, "SELECT g FROM generate_series(5, 1, -2) AS g").await,
+        "5\n3\n1\n"
+    );
+    assert_eq!(
+        simple_rows(&client, "SELECT count(*) FROM generate_series(3, 1)").await,
+        "0\n"
+    );
+    assert_eq!(
+        simple_rows(
+            &client,
+            "SELECT x, n FROM generate_series(10, 12) WITH ORDINALITY AS t(x, n)"
+        )
+        .await,
+        "10|1\n11|2\n12|3\n"
+    );
+    let rows = client
+        .query("SELECT * FROM generate_series(1, 2) AS aid", &[])
+        .await
+        .unwrap();
+    assert_eq!(rows[0].columns()[0].name(), "aid");
+    // Parameters, a join and INSERT ... SELECT as pgbench -I G writes it.
+    client
+        .batch_execute("CREATE TABLE accts (aid int PRIMARY KEY, bid int, abalance int)")
+        .await
+        .unwrap();
+    let n = client
+        .execute(
+            "INSERT INTO accts (aid, bid, abalance) \
+             SELECT aid, (aid - 1) / 100 + 1, 0 FROM generate_series(1, $1::int) AS aid",
+            &[&1000i32],
+        )
+        .await
+        .unwrap();
+    assert_eq!(n, 1000);
+    assert_eq!(
+        simple_rows(
+            &client,
+            "SELECT count(*), sum(bid), max(aid) FROM accts a \
+             JOIN generate_series(1, 5) AS b(n) ON a.bid = b.n"
+        )
+        .await,
+        "500|1500|500\n"
+    );
+    let err = client
+        .simple_query("SELECT * FROM generate_series(1, 5, 0)")
+        .await
+        .unwrap_err();
+    assert_eq!(sqlstate(&err), "22023");
+    assert_eq!(
+        err.as_db_error().unwrap().message(),
+        "step size cannot equal zero"
+    );
+}

@@ -1,8 +1,9 @@
 //! PostgreSQL's mathematical functions SQLite lacks (its math extension is not built into
 //! the bundled library): `trunc`, `ceil`, `floor`, `power`, `sqrt`, `cbrt`, `exp`, `ln`,
 //! `log`, `pi`, `mod`, `div`, `gcd`, `lcm`, `factorial`, `sign`, `width_bucket`,
-//! `greatest` and `least`, and `pg_rint`/`pg_round_digits` for PostgreSQL's rounding.
-//! Errors carry PostgreSQL's SQLSTATEs.
+//! `greatest` and `least`; `pg_rint`/`pg_round_digits` for PostgreSQL's rounding; and
+//! `pg_series_step`, the step check of the rewritten `generate_series`
+//! (`sql/rewrite/srf.rs`). Errors carry PostgreSQL's SQLSTATEs.
 
 use super::pg_function_error;
 use crate::error::SqlState;
@@ -99,6 +100,22 @@ pub fn register(conn: &Connection) -> Result<()> {
         log_checked(x, |x| x.ln() / b.ln()).map(Some)
     })?;
     conn.create_scalar_function("pi", 0, flags, |_| Ok(std::f64::consts::PI))?;
+    // generate_series's step, passed through unless it is zero (NULL stays NULL: no rows).
+    conn.create_scalar_function("pg_series_step", 1, flags, |ctx| {
+        let step = ctx.get::<Value>(0)?;
+        let zero = match step {
+            Value::Integer(n) => n == 0,
+            Value::Real(x) => x == 0.0,
+            _ => false,
+        };
+        if zero {
+            return Err(pg_function_error(
+                SqlState::INVALID_PARAMETER_VALUE,
+                "step size cannot equal zero",
+            ));
+        }
+        Ok(step)
+    })?;
     conn.create_scalar_function("mod", 2, flags, |ctx| super::arith::divide(ctx, true))?;
     conn.create_scalar_function("div", 2, flags, |ctx| {
         let (Some(a), Some(b)) = (float_arg(ctx, 0)?, float_arg(ctx, 1)?) else {

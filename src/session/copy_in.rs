@@ -90,6 +90,16 @@ impl CopyIn {
         .into()
     }
 
+    /// 57014 for a COPY ended by a cancel request.
+    fn canceled(&self) -> Error {
+        PgError::new(
+            SqlState::QUERY_CANCELED,
+            "canceling statement due to user request",
+        )
+        .with_context(context::line(&self.table, self.line))
+        .into()
+    }
+
     /// The header line: skipped, or with HEADER MATCH checked against the column names.
     fn check_header(&self, input: &[u8], line: Range<usize>) -> Result<(), Error> {
         if self.header != Header::Match {
@@ -203,6 +213,7 @@ where
             Scope::Savepoint
         };
         let formats: SmallVec<[Format; 16]> = SmallVec::from_elem(format, count);
+        self.wait_cancel.arm();
         let mut result = self
             .send(tag::COPY_IN_RESPONSE, |b| {
                 backend::copy_in_response(b, format, &formats)
@@ -215,6 +226,7 @@ where
         if result.is_ok() {
             result = self.copy_in_messages(&mut copy, &sql).await;
         }
+        self.wait_cancel.disarm();
         if result.is_ok() {
             result = match scope {
                 Scope::Transaction => self.engine("COMMIT").await,
@@ -249,22 +261,35 @@ where
         // statement_timeout covers the whole COPY, waiting for the client included.
         let timeout = lock(&self.settings).statement_timeout();
         let deadline = (!timeout.is_zero()).then(|| tokio::time::Instant::now() + timeout);
+        // A cancel request ends the COPY, also while it waits for the client.
+        let cancel = self.wait_cancel.clone();
         loop {
-            let next = match deadline {
-                None => self.next_input().await?,
-                Some(deadline) => {
-                    if tokio::time::Instant::now() >= deadline {
-                        return Err(copy.timed_out());
-                    }
-                    // Written out first, so that the timeout never cuts a write short.
-                    if !self.input.has_pending() {
-                        self.writer.flush().await?;
-                    }
-                    match tokio::time::timeout_at(deadline, self.next_input()).await {
-                        Ok(next) => next?,
-                        Err(_) => return Err(copy.timed_out()),
-                    }
+            if cancel.requested() {
+                return Err(copy.canceled());
+            }
+            if deadline.is_some_and(|d| tokio::time::Instant::now() >= d) {
+                return Err(copy.timed_out());
+            }
+            // Written out first, so that neither the timeout nor a cancel request cuts a
+            // write short.
+            if !self.input.has_pending() {
+                self.writer.flush().await?;
+            }
+            let read = async {
+                match deadline {
+                    None => Some(self.next_input().await),
+                    Some(deadline) => tokio::time::timeout_at(deadline, self.next_input())
+                        .await
+                        .ok(),
                 }
+            };
+            let next = tokio::select! {
+                biased;
+                () = cancel.wait() => return Err(copy.canceled()),
+                next = read => match next {
+                    Some(next) => next?,
+                    None => return Err(copy.timed_out()),
+                },
             };
             let message = match next {
                 None => {

@@ -23,6 +23,7 @@ mod copy;
 mod copy_in;
 mod copy_out;
 mod extended;
+mod options;
 pub mod portal;
 pub mod rows;
 pub mod settings;
@@ -33,7 +34,7 @@ pub mod statement;
 mod steps;
 
 use crate::auth::Authenticator;
-use crate::cancel::{CancelKey, CancelRegistry};
+use crate::cancel::{CancelKey, CancelRegistry, WaitCancel};
 use crate::connection::{AuthGate, Incoming, MessageSource};
 use crate::error::{Error, PgError, SqlState};
 use crate::executor::{DiscardRows, Executor};
@@ -105,6 +106,8 @@ pub struct Session<I, W, V, E> {
     unnamed_portal: Option<Portal>,
     cancel: CancelRegistry,
     key: Option<CancelKey>,
+    /// Cancel requests for a COPY FROM STDIN waiting for data.
+    wait_cancel: Arc<WaitCancel>,
     shutdown: Option<watch::Receiver<bool>>,
     auth: Option<Arc<Authenticator>>,
     authentication_timeout: Option<Duration>,
@@ -153,6 +156,7 @@ where
             unnamed_portal: None,
             cancel: options.cancel,
             key: None,
+            wait_cancel: Arc::default(),
             shutdown: options.shutdown,
             auth: options.auth,
             authentication_timeout: options.authentication_timeout,

@@ -40,7 +40,14 @@ fn any(value: &str) -> Result<String, String> {
 }
 
 fn encoding(value: &str) -> Result<String, String> {
-    match value.to_ascii_uppercase().replace(['-', '_'], "").as_str() {
+    // PostgreSQL ignores everything but letters and digits in an encoding name (asyncpg
+    // sends `'utf-8'`, quotes included).
+    let name: String = value
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    match name.as_str() {
         "UTF8" | "UNICODE" => Ok("UTF8".to_string()),
         _ => Err(format!(
             "encoding \"{value}\" is not supported: pgsqlite speaks UTF8 only"
@@ -80,6 +87,31 @@ fn boolean(value: &str) -> Result<String, String> {
         "on" | "true" | "1" | "yes" | "t" => Ok("on".to_string()),
         "off" | "false" | "0" | "no" | "f" => Ok("off".to_string()),
         _ => Err(format!("requires a Boolean value, not \"{value}\"")),
+    }
+}
+
+fn xml_option(value: &str) -> Result<String, String> {
+    match value.to_ascii_lowercase().as_str() {
+        v @ ("content" | "document") => Ok(v.to_string()),
+        _ => Err(format!(
+            "\"{value}\" is neither \"content\" nor \"document\""
+        )),
+    }
+}
+
+fn warning_or_error(value: &str) -> Result<String, String> {
+    match value.to_ascii_lowercase().as_str() {
+        v @ ("warning" | "error") => Ok(v.to_string()),
+        _ => Err("the value must be \"warning\" or \"error\"".to_string()),
+    }
+}
+
+fn heap_only(value: &str) -> Result<String, String> {
+    match value.to_ascii_lowercase().as_str() {
+        "heap" => Ok("heap".to_string()),
+        _ => Err(format!(
+            "table access method \"{value}\" does not exist: SQLite stores every table"
+        )),
     }
 }
 
@@ -414,6 +446,55 @@ const SPECS: &[Spec] = &[
         check: any,
         description: "Accepted for compatibility: sets the message levels that are sent to the client.",
     },
+    // Set by every pg_dump script.
+    Spec {
+        name: "check_function_bodies",
+        default: "on",
+        report: false,
+        read_only: false,
+        check: boolean,
+        description: "Accepted for compatibility: check routine bodies during CREATE FUNCTION and CREATE PROCEDURE.",
+    },
+    Spec {
+        name: "xmloption",
+        default: "content",
+        report: false,
+        read_only: false,
+        check: xml_option,
+        description: "Accepted for compatibility: sets whether XML data in implicit parsing and serialization operations is to be considered as documents or content fragments.",
+    },
+    Spec {
+        name: "row_security",
+        default: "on",
+        report: false,
+        read_only: false,
+        check: boolean,
+        description: "Accepted for compatibility: enable row security (pgsqlite has no row security policies).",
+    },
+    Spec {
+        name: "default_tablespace",
+        default: "",
+        report: false,
+        read_only: false,
+        check: any,
+        description: "Accepted for compatibility: sets the default tablespace to create tables and indexes in.",
+    },
+    Spec {
+        name: "default_table_access_method",
+        default: "heap",
+        report: false,
+        read_only: false,
+        check: heap_only,
+        description: "Sets the default table access method for new tables (heap: SQLite's tables).",
+    },
+    Spec {
+        name: "pgsqlite.unsupported_statements",
+        default: "error",
+        report: false,
+        read_only: false,
+        check: warning_or_error,
+        description: "What a statement whose effect pgsqlite cannot keep (CREATE SEQUENCE, a default or constraint added later; see sql/dump.rs) does: an error (0A000), or skipped with a WARNING. Comments, privileges and owners are always skipped with a WARNING.",
+    },
 ];
 
 fn spec(name: &str) -> Option<(usize, &'static Spec)> {
@@ -547,6 +628,13 @@ impl Settings {
         self.custom.clear();
         self.statement_timeout = self.span("statement_timeout");
         reports
+    }
+
+    /// True if statements whose effect pgsqlite cannot keep fail rather than being
+    /// skipped with a warning (`pgsqlite.unsupported_statements = error`, the default).
+    pub fn unsupported_statements_fail(&self) -> bool {
+        self.get("pgsqlite.unsupported_statements")
+            .is_ok_and(|(_, value)| value == "error")
     }
 
     /// The value of one parameter, for SHOW.

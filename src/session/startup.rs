@@ -83,9 +83,24 @@ where
             .into());
         }
 
+        // Settings from `options` (-c name=value) come after the parameters, as in
+        // PostgreSQL.
+        let from_options = match startup.param("options") {
+            Some(options) => super::options::settings(options)?,
+            None => Vec::new(),
+        };
         let mut unsupported: SmallVec<[&str; 4]> = SmallVec::new();
-        for (name, value) in &startup.params {
-            match name.as_str() {
+        let params = startup
+            .params
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_ref()))
+            .chain(
+                from_options
+                    .iter()
+                    .map(|(name, value)| (name.as_str(), value.as_str())),
+            );
+        for (name, value) in params {
+            match name {
                 "user" | "database" | "replication" | "options" => {}
                 n if n.starts_with("_pq_.") => unsupported.push(n),
                 n => {
@@ -140,7 +155,13 @@ where
             })
             .await?;
         }
-        let key = self.cancel.register(self.exec.cancel_handle());
+        // A cancel request interrupts SQLite and wakes a COPY waiting for data.
+        let interrupt = self.exec.cancel_handle();
+        let wait_cancel = self.wait_cancel.clone();
+        let key = self.cancel.register(std::sync::Arc::new(move || {
+            interrupt();
+            wait_cancel.cancel();
+        }));
         let (pid, secret) = (key.process_id, key.secret_key);
         lock(&self.settings).set_backend_pid(pid);
         self.key = Some(key);

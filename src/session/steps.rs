@@ -1,6 +1,7 @@
 //! Running a statement that SQLite runs as several ([`Steps`]): all of them or none.
 
 use super::Session;
+use super::settings::lock;
 use super::state::TxState;
 use crate::connection::MessageSource;
 use crate::error::{Error, PgError, SqlState};
@@ -20,6 +21,26 @@ where
     /// PostgreSQL's command tag.
     pub(super) async fn steps(&mut self, steps: &Steps) -> Result<(), Error> {
         self.check_not_failed()?;
+        if let Some(skipped) = &steps.skipped {
+            if !skipped.metadata_only && lock(&self.settings).unsupported_statements_fail() {
+                return Err(PgError::new(
+                    SqlState::FEATURE_NOT_SUPPORTED,
+                    format!("statement not supported by pgsqlite: {}", skipped.statement),
+                )
+                .with_detail(skipped.why)
+                .with_hint(
+                    "To skip such statements with a warning (restoring a pg_dump, say), \
+                     SET pgsqlite.unsupported_statements = warning.",
+                )
+                .into());
+            }
+            let warning = PgError::warning(
+                SqlState::WARNING,
+                format!("pgsqlite skipped: {}", skipped.statement),
+            )
+            .with_detail(skipped.why);
+            self.send_notice(&warning).await?;
+        }
         if steps.outside_block && self.tx != TxState::Idle {
             return Err(PgError::new(
                 SqlState::ACTIVE_SQL_TRANSACTION,

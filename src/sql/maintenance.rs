@@ -10,6 +10,8 @@
 //! - `ALTER TABLE [ONLY] t ADD [CONSTRAINT name] PRIMARY KEY | UNIQUE (columns)`
 //!   becomes `CREATE UNIQUE INDEX` (SQLite cannot add a constraint to a table).
 //!
+//! The statements of pg_dump scripts that SQLite cannot honour are [`dump`](super::dump)'s.
+//!
 //! A statement rewritten into several steps runs them in one transaction
 //! (`session/steps.rs`) and answers with PostgreSQL's command tag.
 
@@ -26,6 +28,22 @@ pub struct Steps {
     pub outside_block: bool,
     /// True if the steps change the schema.
     pub changes_schema: bool,
+    /// A statement pgsqlite skips (no steps): a WARNING names it, or, where skipping it
+    /// would lose its effect and `pgsqlite.unsupported_statements` is `error` (the
+    /// default), it fails.
+    pub skipped: Option<Skipped>,
+}
+
+/// What a skipped statement was, and why SQLite cannot honour it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Skipped {
+    /// The statement's first line.
+    pub statement: String,
+    /// Why it is skipped.
+    pub why: &'static str,
+    /// True for statements that only describe (comments, privileges, owners): skipping
+    /// them loses nothing a SQLite database could keep, so they are always skipped.
+    pub metadata_only: bool,
 }
 
 /// What a statement becomes.
@@ -86,6 +104,9 @@ pub fn rewrite(statement: &str) -> Option<Rewrite> {
     {
         tokens.pop();
     }
+    if let Some(rewrite) = super::dump::rewrite(statement, &tokens) {
+        return Some(rewrite);
+    }
     let first = tokens.first()?;
     if first.is_keyword("drop") {
         drop_tables(&tokens)
@@ -125,6 +146,7 @@ fn drop_tables(tokens: &[Token<'_>]) -> Option<Rewrite> {
         tag: "DROP TABLE",
         outside_block: false,
         changes_schema: true,
+        skipped: None,
     }))
 }
 
@@ -146,6 +168,7 @@ fn truncate(tokens: &[Token<'_>]) -> Option<Rewrite> {
         tag: "TRUNCATE TABLE",
         outside_block: false,
         changes_schema: false,
+        skipped: None,
     }))
 }
 
@@ -187,6 +210,7 @@ fn vacuum(tokens: &[Token<'_>]) -> Option<Rewrite> {
         tag: "VACUUM",
         outside_block: true,
         changes_schema: false,
+        skipped: None,
     }))
 }
 
@@ -287,6 +311,7 @@ fn add_key(tokens: &[Token<'_>]) -> Option<Rewrite> {
         tag: "ALTER TABLE",
         outside_block: false,
         changes_schema: true,
+        skipped: None,
     }))
 }
 

@@ -11,6 +11,8 @@
 //! - [`copy`](mod@copy) parses COPY statements (the session runs them);
 //! - [`maintenance`] rewrites TRUNCATE, VACUUM, multi-table DROP, `WITH (fillfactor)`
 //!   and `ADD PRIMARY KEY` into what SQLite runs;
+//! - [`dump`] skips, with a warning, what pg_dump scripts say that SQLite cannot honour
+//!   (comments, sequences, defaults and constraints added after `CREATE TABLE`);
 //! - [`translate`](mod@translate) rewrites the few PostgreSQL spellings SQLite rejects
 //!   (`$n`, `::` casts, `serial` and identity columns, function-call defaults, `ILIKE`,
 //!   `E'...'` strings);
@@ -23,6 +25,7 @@ pub mod columns;
 pub mod command;
 pub mod copy;
 pub mod describe;
+pub mod dump;
 pub mod infer;
 pub mod lexer;
 pub mod maintenance;

@@ -1,5 +1,6 @@
 //! Set-returning functions (`unnest`, `jsonb_array_elements(_text)`, `jsonb_each(_text)`,
-//! `jsonb_object_keys`) on SQLite's table-valued `json_each`.
+//! `jsonb_object_keys`) on SQLite's table-valued `json_each`, and `generate_series` over
+//! numbers in `FROM` as a recursive query.
 //!
 //! In `FROM` the call becomes a subquery over `json_each` with PostgreSQL's column names
 //! (`value`, `key`, the alias's column list, `ordinality`). In the select list
@@ -9,9 +10,9 @@
 
 use sqlparser::ast::{
     Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, Query, SelectItem, SetExpr,
-    TableFactor, TableWithJoins,
+    TableAlias, TableFactor, TableWithJoins,
 };
-use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::dialect::{PostgreSqlDialect, SQLiteDialect};
 use sqlparser::parser::Parser;
 
 /// What one set-returning function yields for its argument `x`, in SQL over a
@@ -201,8 +202,19 @@ fn single_expr_arg(args: &[Expr]) -> Option<String> {
     }
 }
 
+/// The SQL of each argument of a plain call (`f(a, b)`), `None` for named or
+/// otherwise decorated arguments.
+fn plain_args(args: &[FunctionArg]) -> Option<Vec<String>> {
+    args.iter()
+        .map(|arg| match arg {
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
 fn rewrite_factor(factor: &mut TableFactor) {
-    let (name, x, alias, ordinality) = match factor {
+    let (name, args, alias, ordinality) = match factor {
         TableFactor::Table {
             name,
             args: Some(args),
@@ -213,11 +225,10 @@ fn rewrite_factor(factor: &mut TableFactor) {
             let Some(name) = single_name(name) else {
                 return;
             };
-            let x = match args.args.as_slice() {
-                [FunctionArg::Unnamed(FunctionArgExpr::Expr(e))] => e.to_string(),
-                _ => return,
+            let Some(list) = plain_args(&args.args) else {
+                return;
             };
-            (name, x, alias.take(), *with_ordinality)
+            (name, list, alias.take(), *with_ordinality)
         }
         TableFactor::Function {
             lateral: false,
@@ -229,11 +240,10 @@ fn rewrite_factor(factor: &mut TableFactor) {
             let Some(name) = single_name(name) else {
                 return;
             };
-            let x = match args.as_slice() {
-                [FunctionArg::Unnamed(FunctionArgExpr::Expr(e))] => e.to_string(),
-                _ => return,
+            let Some(list) = plain_args(args) else {
+                return;
             };
-            (name, x, alias.take(), *with_ordinality)
+            (name, list, alias.take(), *with_ordinality)
         }
         TableFactor::UNNEST {
             alias,
@@ -245,26 +255,73 @@ fn rewrite_factor(factor: &mut TableFactor) {
             let Some(x) = single_expr_arg(array_exprs) else {
                 return;
             };
-            ("unnest".to_string(), x, alias.take(), *with_ordinality)
+            (
+                "unnest".to_string(),
+                vec![x],
+                alias.take(),
+                *with_ordinality,
+            )
         }
         _ => return,
     };
-    let Some(shape) = shape(&name, &x) else {
-        return;
+    let alias_name = alias
+        .as_ref()
+        .map_or_else(|| Ident::new(name.clone()), |a| a.name.clone());
+    let sql = if name == "generate_series" {
+        series(&args, alias.as_ref(), ordinality).map(|body| format!("({body}) AS {alias_name}"))
+    } else {
+        match args.as_slice() {
+            [x] => json_each_factor(&name, x, alias.as_ref(), ordinality)
+                .map(|body| format!("({body}) AS {alias_name}")),
+            _ => None,
+        }
     };
-    let mut names: Vec<String> = shape.columns.iter().map(|(n, _)| n.to_string()).collect();
+    match sql.as_deref().and_then(parse_factor) {
+        Some(new) => *factor = new,
+        // Not ours: the alias goes back where it was.
+        None => match factor {
+            TableFactor::Table { alias: slot, .. }
+            | TableFactor::Function { alias: slot, .. }
+            | TableFactor::UNNEST { alias: slot, .. } => *slot = alias,
+            _ => {}
+        },
+    }
+}
+
+/// The output column names of a function in `FROM`: PostgreSQL's `names`, then
+/// `ordinality`, renamed by the alias's column list, or by the alias itself for a
+/// function returning a scalar.
+fn column_names(
+    mut names: Vec<String>,
+    scalar: bool,
+    alias: Option<&TableAlias>,
+    ordinality: bool,
+) -> Vec<String> {
     if ordinality {
         names.push("ordinality".into());
     }
-    if let Some(alias) = &alias {
+    if let Some(alias) = alias {
         if !alias.columns.is_empty() {
             for (slot, column) in names.iter_mut().zip(&alias.columns) {
                 *slot = column.name.to_string();
             }
-        } else if shape.scalar {
+        } else if scalar {
             names[0] = alias.name.to_string();
         }
     }
+    names
+}
+
+/// The subquery over `json_each` standing for set-returning function `name` of `x`.
+fn json_each_factor(
+    name: &str,
+    x: &str,
+    alias: Option<&TableAlias>,
+    ordinality: bool,
+) -> Option<String> {
+    let shape = shape(name, x)?;
+    let names = shape.columns.iter().map(|(n, _)| n.to_string()).collect();
+    let names = column_names(names, shape.scalar, alias, ordinality);
     let mut values: Vec<String> = shape.columns.iter().map(|(_, v)| v.clone()).collect();
     if ordinality {
         values.push("pg_e.key + 1".into());
@@ -274,23 +331,63 @@ fn rewrite_factor(factor: &mut TableFactor) {
         .zip(&names)
         .map(|(v, n)| format!("{v} AS {n}"))
         .collect();
-    let alias_name = alias.map_or_else(|| Ident::new(name.clone()), |a| a.name);
-    let sql = format!(
-        "(SELECT {} FROM json_each({}) AS pg_e) AS {alias_name}",
+    Some(format!(
+        "SELECT {} FROM json_each({}) AS pg_e",
         list.join(", "),
         shape.source
-    );
-    if let Some(new) = parse_factor(&sql) {
-        *factor = new;
-    }
+    ))
 }
 
+/// `generate_series(start, stop [, step])` over numbers as a recursive query: the
+/// arguments are computed once, the step must not be zero (22023, `pg_series_step`),
+/// and the series runs from `start` towards `stop` in steps of `step` (1 by default),
+/// none when `start` is already past `stop` or an argument is NULL. Series over
+/// timestamps (an interval step) are not rewritten.
+fn series(args: &[String], alias: Option<&TableAlias>, ordinality: bool) -> Option<String> {
+    let (start, stop, step) = match args {
+        [start, stop] => (start, stop, "1"),
+        [start, stop, step] => (start, stop, step.as_str()),
+        _ => return None,
+    };
+    if args
+        .iter()
+        .any(|a| a.starts_with('\'') || a.to_ascii_lowercase().contains("interval"))
+    {
+        return None;
+    }
+    let names = column_names(vec!["generate_series".into()], true, alias, ordinality);
+    let mut list = vec![format!("pg_gs.v AS {}", names[0])];
+    if ordinality {
+        list.push(format!("pg_gs.n AS {}", names[1]));
+    }
+    Some(format!(
+        "WITH RECURSIVE pg_gs(v, e, st, n) AS (\
+         SELECT v, e, st, 1 FROM (SELECT {start} AS v, {stop} AS e, \
+         pg_series_step({step}) AS st) AS pg_gs_args \
+         WHERE (st > 0 AND v <= e) OR (st < 0 AND v >= e) \
+         UNION ALL SELECT v + st, e, st, n + 1 FROM pg_gs \
+         WHERE (st > 0 AND v + st <= e) OR (st < 0 AND v + st >= e)) \
+         SELECT {} FROM pg_gs",
+        list.join(", ")
+    ))
+}
+
+/// Parses `sql`, SQL the rewriter has already made SQLite's, as a `FROM` item: on the
+/// PostgreSQL dialect, or where that fails (`?1` parameters, which it reads as the `?`
+/// operator) on SQLite's.
 fn parse_factor(sql: &str) -> Option<TableFactor> {
+    let text = format!("SELECT 1 FROM {sql}");
     let query = Parser::new(&PostgreSqlDialect {})
-        .try_with_sql(&format!("SELECT 1 FROM {sql}"))
-        .ok()?
-        .parse_query()
-        .ok()?;
+        .try_with_sql(&text)
+        .ok()
+        .and_then(|mut p| p.parse_query().ok())
+        .or_else(|| {
+            Parser::new(&SQLiteDialect {})
+                .try_with_sql(&text)
+                .ok()?
+                .parse_query()
+                .ok()
+        })?;
     let SetExpr::Select(select) = *query.body else {
         return None;
     };

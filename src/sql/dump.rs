@@ -1,0 +1,316 @@
+//! Statements of pg_dump's plain-format scripts that SQLite cannot honour: pgsqlite skips
+//! them, with a WARNING that names the statement, so that `psql -v ON_ERROR_STOP=1 -f
+//! dump.sql` restores the tables, their data, indexes and keys. With
+//! `SET pgsqlite.unsupported_statements = error` they fail with 0A000 instead.
+//!
+//! - `COMMENT ON ...`: SQLite keeps no comments;
+//! - `CREATE SEQUENCE`, `ALTER SEQUENCE` and `SELECT [pg_catalog.]setval(...)`: pgsqlite
+//!   has no sequences (a `serial` or identity column in `CREATE TABLE` becomes SQLite's
+//!   integer key, which numbers rows itself);
+//! - `ALTER TABLE ... ALTER [COLUMN] c SET DEFAULT ...` and `... ADD GENERATED ... AS
+//!   IDENTITY (...)`: SQLite cannot change a column's default after `CREATE TABLE`;
+//! - `ALTER TABLE ... ADD [CONSTRAINT n] FOREIGN KEY ...`: SQLite cannot add a foreign
+//!   key to an existing table (it can add a CHECK constraint, which goes through);
+//! - `ALTER ... OWNER TO`, `GRANT`, `REVOKE`: SQLite has no roles.
+//!
+//! `CREATE [UNIQUE] INDEX ... USING btree (...)` loses its `USING btree` (SQLite's only
+//! kind of index), and `ALTER TABLE ... ADD PRIMARY KEY | UNIQUE` is
+//! [`maintenance`](super::maintenance)'s.
+
+use super::lexer::{Token, TokenKind};
+use super::maintenance::{Rewrite, Skipped, Steps};
+
+/// The rewrite of `statement` (its significant `tokens`, without trailing semicolons),
+/// if it is one of those above.
+pub fn rewrite(statement: &str, tokens: &[Token<'_>]) -> Option<Rewrite> {
+    let first = tokens.first()?;
+    let word = |i: usize, w: &str| tokens.get(i).is_some_and(|t| t.is_keyword(w));
+    let skipped = |tag: &'static str, why: &'static str, metadata_only: bool| {
+        Some(Rewrite::Steps(Steps {
+            statements: Vec::new(),
+            tag,
+            outside_block: false,
+            changes_schema: false,
+            skipped: Some(Skipped {
+                statement: head(statement),
+                why,
+                metadata_only,
+            }),
+        }))
+    };
+    // Statements whose effect pgsqlite would lose (refused unless the session skips them).
+    let skip = |tag: &'static str, why: &'static str| skipped(tag, why, false);
+    // Comments, privileges and owners: nothing a SQLite database could keep.
+    let note = |tag: &'static str, why: &'static str| skipped(tag, why, true);
+    if first.is_keyword("comment") && word(1, "on") {
+        return note("COMMENT", "SQLite keeps no comments");
+    }
+    if first.is_keyword("grant") || first.is_keyword("revoke") {
+        let tag = if first.is_keyword("grant") {
+            "GRANT"
+        } else {
+            "REVOKE"
+        };
+        return note(tag, "SQLite has no roles or privileges");
+    }
+    if first.is_keyword("create") && word(1, "sequence") {
+        return skip("CREATE SEQUENCE", "pgsqlite has no sequences");
+    }
+    if first.is_keyword("alter") && word(1, "sequence") {
+        return skip("ALTER SEQUENCE", "pgsqlite has no sequences");
+    }
+    if first.is_keyword("select") && is_setval(tokens) {
+        return skip("SELECT 1", "pgsqlite has no sequences");
+    }
+    if first.is_keyword("alter") && tokens.iter().any(|t| t.is_keyword("owner")) {
+        let owner = tokens.iter().position(|t| t.is_keyword("owner"))?;
+        if word(owner + 1, "to") && owner + 3 == tokens.len() {
+            return note(alter_tag(tokens)?, "SQLite has no roles");
+        }
+    }
+    if first.is_keyword("alter") && word(1, "table") {
+        return alter_table(tokens, &skip);
+    }
+    if first.is_keyword("create") {
+        return index_using_btree(statement, tokens);
+    }
+    None
+}
+
+/// The first line of `statement`, cut at 100 characters: what the warning names.
+fn head(statement: &str) -> String {
+    let line = statement
+        .trim_start()
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim_end();
+    let line = line.strip_suffix(';').unwrap_or(line);
+    match line.char_indices().nth(100) {
+        Some((at, _)) => format!("{}...", &line[..at]),
+        None => line.to_string(),
+    }
+}
+
+/// `SELECT [pg_catalog.]setval(...)` and nothing else.
+fn is_setval(tokens: &[Token<'_>]) -> bool {
+    let mut at = 1;
+    if tokens.get(at).is_some_and(|t| t.is_keyword("pg_catalog"))
+        && tokens.get(at + 1).is_some_and(|t| t.kind == TokenKind::Dot)
+    {
+        at += 2;
+    }
+    if !tokens.get(at).is_some_and(|t| t.is_keyword("setval")) {
+        return false;
+    }
+    let open = at + 1;
+    if !tokens
+        .get(open)
+        .is_some_and(|t| t.kind == TokenKind::LParen)
+    {
+        return false;
+    }
+    super::lexer::matching_close(tokens, open).is_some_and(|close| close + 1 == tokens.len())
+}
+
+/// The command tag of `ALTER <kind> ...`.
+fn alter_tag(tokens: &[Token<'_>]) -> Option<&'static str> {
+    let kind = tokens.get(1)?;
+    Some(if kind.is_keyword("table") {
+        "ALTER TABLE"
+    } else if kind.is_keyword("sequence") {
+        "ALTER SEQUENCE"
+    } else if kind.is_keyword("view") {
+        "ALTER VIEW"
+    } else if kind.is_keyword("index") {
+        "ALTER INDEX"
+    } else if kind.is_keyword("function") {
+        "ALTER FUNCTION"
+    } else if kind.is_keyword("schema") {
+        "ALTER SCHEMA"
+    } else if kind.is_keyword("type") {
+        "ALTER TYPE"
+    } else if kind.is_keyword("database") {
+        "ALTER DATABASE"
+    } else {
+        return None;
+    })
+}
+
+/// `ALTER TABLE [ONLY] t ALTER [COLUMN] c SET DEFAULT ... | ADD GENERATED ...` and
+/// `ALTER TABLE [ONLY] t ADD [CONSTRAINT n] FOREIGN KEY ...`.
+fn alter_table(
+    tokens: &[Token<'_>],
+    skip: &dyn Fn(&'static str, &'static str) -> Option<Rewrite>,
+) -> Option<Rewrite> {
+    let mut at = 2;
+    if tokens.get(at)?.is_keyword("only") {
+        at += 1;
+    }
+    // The table name, maybe schema-qualified.
+    at += 1;
+    if tokens.get(at).is_some_and(|t| t.kind == TokenKind::Dot) {
+        at += 2;
+    }
+    let word = |i: usize, w: &str| tokens.get(i).is_some_and(|t| t.is_keyword(w));
+    if word(at, "alter") {
+        at += 1;
+        if word(at, "column") {
+            at += 1;
+        }
+        at += 1;
+        if word(at, "set") && word(at + 1, "default") {
+            return skip(
+                "ALTER TABLE",
+                "SQLite cannot change a column's default after CREATE TABLE",
+            );
+        }
+        if word(at, "add") && word(at + 1, "generated") {
+            return skip(
+                "ALTER TABLE",
+                "SQLite cannot make an existing column an identity column",
+            );
+        }
+        return None;
+    }
+    if word(at, "add") {
+        at += 1;
+        if word(at, "constraint") {
+            at += 2;
+        }
+        if word(at, "foreign") && word(at + 1, "key") {
+            return skip(
+                "ALTER TABLE",
+                "SQLite cannot add a foreign key to an existing table",
+            );
+        }
+    }
+    None
+}
+
+/// `CREATE [UNIQUE] INDEX ... ON t USING btree (...)`: without `USING btree`.
+fn index_using_btree(statement: &str, tokens: &[Token<'_>]) -> Option<Rewrite> {
+    let index = tokens.iter().take(3).position(|t| t.is_keyword("index"))?;
+    let using = tokens
+        .iter()
+        .skip(index)
+        .position(|t| t.is_keyword("using"))?
+        + index;
+    if !tokens.get(using - 1)?.is_identifier()
+        || !tokens.get(using + 1)?.is_keyword("btree")
+        || tokens.get(using + 2)?.kind != TokenKind::LParen
+        || !tokens[..using].iter().any(|t| t.is_keyword("on"))
+    {
+        return None;
+    }
+    let mut text = String::with_capacity(statement.len());
+    text.push_str(&statement[..tokens[using].start]);
+    text.push_str(&statement[tokens[using + 2].start..]);
+    Some(Rewrite::Text(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sql::lexer::significant;
+
+    /// The significant tokens of `statement` without trailing semicolons.
+    fn tokens(statement: &str) -> Vec<Token<'_>> {
+        let mut tokens: Vec<Token<'_>> = significant(statement).collect();
+        while tokens
+            .last()
+            .is_some_and(|t| t.kind == TokenKind::Semicolon)
+        {
+            tokens.pop();
+        }
+        tokens
+    }
+
+    fn run(sql: &str) -> Option<Rewrite> {
+        rewrite(sql, &tokens(sql))
+    }
+
+    fn skipped(sql: &str) -> (&'static str, String) {
+        match run(sql) {
+            Some(Rewrite::Steps(Steps {
+                statements,
+                tag,
+                skipped: Some(skipped),
+                ..
+            })) if statements.is_empty() => (tag, skipped.statement),
+            other => panic!("{sql}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn pg_dump_statements_sqlite_cannot_honour_are_skipped() {
+        assert_eq!(
+            skipped("COMMENT ON TABLE public.customers IS 'people who buy';"),
+            (
+                "COMMENT",
+                "COMMENT ON TABLE public.customers IS 'people who buy'".into()
+            )
+        );
+        assert_eq!(
+            skipped("CREATE SEQUENCE public.s\n    AS integer\n    START WITH 1;").1,
+            "CREATE SEQUENCE public.s"
+        );
+        assert_eq!(
+            skipped("ALTER SEQUENCE public.s OWNED BY public.t.id;").0,
+            "ALTER SEQUENCE"
+        );
+        assert_eq!(
+            skipped("SELECT pg_catalog.setval('public.s', 2000, true);").0,
+            "SELECT 1"
+        );
+        assert_eq!(
+            skipped(
+                "ALTER TABLE ONLY public.t ALTER COLUMN id SET DEFAULT nextval('public.s'::regclass);"
+            )
+            .0,
+            "ALTER TABLE"
+        );
+        assert_eq!(
+            skipped(
+                "ALTER TABLE public.o ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY (\n    SEQUENCE NAME public.o_id_seq\n);"
+            )
+            .0,
+            "ALTER TABLE"
+        );
+        assert_eq!(
+            skipped(
+                "ALTER TABLE ONLY public.o\n    ADD CONSTRAINT o_c_fkey FOREIGN KEY (c) REFERENCES public.c(id);"
+            ),
+            ("ALTER TABLE", "ALTER TABLE ONLY public.o".into())
+        );
+        assert_eq!(
+            skipped("ALTER TABLE public.t OWNER TO alice;").0,
+            "ALTER TABLE"
+        );
+        assert_eq!(skipped("GRANT ALL ON TABLE t TO bob").0, "GRANT");
+    }
+
+    #[test]
+    fn statements_sqlite_runs_are_left_alone() {
+        assert!(run("SELECT setval FROM t").is_none());
+        assert!(run("SELECT setval('s', 1), 2").is_none());
+        assert!(run("ALTER TABLE t ADD COLUMN c int").is_none());
+        assert!(run("ALTER TABLE ONLY public.t ADD CONSTRAINT t_pkey PRIMARY KEY (id)").is_none());
+        assert!(run("ALTER TABLE t RENAME TO u").is_none());
+        assert!(run("CREATE TABLE t (a int)").is_none());
+    }
+
+    #[test]
+    fn index_loses_using_btree() {
+        match run("CREATE UNIQUE INDEX o_cp ON public.o USING btree (customer_id, placed);") {
+            Some(Rewrite::Text(text)) => {
+                assert_eq!(
+                    text,
+                    "CREATE UNIQUE INDEX o_cp ON public.o (customer_id, placed);"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(run("CREATE INDEX i ON t USING gin (a)").is_none());
+    }
+}
