@@ -246,6 +246,27 @@ fn require_tls_refuses_a_plaintext_client_with_28000() {
     );
 }
 
+#[test]
+fn a_full_server_tells_a_tls_client_why() {
+    let pki = Pki::new();
+    let server = server(&pki, |c| {
+        c.max_connections = 1;
+        c.auth_method = Some(pgsqlite::auth::AuthMethod::Trust);
+        c.user = None;
+        c.password = None;
+    });
+    let addr = server.local_addr().unwrap();
+    let _holder = common::raw::ready(&server);
+    // The refusal is negotiated over TLS too, so sslmode=require reads the reason.
+    let output = psql(&conninfo(addr, "sslmode=require"), "SELECT 1");
+    assert!(!output.status.success(), "{}", describe(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("sorry, too many clients already"),
+        "{}",
+        describe(&output)
+    );
+}
+
 fn startup(user: &str) -> Vec<u8> {
     let mut buf = BytesMut::new();
     frontend::startup_message([("user", user), ("database", "test")], &mut buf).unwrap();
