@@ -377,7 +377,12 @@ type TlsStream = rustls::StreamOwned<rustls::ClientConnection, TcpStream>;
 /// Connects over TLS: with an SSLRequest first, or directly (PostgreSQL 17's
 /// `sslnegotiation=direct`).
 fn connect_tls(addr: SocketAddr, config: Arc<rustls::ClientConfig>, direct: bool) -> TlsStream {
-    let mut tcp = TcpStream::connect(addr).unwrap();
+    let tcp = TcpStream::connect(addr).unwrap();
+    tls_over(tcp, config, direct)
+}
+
+/// Negotiates TLS on `tcp` (see [`connect_tls`]).
+fn tls_over(mut tcp: TcpStream, config: Arc<rustls::ClientConfig>, direct: bool) -> TlsStream {
     tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     if !direct {
         tcp.write_all(&[0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f])
@@ -495,6 +500,23 @@ fn direct_tls_needs_alpn_postgresql() {
 
     // The server keeps serving.
     let mut tls = connect_tls(addr, tls_client(&pki, &[b"postgresql"]), false);
+    tls.write_all(&startup("test")).unwrap();
+    assert_eq!(read_until(&mut tls, b'Z').last().map(|m| m.0), Some(b'Z'));
+}
+
+#[test]
+fn gssenc_request_is_refused_then_ssl_request_accepted() {
+    // libpq with GSSAPI credentials asks for GSS encryption first (gssencmode=prefer).
+    let pki = Pki::new();
+    let server = start_with(|c| pki.configure(c));
+    let mut tcp = TcpStream::connect(server.local_addr().unwrap()).unwrap();
+    tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    tcp.write_all(&[0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x30])
+        .unwrap();
+    let mut answer = [0u8; 1];
+    tcp.read_exact(&mut answer).unwrap();
+    assert_eq!(answer[0], b'N', "no GSS encryption");
+    let mut tls = tls_over(tcp, tls_client(&pki, &[]), false);
     tls.write_all(&startup("test")).unwrap();
     assert_eq!(read_until(&mut tls, b'Z').last().map(|m| m.0), Some(b'Z'));
 }
