@@ -521,6 +521,47 @@ fn gssenc_request_is_refused_then_ssl_request_accepted() {
     assert_eq!(read_until(&mut tls, b'Z').last().map(|m| m.0), Some(b'Z'));
 }
 
+#[tokio::test]
+async fn tokio_postgres_over_tls_with_channel_binding() {
+    let pki = Pki::new();
+    let server = server(&pki, |_| {});
+    let port = server.local_addr().unwrap().port();
+    // rustls always verifies the certificate and the name: verify-full.
+    let tls = tokio_postgres_rustls::MakeRustlsConnect::new((*tls_client(&pki, &[])).clone());
+    for (host, binding) in [("localhost", "require"), ("127.0.0.1", "disable")] {
+        let params = format!(
+            "host={host} port={port} user=alice password=secret dbname=test \
+             sslmode=require channel_binding={binding}"
+        );
+        let (client, connection) = tokio_postgres::connect(&params, tls.clone())
+            .await
+            .unwrap_or_else(|e| panic!("{params}: {e}"));
+        tokio::spawn(connection);
+        let row = client.query_one("SELECT $1::text || '!'", &[&"tls"]).await;
+        assert_eq!(row.unwrap().get::<_, String>(0), "tls!");
+    }
+    // A client that trusts another CA refuses the server.
+    let mut roots = rustls::RootCertStore::empty();
+    let other = std::fs::read(pki.path("other-ca.pem")).unwrap();
+    use rustls::pki_types::pem::PemObject;
+    roots
+        .add(CertificateDer::from_pem_slice(&other).unwrap())
+        .unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let params = format!("host=localhost port={port} user=alice password=secret sslmode=require");
+    let refused = tokio_postgres::connect(
+        &params,
+        tokio_postgres_rustls::MakeRustlsConnect::new(config),
+    )
+    .await;
+    assert!(refused.is_err(), "an unknown CA must not be trusted");
+}
+
 /// The Python of the repository's venv, or `None` (skipping) outside CI.
 fn python() -> Option<PathBuf> {
     let python = std::env::var_os("PGSQLITE_PYTHON")
