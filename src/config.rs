@@ -79,6 +79,16 @@ pub struct Config {
     pub idle_in_transaction_session_timeout: Duration,
     /// Default `idle_session_timeout` of sessions (zero: none).
     pub idle_session_timeout: Duration,
+    /// PEM file with the server's certificate chain (feature `tls`).
+    pub tls_cert: Option<PathBuf>,
+    /// PEM file with the private key of `tls_cert` (feature `tls`).
+    pub tls_key: Option<PathBuf>,
+    /// Generate a self-signed certificate for localhost at start (feature `tls`; for
+    /// development: clients cannot verify it against anything but itself).
+    pub tls_self_signed: bool,
+    /// Refuse TCP clients that do not negotiate TLS (feature `tls`). Unix-socket
+    /// clients are local and not concerned.
+    pub require_tls: bool,
     /// Things worth a log line once logging is up: settings for features this build
     /// lacks, say.
     pub notes: Vec<String>,
@@ -129,6 +139,10 @@ impl Default for Config {
             authentication_timeout: DEFAULT_AUTHENTICATION_TIMEOUT,
             idle_in_transaction_session_timeout: Duration::ZERO,
             idle_session_timeout: Duration::ZERO,
+            tls_cert: None,
+            tls_key: None,
+            tls_self_signed: false,
+            require_tls: false,
             notes: Vec::new(),
         }
     }
@@ -347,6 +361,50 @@ const OPTIONS: &[Opt] = &[
             Ok(())
         },
         feature: ALWAYS,
+    },
+    Opt {
+        flag: "--tls-cert",
+        env: "PGSQLITE_TLS_CERT",
+        value: "FILE",
+        help: "PEM certificate chain for TLS (with --tls-key); SSLRequest is then answered S. Default: none",
+        apply: |c, v| {
+            c.tls_cert = (!v.is_empty()).then(|| PathBuf::from(v));
+            Ok(())
+        },
+        feature: Some(("tls", cfg!(feature = "tls"))),
+    },
+    Opt {
+        flag: "--tls-key",
+        env: "PGSQLITE_TLS_KEY",
+        value: "FILE",
+        help: "PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1). Default: none",
+        apply: |c, v| {
+            c.tls_key = (!v.is_empty()).then(|| PathBuf::from(v));
+            Ok(())
+        },
+        feature: Some(("tls", cfg!(feature = "tls"))),
+    },
+    Opt {
+        flag: "--tls-self-signed",
+        env: "PGSQLITE_TLS_SELF_SIGNED",
+        value: "0|1",
+        help: "Generate a self-signed certificate for localhost/127.0.0.1 at start (development only). Default: 0",
+        apply: |c, v| {
+            c.tls_self_signed = flag(v)?;
+            Ok(())
+        },
+        feature: Some(("tls", cfg!(feature = "tls"))),
+    },
+    Opt {
+        flag: "--require-tls",
+        env: "PGSQLITE_REQUIRE_TLS",
+        value: "0|1",
+        help: "Refuse TCP clients that do not use TLS (28000). Default: 0",
+        apply: |c, v| {
+            c.require_tls = flag(v)?;
+            Ok(())
+        },
+        feature: Some(("tls", cfg!(feature = "tls"))),
     },
     Opt {
         flag: "--socket-dir",
@@ -833,6 +891,55 @@ impl Config {
                 m,
             )
         })?;
+        self.validate_tls()
+    }
+
+    /// True if TLS is configured: a certificate and key, or a self-signed certificate.
+    pub fn tls_enabled(&self) -> bool {
+        self.tls_cert.is_some() || self.tls_self_signed
+    }
+
+    /// Checks the TLS options: they need the `tls` feature, a certificate goes with its
+    /// key, and requiring TLS needs a certificate.
+    pub(crate) fn validate_tls(&self) -> Result<(), Error> {
+        let invalid = |name: &str, message: &str| Error::Config {
+            name: name.to_string(),
+            message: message.to_string(),
+        };
+        let asked = self.tls_enabled() || self.tls_key.is_some() || self.require_tls;
+        if asked && !cfg!(feature = "tls") {
+            return Err(invalid(
+                "PGSQLITE_TLS_* (--tls-cert / --tls-key / --tls-self-signed / --require-tls)",
+                "this build lacks the `tls` feature: rebuild with --features tls",
+            ));
+        }
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(_), None) => {
+                return Err(invalid(
+                    "PGSQLITE_TLS_KEY (--tls-key)",
+                    "--tls-cert needs the key that goes with it",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(invalid(
+                    "PGSQLITE_TLS_CERT (--tls-cert)",
+                    "--tls-key needs the certificate that goes with it",
+                ));
+            }
+            _ => {}
+        }
+        if self.tls_self_signed && self.tls_cert.is_some() {
+            return Err(invalid(
+                "PGSQLITE_TLS_SELF_SIGNED (--tls-self-signed)",
+                "choose either a certificate (--tls-cert/--tls-key) or a self-signed one",
+            ));
+        }
+        if self.require_tls && !self.tls_enabled() {
+            return Err(invalid(
+                "PGSQLITE_REQUIRE_TLS (--require-tls)",
+                "requiring TLS needs a certificate: --tls-cert and --tls-key, or --tls-self-signed",
+            ));
+        }
         Ok(())
     }
 
@@ -986,6 +1093,51 @@ mod tests {
             let err = parse(&[flag, value], &[]).unwrap_err();
             assert!(err.to_string().contains(flag), "{err}");
         }
+    }
+
+    #[test]
+    fn tls_options_go_together() {
+        if cfg!(feature = "tls") {
+            let c = parse(
+                &[
+                    "--tls-cert",
+                    "c.pem",
+                    "--tls-key",
+                    "k.pem",
+                    "--require-tls",
+                    "1",
+                ],
+                &[],
+            )
+            .unwrap();
+            assert!(c.tls_enabled() && c.require_tls);
+            let c = parse(&[], &[("PGSQLITE_TLS_SELF_SIGNED", "1")]).unwrap();
+            assert!(c.tls_enabled() && !c.require_tls);
+            for (args, names) in [
+                (&["--tls-cert", "c.pem"][..], "--tls-key"),
+                (&["--tls-key", "k.pem"], "--tls-cert"),
+                (&["--require-tls", "1"], "--require-tls"),
+                (
+                    &[
+                        "--tls-self-signed",
+                        "1",
+                        "--tls-cert",
+                        "c",
+                        "--tls-key",
+                        "k",
+                    ],
+                    "--tls-self-signed",
+                ),
+            ] {
+                let err = parse(args, &[]).unwrap_err();
+                assert!(err.to_string().contains(names), "{args:?}: {err}");
+            }
+        } else {
+            // Without the feature, asking for TLS must not silently serve plaintext.
+            let err = parse(&["--tls-self-signed", "1"], &[]).unwrap_err();
+            assert!(err.to_string().contains("`tls` feature"), "{err}");
+        }
+        assert!(!parse(&[], &[]).unwrap().tls_enabled());
     }
 
     #[test]

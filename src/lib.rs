@@ -23,6 +23,7 @@
 //! | [`session`] | the per-connection protocol state machine, generic over the above |
 //! | [`auth`] | authentication: SCRAM-SHA-256, MD5, cleartext, trust; users file; pacing |
 //! | [`server`] | listeners, worker threads, graceful shutdown |
+//! | `tls` | TLS negotiation, certificates, channel-binding data (feature `tls`) |
 //! | [`stats`] | what `pgsqlite_stats` shows |
 //!
 //! ## Features
@@ -34,6 +35,7 @@
 //! | `batching` | DataRow batching by [`BatchConfig`](writer::BatchConfig) (implies `direct-writer`) | serving |
 //! | `mmap` | large values sent from SQLite's row without a copy, `MappedValue`, `MemoryMappedExecutor` | serving |
 //! | `monitor` | `MemoryMonitor` (a [`NoopMonitor`](memory::NoopMonitor) without it) | serving |
+//! | `tls` | TLS with rustls (ring): `--tls-cert`/`--tls-key`, `--tls-self-signed` (rcgen), `--require-tls`, direct TLS, SCRAM-SHA-256-PLUS | serving |
 //! | `full` | all of the above | |
 //!
 //! Stream splitting ([`DirectConnection`](connection::DirectConnection)) and the framed
@@ -71,6 +73,8 @@ pub mod server;
 pub mod session;
 pub mod sql;
 pub mod stats;
+#[cfg(feature = "tls")]
+pub mod tls;
 pub mod value;
 pub mod writer;
 

@@ -799,7 +799,8 @@ fn feed(d: &Decoder, input: &[u8], startup: bool, stats: &mut Stats) {
                 stats.errors += 1;
                 assert!(
                     e.code == SqlState::PROTOCOL_VIOLATION
-                        || e.code == SqlState::CHARACTER_NOT_IN_REPERTOIRE,
+                        || e.code == SqlState::CHARACTER_NOT_IN_REPERTOIRE
+                        || e.code == SqlState::INVALID_PARAMETER_VALUE,
                     "{e}"
                 );
                 break;

@@ -14,6 +14,11 @@ use subtle::ConstantTimeEq;
 
 /// The mechanism name offered in AuthenticationSASL.
 pub const MECHANISM: &str = "SCRAM-SHA-256";
+/// The channel-binding variant, offered as well on TLS connections.
+pub const MECHANISM_PLUS: &str = "SCRAM-SHA-256-PLUS";
+/// The one channel-binding type pgsqlite (like PostgreSQL) supports: a hash of the
+/// server's certificate (RFC 5929).
+pub const CHANNEL_BINDING_TYPE: &str = "tls-server-end-point";
 /// PBKDF2 iterations for new verifiers (PostgreSQL's `scram_iterations` default).
 pub const DEFAULT_ITERATIONS: u32 = 4096;
 /// Salt length of new verifiers, in bytes (PostgreSQL's `SCRAM_DEFAULT_SALT_LEN`).
@@ -156,14 +161,33 @@ pub enum ScramError {
     /// The message does not follow the SCRAM grammar (or asks for what is not offered,
     /// such as channel binding); the text says where.
     Malformed(String),
+    /// A protocol violation with its own message (channel-binding negotiation); the
+    /// detail, when there is one, says more.
+    Violation {
+        /// The error message.
+        message: String,
+        /// Its detail.
+        detail: Option<String>,
+    },
     /// The proof did not match.
     Failed,
+}
+
+/// How the connection stands on channel binding, for one exchange.
+#[derive(Clone, Debug, Default)]
+pub struct ChannelBinding {
+    /// The `tls-server-end-point` data of a TLS connection (SHA-256 of the server's
+    /// certificate); `None` on a plaintext connection, where -PLUS is not offered.
+    pub end_point: Option<Vec<u8>>,
+    /// The client selected SCRAM-SHA-256-PLUS.
+    pub selected: bool,
 }
 
 /// The server's half of one SCRAM-SHA-256 exchange.
 #[derive(Debug)]
 pub struct ScramExchange {
     verifier: ScramVerifier,
+    binding: ChannelBinding,
     /// False when the verifier is a stand-in (unknown user): the exchange runs the same
     /// way and fails at the end.
     genuine: bool,
@@ -206,9 +230,15 @@ impl ScramExchange {
     pub fn new(verifier: ScramVerifier, genuine: bool) -> ScramExchange {
         ScramExchange {
             verifier,
+            binding: ChannelBinding::default(),
             genuine,
             state: State::Start,
         }
+    }
+
+    /// Sets what the exchange knows about channel binding (before `client_first`).
+    pub fn bind(&mut self, binding: ChannelBinding) {
+        self.binding = binding;
     }
 
     /// Takes client-first-message; returns server-first-message.
@@ -221,12 +251,40 @@ impl ScramExchange {
         // gs2-header: cbind-flag "," [authzid] ","
         let mut parts = message.splitn(3, ',');
         let flag = parts.next().unwrap_or("");
+        let selected = self.binding.selected;
+        let without_data = || {
+            malformed(
+                "The client selected SCRAM-SHA-256-PLUS, but the SCRAM message does not include channel binding data.",
+            )
+        };
         match flag {
-            "n" | "y" => {}
+            "n" if selected => return Err(without_data()),
+            "n" => {}
+            "y" if selected => return Err(without_data()),
+            // The client could bind but believes the server cannot: on a TLS connection
+            // that is a downgrade (someone removed -PLUS from the offer), refused.
+            "y" if self.binding.end_point.is_some() => {
+                return Err(ScramError::Violation {
+                    message: "SCRAM channel binding negotiation error".to_string(),
+                    detail: Some(
+                        "The client supports SCRAM channel binding but thinks the server does not.  However, this server does support channel binding."
+                            .to_string(),
+                    ),
+                });
+            }
+            "y" => {}
             f if f.starts_with("p=") => {
-                return Err(malformed(
-                    "The client selected SCRAM-SHA-256 without channel binding, but the SCRAM message includes channel binding data.",
-                ));
+                if !selected {
+                    return Err(malformed(
+                        "The client selected SCRAM-SHA-256 without channel binding, but the SCRAM message includes channel binding data.",
+                    ));
+                }
+                if &f[2..] != CHANNEL_BINDING_TYPE {
+                    return Err(ScramError::Violation {
+                        message: format!("unsupported SCRAM channel-binding type \"{}\"", &f[2..]),
+                        detail: None,
+                    });
+                }
             }
             _ => return Err(malformed("Unexpected channel-binding flag.")),
         }
@@ -260,8 +318,13 @@ impl ScramExchange {
             BASE64.encode(&self.verifier.salt),
             self.verifier.iterations
         );
+        let mut binding = gs2_header.as_bytes().to_vec();
+        if selected {
+            // Selecting -PLUS needs TLS: the session only accepts it on a TLS connection.
+            binding.extend_from_slice(self.binding.end_point.as_deref().unwrap_or_default());
+        }
         self.state = State::SentFirst {
-            channel_binding: BASE64.encode(gs2_header),
+            channel_binding: BASE64.encode(binding),
             nonce,
             transcript: format!("{bare},{server_first}"),
         };
@@ -285,7 +348,15 @@ impl ScramExchange {
             .ok_or_else(|| malformed("Could not find proof in client-final-message."))?;
         let mut fields = without_proof.split(',');
         if attribute(fields.next(), 'c')? != channel_binding {
-            return Err(malformed("SCRAM channel binding check failed"));
+            if self.binding.selected {
+                return Err(ScramError::Violation {
+                    message: "SCRAM channel binding check failed".to_string(),
+                    detail: None,
+                });
+            }
+            return Err(malformed(
+                "Unexpected SCRAM channel-binding attribute in client-final-message.",
+            ));
         }
         if attribute(fields.next(), 'r')? != nonce {
             return Err(malformed("Nonce does not match."));
@@ -316,6 +387,16 @@ mod tests {
 
     /// The client side, written from RFC 5802 for the test only.
     fn client_final(password: &str, client_first_bare: &str, server_first: &str) -> String {
+        client_final_bound(password, client_first_bare, server_first, "biws")
+    }
+
+    /// Like `client_final`, echoing `c` as the channel-binding attribute.
+    fn client_final_bound(
+        password: &str,
+        client_first_bare: &str,
+        server_first: &str,
+        c: &str,
+    ) -> String {
         let fields: Vec<&str> = server_first.split(',').collect();
         let nonce = &fields[0][2..];
         let salt = BASE64.decode(&fields[1][2..]).unwrap();
@@ -323,7 +404,7 @@ mod tests {
         let salted = salted_password(password, &salt, iterations);
         let client_key = hmac(&salted, &[b"Client Key"]);
         let stored = sha256(&client_key);
-        let without_proof = format!("c=biws,r={nonce}");
+        let without_proof = format!("c={c},r={nonce}");
         let auth = format!("{client_first_bare},{server_first},{without_proof}");
         let signature = hmac(&stored, &[auth.as_bytes()]);
         let proof: Vec<u8> = client_key
@@ -423,5 +504,70 @@ mod tests {
             s.client_final(b"c=biws,r=abc,p=AAAA"),
             Err(ScramError::Malformed(_))
         ));
+    }
+
+    fn bound(end_point: Option<&[u8]>, selected: bool) -> ScramExchange {
+        let mut s = ScramExchange::new(ScramVerifier::new("pw").unwrap(), true);
+        s.bind(ChannelBinding {
+            end_point: end_point.map(<[u8]>::to_vec),
+            selected,
+        });
+        s
+    }
+
+    #[test]
+    fn channel_binding_checks_the_certificate_hash() {
+        let cert_hash = [7u8; 32];
+        let header = "p=tls-server-end-point,,";
+        let mut c = header.as_bytes().to_vec();
+        c.extend_from_slice(&cert_hash);
+        let c = BASE64.encode(&c);
+        let mut s = bound(Some(&cert_hash), true);
+        let first = s.client_first(b"p=tls-server-end-point,,n=,r=abc").unwrap();
+        let last = client_final_bound("pw", "n=,r=abc", &first, &c);
+        assert!(s.client_final(last.as_bytes()).unwrap().starts_with("v="));
+
+        // A relay in the middle terminates TLS with another certificate: the hash the
+        // client saw differs from ours.
+        let mut other = header.as_bytes().to_vec();
+        other.extend_from_slice(&[8u8; 32]);
+        let mut s = bound(Some(&cert_hash), true);
+        let first = s.client_first(b"p=tls-server-end-point,,n=,r=abc").unwrap();
+        let last = client_final_bound("pw", "n=,r=abc", &first, &BASE64.encode(&other));
+        assert!(matches!(
+            s.client_final(last.as_bytes()),
+            Err(ScramError::Violation { message, .. }) if message == "SCRAM channel binding check failed"
+        ));
+    }
+
+    #[test]
+    fn channel_binding_negotiation_as_postgresql() {
+        let hash = [1u8; 32];
+        // 'y' on a TLS connection: the client was told -PLUS is not offered. Refused.
+        assert!(matches!(
+            bound(Some(&hash), false).client_first(b"y,,n=,r=abc"),
+            Err(ScramError::Violation { message, .. }) if message == "SCRAM channel binding negotiation error"
+        ));
+        // 'y' on a plaintext connection is right: nothing to bind to.
+        let mut s = bound(None, false);
+        let first = s.client_first(b"y,,n=,r=abc").unwrap();
+        let last = client_final_bound("pw", "n=,r=abc", &first, "eSws");
+        assert!(s.client_final(last.as_bytes()).is_ok());
+        // -PLUS selected, but no binding data in the message.
+        for flag in [&b"n,,n=,r=abc"[..], b"y,,n=,r=abc"] {
+            assert!(matches!(
+                bound(Some(&hash), true).client_first(flag),
+                Err(ScramError::Malformed(m)) if m.contains("does not include channel binding data")
+            ));
+        }
+        assert!(matches!(
+            bound(Some(&hash), true).client_first(b"p=tls-unique,,n=,r=abc"),
+            Err(ScramError::Violation { message, .. }) if message.contains("\"tls-unique\"")
+        ));
+        // Plain SCRAM on a TLS connection (channel_binding=disable) still works.
+        let mut s = bound(Some(&hash), false);
+        let first = s.client_first(b"n,,n=,r=abc").unwrap();
+        let last = client_final_bound("pw", "n=,r=abc", &first, "biws");
+        assert!(s.client_final(last.as_bytes()).is_ok());
     }
 }

@@ -68,6 +68,7 @@ pub struct DirectConnection<S: SplitStream> {
     read_ahead_bytes: usize,
     local: bool,
     gate: Option<AuthGate>,
+    head: Vec<u8>,
 }
 
 impl<S: SplitStream> DirectConnection<S> {
@@ -87,6 +88,7 @@ impl<S: SplitStream> DirectConnection<S> {
             read_ahead_bytes,
             local: false,
             gate: None,
+            head: Vec::new(),
         }
     }
 
@@ -97,12 +99,19 @@ impl<S: SplitStream> DirectConnection<S> {
         self
     }
 
+    /// Decodes `head` (the bytes read while negotiating TLS) before the stream's.
+    pub fn with_head(mut self, head: Vec<u8>) -> Self {
+        self.head = head;
+        self
+    }
+
     fn reader(
         read: S::Read,
         max_message_len: usize,
         gate: Option<AuthGate>,
+        head: &[u8],
     ) -> FrameReader<S::Read> {
-        let reader = FrameReader::new(read, max_message_len);
+        let reader = FrameReader::new(read, max_message_len).with_head(head);
         match gate {
             Some(gate) => reader.with_auth_gate(gate),
             None => reader,
@@ -121,7 +130,7 @@ impl<S: SplitStream> DirectConnection<S> {
     /// Starts the read-ahead task (on the current tokio runtime) and returns the message
     /// source and the write half.
     pub fn into_parts(self) -> (ReadAhead, S::Write) {
-        let reader = Self::reader(self.read, self.max_message_len, self.gate);
+        let reader = Self::reader(self.read, self.max_message_len, self.gate, &self.head);
         let ahead = if self.local {
             ReadAhead::spawn_local(reader, self.read_ahead_bytes)
         } else {
@@ -135,7 +144,7 @@ impl<S: SplitStream> DirectConnection<S> {
     /// the split costs, or for clients known never to pipeline).
     pub fn into_input(self) -> (ClientInput<S::Read>, S::Write) {
         if self.read_ahead_bytes == 0 {
-            let reader = Self::reader(self.read, self.max_message_len, self.gate);
+            let reader = Self::reader(self.read, self.max_message_len, self.gate, &self.head);
             (ClientInput::Inline(reader), self.write)
         } else {
             let (ahead, write) = self.into_parts();

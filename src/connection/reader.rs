@@ -57,6 +57,13 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
         self
     }
 
+    /// Decodes `head` (bytes already read from the connection, while negotiating TLS)
+    /// before anything read from now on.
+    pub fn with_head(mut self, head: &[u8]) -> Self {
+        self.buf.extend_from_slice(head);
+        self
+    }
+
     /// Decodes the next item from what is buffered, without reading.
     fn decode(&mut self) -> Result<Option<Incoming>, Error> {
         if self.startup {

@@ -62,6 +62,9 @@ pub mod tag {
 /// The single-byte answer to SSLRequest / GSSENCRequest: encryption is not available.
 pub const SSL_NOT_SUPPORTED: u8 = b'N';
 
+/// The single-byte answer to SSLRequest when TLS is configured: the TLS handshake follows.
+pub const SSL_SUPPORTED: u8 = b'S';
+
 /// Transaction status reported by ReadyForQuery.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TransactionStatus {

@@ -95,7 +95,14 @@ impl Decoder {
         }
         let mut message = buf.split_to(total).freeze();
         message.advance(5);
-        FrontendMessage::parse(tag, message).map(Some)
+        // The message was framed correctly and is consumed: a malformed body is an ERROR
+        // for the command, as in PostgreSQL, and the session goes on (in sync).
+        FrontendMessage::parse(tag, message)
+            .map(Some)
+            .map_err(|err| PgError {
+                severity: crate::error::Severity::Error,
+                ..err
+            })
     }
 
     /// True if `buf` starts with a complete regular message, i.e. [`Decoder::decode`] can
@@ -270,6 +277,24 @@ mod tests {
         let e = d.decode(&mut buf).unwrap_err();
         assert_eq!(e.code, SqlState::CHARACTER_NOT_IN_REPERTOIRE);
         assert!(!e.is_fatal());
+        assert_eq!(d.decode(&mut buf).unwrap(), Some(FrontendMessage::Sync));
+        // A body that breaks the message's own layout is an ERROR too (PostgreSQL's
+        // "invalid string in message" etc.): the frame was whole, the stream is in sync.
+        let mut raw = frame(b'Q', b"SELECT 1");
+        raw.extend(frame(b'D', b"X\0"));
+        raw.extend(frame(b'S', b""));
+        let mut buf = BytesMut::from(&raw[..]);
+        for message in [
+            "invalid string in message",
+            "invalid DESCRIBE message subtype 88",
+        ] {
+            let e = d.decode(&mut buf).unwrap_err();
+            assert_eq!(
+                (e.code, e.is_fatal()),
+                (SqlState::PROTOCOL_VIOLATION, false)
+            );
+            assert_eq!(e.message, message);
+        }
         assert_eq!(d.decode(&mut buf).unwrap(), Some(FrontendMessage::Sync));
     }
 

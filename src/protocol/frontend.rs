@@ -506,8 +506,12 @@ impl Reader {
 
     fn format(&mut self) -> Result<Format, PgError> {
         let code = self.i16()?;
-        Format::from_code(code)
-            .ok_or_else(|| PgError::protocol(format!("unsupported format code: {code}")))
+        Format::from_code(code).ok_or_else(|| {
+            PgError::new(
+                SqlState::INVALID_PARAMETER_VALUE,
+                format!("unsupported format code: {code}"),
+            )
+        })
     }
 
     fn formats<const N: usize>(&mut self) -> Result<SmallVec<[Format; N]>, PgError> {
@@ -574,6 +578,14 @@ mod tests {
         let e = err(tag, parts);
         assert_eq!(e.code, SqlState::PROTOCOL_VIOLATION, "{e}");
         assert_eq!(e.severity, Severity::Fatal);
+        assert_eq!(e.message, message);
+    }
+
+    /// PostgreSQL's 22023 (an ERROR: the message was read whole).
+    fn invalid_value(tag: u8, parts: &[&[u8]], message: &str) {
+        let e = err(tag, parts);
+        assert_eq!(e.code, SqlState::INVALID_PARAMETER_VALUE, "{e}");
+        assert_eq!(e.severity, Severity::Error);
         assert_eq!(e.message, message);
     }
 
@@ -711,9 +723,9 @@ mod tests {
             "bind message has 3 parameter formats but 2 parameters",
         );
         let raw = bind_body(&[2], &[None], &[]);
-        protocol_err(b'B', &[&raw], "unsupported format code: 2");
+        invalid_value(b'B', &[&raw], "unsupported format code: 2");
         let raw = bind_body(&[], &[None], &[-1]);
-        protocol_err(b'B', &[&raw], "unsupported format code: -1");
+        invalid_value(b'B', &[&raw], "unsupported format code: -1");
         // Parameter length -2.
         let mut raw = bind_body(&[], &[None], &[]);
         raw[14..18].copy_from_slice(&(-2i32).to_be_bytes());
@@ -896,7 +908,7 @@ mod tests {
             ],
             "function call message contains 2 argument formats but 1 arguments",
         );
-        protocol_err(
+        invalid_value(
             b'F',
             &[&[0, 0, 0, 1], &[0, 0], &[0, 0], &[0, 3]],
             "unsupported format code: 3",

@@ -124,12 +124,13 @@ impl Admission {
     }
 }
 
-/// Refuses a connection over the limit: reads its startup packets (answering SSLRequest
-/// with `N`, honouring a CancelRequest) and answers a StartupMessage with FATAL 53300.
+/// Refuses a connection over the limit: reads its startup packets (`head`: those bytes
+/// already read while negotiating TLS; an SSLRequest reaching here is answered `N`), honouring a CancelRequest) and answers a StartupMessage with FATAL 53300.
 /// Bounded by `timeout` like any startup.
 pub(crate) async fn refuse<R, W>(
     read: R,
     mut write: W,
+    head: &[u8],
     cancel: &CancelRegistry,
     timeout: Duration,
 ) -> std::io::Result<()>
@@ -138,7 +139,8 @@ where
     W: AsyncWrite + Unpin,
 {
     use crate::connection::MessageSource;
-    let mut reader = FrameReader::new(read, crate::protocol::codec::MAX_STARTUP_PACKET_LEN);
+    let mut reader =
+        FrameReader::new(read, crate::protocol::codec::MAX_STARTUP_PACKET_LEN).with_head(head);
     let exchange = async {
         loop {
             let packet = match reader.next().await {

@@ -36,6 +36,23 @@ pub(crate) struct Shared {
     pub shutdown: watch::Receiver<bool>,
     pub auth: Arc<Authenticator>,
     pub admission: Arc<Admission>,
+    /// The certificate and rustls setup, when TLS is configured.
+    #[cfg(feature = "tls")]
+    pub tls: Option<crate::tls::TlsServer>,
+}
+
+impl Shared {
+    /// How TCP clients may connect, for the startup log.
+    fn tls_mode(&self) -> &'static str {
+        #[cfg(feature = "tls")]
+        if self.tls.is_some() {
+            return match self.config.require_tls {
+                true => "required",
+                false => "offered",
+            };
+        }
+        "off"
+    }
 }
 
 /// A bound server, ready to run.
@@ -52,6 +69,9 @@ impl Server {
     /// Must be called inside a tokio runtime.
     pub async fn bind(config: Config) -> Result<Server, Error> {
         config.check_exposure()?;
+        config.validate_tls()?;
+        #[cfg(feature = "tls")]
+        let tls = crate::tls::TlsServer::from_config(&config)?;
         let auth = Arc::new(config.authenticator()?);
         let admission = Arc::new(Admission::new(config.max_connections));
         let cancel = CancelRegistry::default();
@@ -110,6 +130,8 @@ impl Server {
                 shutdown,
                 auth,
                 admission,
+                #[cfg(feature = "tls")]
+                tls,
             }),
             stop,
         })
@@ -144,6 +166,7 @@ impl Server {
             tcp = ?tcp.as_ref().and_then(|l| l.local_addr().ok()),
             unix = ?unix.as_ref().map(|(_, p)| p.display().to_string()),
             auth = %shared.auth.method(),
+            tls = shared.tls_mode(),
             reachable_from = if remote { "other hosts" } else { "this host only" },
             max_connections = config.max_connections,
             database = %shared.database.describe(),

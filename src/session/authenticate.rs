@@ -4,7 +4,7 @@
 //! reported. The checks themselves are in [`crate::auth`].
 
 use super::Session;
-use crate::auth::scram::{self, ScramError, ScramExchange};
+use crate::auth::scram::{self, ChannelBinding, ScramError, ScramExchange};
 use crate::auth::users::Credential;
 use crate::auth::{Authenticator, Plan};
 use crate::connection::{Incoming, MessageSource};
@@ -35,6 +35,15 @@ fn malformed_scram(detail: String) -> Error {
     PgError::protocol("malformed SCRAM message")
         .with_detail(detail)
         .into()
+}
+
+/// A SCRAM protocol violation with its own message (channel-binding negotiation).
+fn scram_violation(message: String, detail: Option<String>) -> Error {
+    let err = PgError::protocol(message);
+    match detail {
+        Some(detail) => err.with_detail(detail).into(),
+        None => err.into(),
+    }
 }
 
 impl<I, W, V, E> Session<I, W, V, E>
@@ -118,9 +127,13 @@ where
 
     /// SCRAM-SHA-256: AuthenticationSASL, SASLContinue, SASLFinal. True if the proof
     /// was right.
+    /// On a TLS connection SCRAM-SHA-256-PLUS (channel binding) is offered first, plain
+    /// SCRAM-SHA-256 as well.
     async fn scram(&mut self, mut exchange: ScramExchange) -> Result<bool, Error> {
-        self.send(tag::AUTHENTICATION, |b| {
-            backend::authentication_sasl(b, &[scram::MECHANISM])
+        let end_point = self.tls_end_point.clone();
+        self.send(tag::AUTHENTICATION, |b| match end_point {
+            Some(_) => backend::authentication_sasl(b, &[scram::MECHANISM_PLUS, scram::MECHANISM]),
+            None => backend::authentication_sasl(b, &[scram::MECHANISM]),
         })
         .await?;
         let body = self.auth_response(Expect::Sasl).await?;
@@ -128,15 +141,26 @@ where
             err.severity = crate::error::Severity::Fatal;
             Error::from(err)
         })?;
-        if mechanism.as_str() != scram::MECHANISM {
-            return Err(violation(
-                "client selected an invalid SASL authentication mechanism",
-            ));
-        }
+        let selected = match mechanism.as_str() {
+            scram::MECHANISM => false,
+            scram::MECHANISM_PLUS if end_point.is_some() => true,
+            _ => {
+                return Err(violation(
+                    "client selected an invalid SASL authentication mechanism",
+                ));
+            }
+        };
+        exchange.bind(ChannelBinding {
+            end_point,
+            selected,
+        });
         let data = data.ok_or_else(|| malformed_scram("The message is empty.".to_string()))?;
         let server_first = match exchange.client_first(&data) {
             Ok(message) => message,
             Err(ScramError::Malformed(detail)) => return Err(malformed_scram(detail)),
+            Err(ScramError::Violation { message, detail }) => {
+                return Err(scram_violation(message, detail));
+            }
             Err(ScramError::Failed) => return Ok(false),
         };
         self.send(tag::AUTHENTICATION, |b| {
@@ -153,6 +177,7 @@ where
                 Ok(true)
             }
             Err(ScramError::Malformed(detail)) => Err(malformed_scram(detail)),
+            Err(ScramError::Violation { message, detail }) => Err(scram_violation(message, detail)),
             Err(ScramError::Failed) => Ok(false),
         }
     }

@@ -72,6 +72,11 @@ pub struct SessionOptions {
     pub idle_in_transaction_session_timeout: Duration,
     /// The session's default `idle_session_timeout` (zero: none).
     pub idle_session_timeout: Duration,
+    /// Set on a TLS connection: its `tls-server-end-point` channel-binding data (SHA-256
+    /// of the server's certificate). SCRAM-SHA-256-PLUS is offered then.
+    pub tls_end_point: Option<Vec<u8>>,
+    /// Refuse the client (28000) after its startup packet unless the connection is TLS.
+    pub require_tls: bool,
 }
 
 impl Default for SessionOptions {
@@ -85,6 +90,8 @@ impl Default for SessionOptions {
             auth_gate: None,
             idle_in_transaction_session_timeout: Duration::ZERO,
             idle_session_timeout: Duration::ZERO,
+            tls_end_point: None,
+            require_tls: false,
         }
     }
 }
@@ -112,6 +119,8 @@ pub struct Session<I, W, V, E> {
     auth: Option<Arc<Authenticator>>,
     authentication_timeout: Option<Duration>,
     auth_gate: Option<AuthGate>,
+    tls_end_point: Option<Vec<u8>>,
+    require_tls: bool,
     /// ReadyForQuery was the last thing sent: waiting now is being idle, which the idle
     /// timeouts bound.
     idle: bool,
@@ -161,6 +170,8 @@ where
             auth: options.auth,
             authentication_timeout: options.authentication_timeout,
             auth_gate: options.auth_gate,
+            tls_end_point: options.tls_end_point,
+            require_tls: options.require_tls,
             idle: false,
         }
     }

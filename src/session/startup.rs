@@ -1,4 +1,5 @@
-//! Connection startup: SSL/GSS refusal, cancel requests, protocol version negotiation,
+//! Connection startup: SSL/GSS refusal (TLS itself is negotiated before the session, in
+//! `server::negotiate`), the `--require-tls` check, cancel requests, protocol version negotiation,
 //! authentication (through `authenticate.rs`) and the initial ParameterStatus messages.
 
 use super::Session;
@@ -70,6 +71,18 @@ where
                 SqlState::INVALID_AUTHORIZATION_SPECIFICATION,
                 "no PostgreSQL user name specified in startup packet",
             )
+            .into());
+        }
+        if self.require_tls && self.tls_end_point.is_none() {
+            return Err(PgError::fatal(
+                SqlState::INVALID_AUTHORIZATION_SPECIFICATION,
+                format!(
+                    "TLS is required: this server accepts no unencrypted connection (user \"{}\", database \"{}\", no encryption)",
+                    startup.param("user").unwrap_or_default(),
+                    startup.param("database").unwrap_or_default()
+                ),
+            )
+            .with_hint("Connect with sslmode=require, or sslmode=verify-full with the server's certificate as sslrootcert.")
             .into());
         }
         if startup

@@ -25,7 +25,7 @@ pub fn ready(server: &pgsqlite::ServerHandle) -> TcpStream {
 }
 
 /// Reads messages until one with tag `until` (inclusive) or until the server closes.
-pub fn read_until(stream: &mut TcpStream, until: u8) -> Vec<Message> {
+pub fn read_until(stream: &mut impl Read, until: u8) -> Vec<Message> {
     let mut messages = Vec::new();
     loop {
         let mut head = [0u8; 5];
