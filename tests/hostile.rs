@@ -10,6 +10,7 @@ mod common;
 
 use bytes::{BufMut, BytesMut};
 use common::raw::{error_field, ready, tags};
+use common::rng::Rng;
 use common::{assert_alive, connect, start_with};
 use postgres_protocol::message::frontend;
 use std::io::{Read, Write};
@@ -470,22 +471,6 @@ async fn truncated_message_then_close_and_wrong_cancel_key() {
     assert_eq!(n, 200_000);
     assert_eq!(committed(&bystander).await, 3);
     assert_eq!(PANICS.load(Ordering::SeqCst), 0, "the server panicked");
-}
-
-/// xorshift64*: a deterministic generator, enough for choosing mutations.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
 }
 
 /// Valid messages (and message sequences) to mutate.

@@ -62,3 +62,4 @@ pub async fn assert_alive(client: &Client) {
 }
 
 pub mod raw;
+pub mod rng;
