@@ -16,6 +16,7 @@ mod casts;
 mod datetime;
 mod ddl;
 mod json;
+mod locks;
 mod session;
 mod srf;
 mod store;
@@ -23,6 +24,7 @@ mod strings;
 pub mod types;
 
 pub use casts::Target;
+pub use locks::{plain_lock_strengths, take_row_locks};
 
 use crate::protocol::types::{Oid, oid};
 use sqlparser::ast::{
