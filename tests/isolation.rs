@@ -428,6 +428,13 @@ async fn show_transaction_isolation_tells_the_level_in_force() {
     assert_eq!(show(&c, "transaction_isolation").await, "serializable");
     c.batch_execute("COMMIT").await.unwrap();
     assert_eq!(show(&c, "transaction_isolation").await, "read committed");
+    c.batch_execute("START TRANSACTION READ ONLY, ISOLATION LEVEL REPEATABLE READ")
+        .await
+        .unwrap();
+    assert_eq!(show(&c, "transaction_read_only").await, "on");
+    assert_eq!(show(&c, "transaction_isolation").await, "repeatable read");
+    c.batch_execute("COMMIT").await.unwrap();
+    assert_eq!(show(&c, "transaction_read_only").await, "off");
 
     c.batch_execute("SET default_transaction_isolation = 'repeatable read'")
         .await

@@ -592,9 +592,13 @@ impl Settings {
         if spec.name == "statement_timeout" {
             self.statement_timeout = parse_duration(&value).unwrap_or_default();
         }
-        if spec.name == "default_transaction_isolation" && !self.in_transaction {
-            // Outside a block, the next transaction's level is the default.
-            self.set_value("transaction_isolation", &value);
+        if !self.in_transaction {
+            // Outside a block, the next transaction's modes are the defaults.
+            match spec.name {
+                "default_transaction_isolation" => self.set_value("transaction_isolation", &value),
+                "default_transaction_read_only" => self.set_value("transaction_read_only", &value),
+                _ => {}
+            }
         }
         let changed = self.values[index] != value;
         self.values[index] = value;
@@ -616,8 +620,13 @@ impl Settings {
     /// transaction's isolation level is the default again.
     pub fn end_transaction(&mut self) -> Vec<(&'static str, String)> {
         self.in_transaction = false;
-        let default = self.values[index_of("default_transaction_isolation")].clone();
-        self.set_value("transaction_isolation", &default);
+        for (name, default) in [
+            ("transaction_isolation", "default_transaction_isolation"),
+            ("transaction_read_only", "default_transaction_read_only"),
+        ] {
+            let value = self.values[index_of(default)].clone();
+            self.set_value(name, &value);
+        }
         let mut reports = Vec::new();
         while let Some((name, before)) = self.local_undo.pop() {
             // The value was accepted before, so it is accepted again.
