@@ -266,6 +266,39 @@ async fn a_restarted_transaction_keeps_its_savepoints() {
         .unwrap()
         .get(0);
     assert_eq!(n, 8);
+
+    // A first write that must queue behind another transaction lets go of its snapshot
+    // while it waits, and begins again with its savepoints once it has the lock.
+    a.batch_execute("BEGIN; SAVEPOINT s; SELECT n FROM t")
+        .await
+        .unwrap();
+    setup
+        .batch_execute("BEGIN; UPDATE t SET n = 20 WHERE id = 2")
+        .await
+        .unwrap();
+    let waiter = tokio::spawn(async move {
+        a.execute("UPDATE t SET n = n + 1 WHERE id = 2", &[])
+            .await
+            .unwrap();
+        a
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(!waiter.is_finished(), "the write did not wait for the lock");
+    setup.batch_execute("COMMIT").await.unwrap();
+    let a = waiter.await.unwrap();
+    let n: i32 = a
+        .query_one("SELECT n FROM t WHERE id = 2", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 21, "the write saw the commit it waited for");
+    a.batch_execute("ROLLBACK TO s; COMMIT").await.unwrap();
+    let n: i32 = setup
+        .query_one("SELECT n FROM t WHERE id = 2", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 20);
 }
 
 #[tokio::test]

@@ -428,8 +428,17 @@ impl SqliteExecutor {
     /// gate and has checked [`only_read`](Self::only_read).
     async fn restart_with_write_lock(&mut self, wait: Wait) -> Result<(), Error> {
         self.conn.execute_batch("ROLLBACK").map_err(sqlite_error)?;
+        self.begin_again(wait, true).await
+    }
+
+    /// The second half of a restart, after the `ROLLBACK`: `BEGIN IMMEDIATE` (or a plain
+    /// `BEGIN` without `write_lock`) and the savepoints again.
+    async fn begin_again(&mut self, wait: Wait, write_lock: bool) -> Result<(), Error> {
         let mut pause = Duration::from_micros(50);
         let begun = loop {
+            if !write_lock {
+                break Ok(());
+            }
             match self.conn.execute_batch("BEGIN IMMEDIATE") {
                 Ok(()) => break Ok(()),
                 // Another process holds the file's write lock: wait on a timer.
@@ -441,15 +450,54 @@ impl SqliteExecutor {
                 Err(err) => break Err(sqlite_error(err).into()),
             }
         };
-        if begun.is_err() {
+        if begun.is_err() || !write_lock {
             // The session's transaction stays open (it fails on the error).
             self.conn.execute_batch("BEGIN").map_err(sqlite_error)?;
         }
         for sql in &self.savepoints {
             self.conn.execute_batch(sql).map_err(sqlite_error)?;
         }
-        super::isolation::record_snapshot_restart();
+        if write_lock {
+            super::isolation::record_snapshot_restart();
+        }
         begun
+    }
+
+    /// Under READ COMMITTED, a transaction that has only read and must queue for the
+    /// write lock lets go of its snapshot while it waits, and begins again with the lock
+    /// once it has it. The snapshot would be stale anyway once the writer ahead commits,
+    /// and snapshots held by waiting sessions keep SQLite from checkpointing the WAL
+    /// back to its start (every commit then tries again, and the WAL grows).
+    async fn queue_without_snapshot(&mut self, sql: &str, wait: Wait) -> Result<(), Error> {
+        if self.write_permit.is_some() || self.conn.is_autocommit() {
+            return Ok(());
+        }
+        let writes = match self.conn.prepare_cached(sql) {
+            Ok(stmt) => !stmt.readonly(),
+            Err(_) => return Ok(()),
+        };
+        if !writes
+            || self.transaction_state() != TransactionState::Read
+            || !self.isolation().fresh_snapshot_per_statement()
+        {
+            return Ok(());
+        }
+        if let Ok(permit) = self.write_gate.clone().try_acquire_owned() {
+            // Nobody ahead: the snapshot may well be current.
+            self.write_permit = Some(permit);
+            return Ok(());
+        }
+        self.conn.execute_batch("ROLLBACK").map_err(sqlite_error)?;
+        match wait_for_gate(&self.write_gate, wait).await {
+            Ok(permit) => {
+                self.write_permit = Some(permit);
+                self.begin_again(wait, true).await
+            }
+            Err(err) => {
+                self.begin_again(wait, false).await?;
+                Err(err.into())
+            }
+        }
     }
 }
 
@@ -484,6 +532,7 @@ impl SqliteExecutor {
         sink: &mut S,
         wait: Wait,
     ) -> Result<Outcome, Error> {
+        self.queue_without_snapshot(sql, wait).await?;
         let mut pause = Duration::from_micros(50);
         let mut restarted = false;
         loop {
