@@ -541,6 +541,57 @@ fn pgbench_updates_in_every_query_mode_on_a_file_database() {
     );
 }
 
+/// The read-then-write transaction of issue #12 (`BEGIN; SELECT; UPDATE; COMMIT`) from 16
+/// pgbench clients for 5 seconds on a file database: under READ COMMITTED no transaction
+/// fails for a stale snapshot, and every commit's increment is in the table.
+#[test]
+fn pgbench_read_then_write_transactions_never_fail_under_read_committed() {
+    let server = Server::start_unix(true);
+    create_accounts(&server);
+    let script = server.dir().join("read_then_write.sql");
+    std::fs::write(
+        &script,
+        "\\set id random(1, 100)\nBEGIN;\nSELECT balance FROM accounts WHERE id = :id;\n\
+         UPDATE accounts SET balance = balance + 1 WHERE id = :id;\nCOMMIT;\n",
+    )
+    .expect("write pgbench script");
+    let mut cmd = client("pgbench");
+    cmd.arg("-n")
+        .arg("-h")
+        .arg(server.dir())
+        .args(["-p", &SOCKET_PORT.to_string(), "-U", "test", "-f"])
+        .arg(&script)
+        .args(["-M", "prepared", "-c", "16", "-j", "2", "-T", "5", "test"]);
+    let output = run(&mut cmd, PGBENCH_TIMEOUT);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let context = format!("pgbench read_then_write -c 16\n{}", describe(&output));
+    assert!(output.status.success(), "{context}\n{}", server.log_text());
+    assert_eq!(
+        field_after(&stdout, "number of failed transactions:"),
+        Some(0),
+        "{context}"
+    );
+    let processed = field_after(&stdout, "number of transactions actually processed:")
+        .expect("processed count");
+    assert!(processed > 0, "{context}");
+    let sum = server.psql_ok(&["-A", "-t", "-c", "SELECT sum(balance) FROM accounts"]);
+    assert_eq!(
+        sum.trim(),
+        processed.to_string(),
+        "one increment per commit"
+    );
+    let restarts = server.psql_ok(&[
+        "-A",
+        "-t",
+        "-c",
+        "SELECT value FROM pgsqlite_stats WHERE name = 'transactions.snapshot_restarts'",
+    ]);
+    println!(
+        "read_then_write -c 16: {processed} commits, {} restarts",
+        restarts.trim()
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // (c) psycopg 3
 // ---------------------------------------------------------------------------------------------

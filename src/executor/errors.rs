@@ -16,6 +16,16 @@ pub fn sqlite_error(err: rusqlite::Error) -> PgError {
                 "canceling statement due to user request",
             )
         }
+        rusqlite::Error::SqliteFailure(failure, _)
+            if failure.extended_code == ffi::SQLITE_BUSY_SNAPSHOT =>
+        {
+            // Another session committed after this transaction's snapshot was taken,
+            // and the snapshot must stay (see `Isolation`).
+            PgError::new(
+                SqlState::SERIALIZATION_FAILURE,
+                "could not serialize access due to concurrent update",
+            )
+        }
         rusqlite::Error::SqliteFailure(failure, message) => {
             let message = message.unwrap_or_else(|| failure.to_string());
             if let Some(err) = from_function_error(&message) {

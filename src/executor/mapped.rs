@@ -102,6 +102,10 @@ impl Executor for MemoryMappedExecutor {
         self.inner.set_statement_timeout(timeout)
     }
 
+    fn set_lock_timeout(&mut self, timeout: Duration) {
+        self.inner.set_lock_timeout(timeout)
+    }
+
     fn large_values(&self) -> Option<LargeValuePolicy> {
         self.policy.clone()
     }

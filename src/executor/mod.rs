@@ -14,6 +14,7 @@ mod encoding;
 mod errors;
 mod functions;
 mod group_commit;
+mod isolation;
 mod json;
 #[cfg(feature = "mmap")]
 mod mapped;
@@ -27,6 +28,7 @@ mod testing;
 
 pub use errors::{pg_function_error, sqlite_error};
 pub use group_commit::{GroupCommit, GroupCommitStats};
+pub use isolation::{Isolation, snapshot_restarts};
 #[cfg(feature = "mmap")]
 pub use mapped::MemoryMappedExecutor;
 pub use sqlite::{Database, SqliteExecutor, StatsProvider};
@@ -135,8 +137,10 @@ pub trait Executor {
     ) -> Result<Outcome, Error>;
 
     /// Takes the database's write lock for this session now, waiting (asynchronously)
-    /// for other writers: [`Executor::run_each`] writes without waiting. Kept until the
-    /// transaction ends, as for any write.
+    /// for other writers: [`Executor::run_each`] writes without waiting, and
+    /// `SELECT ... FOR UPDATE` locks before it reads. Kept until the transaction ends,
+    /// as for any write. An open transaction that has not read yet, or that has only
+    /// read under READ COMMITTED, continues on a fresh snapshot that can write.
     async fn reserve_write(&mut self) -> Result<(), Error>;
 
     /// Runs `sql`, prepared once, with each parameter set `feed` hands to the function
@@ -171,6 +175,10 @@ pub trait Executor {
 
     /// Statements running longer than `timeout` fail with 57014 (zero: no limit).
     fn set_statement_timeout(&mut self, timeout: std::time::Duration);
+
+    /// A wait for another session's lock longer than `timeout` fails with 55P03
+    /// (zero: only the statement timeout and the server's busy timeout bound it).
+    fn set_lock_timeout(&mut self, timeout: std::time::Duration);
 
     /// How large values leave this executor's rows: sent by reference and kept outside
     /// the heap (`MemoryMappedExecutor`), or `None`: copied like any value.

@@ -2,6 +2,7 @@
 
 use super::errors::{is_busy, sqlite_error};
 use super::group_commit::GroupCommit;
+use super::isolation::Isolation;
 use super::{BulkFeed, ColumnInfo, Executor, Outcome, Row, RowSink, StatementInfo};
 use crate::cancel::CancelHandle;
 use crate::error::{Error, PgError};
@@ -9,7 +10,7 @@ use crate::protocol::types::{Oid, oid_from_type_name};
 use crate::value::oid_for_value;
 use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
 use rusqlite::types::{ToSqlOutput, ValueRef};
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, TransactionState};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -195,6 +196,9 @@ impl Database {
             conn,
             busy_timeout: self.busy_timeout,
             statement_timeout: Duration::ZERO,
+            lock_timeout: Duration::ZERO,
+            settings: None,
+            savepoints: Vec::new(),
             write_gate: self.write_gate.clone(),
             write_permit: None,
         })
@@ -221,13 +225,29 @@ fn open_uri(uri: &str) -> rusqlite::Result<Connection> {
 /// in autocommit, or from its transaction's first write until the transaction ends, so
 /// sessions of this server never poll for SQLite's write lock. What the gate cannot
 /// cover (another process on the same file, readers of the in-memory database) is
-/// retried on a short timer by [`run`].
+/// retried on a short timer by [`run`]. A wait for the lock ends at `lock_timeout`
+/// (55P03), `statement_timeout` (57014) or the server's busy timeout, whichever comes
+/// first.
+///
+/// Isolation (see [`Isolation`]): under READ COMMITTED, a transaction that has only read
+/// so far and whose first write meets a stale snapshot (`SQLITE_BUSY_SNAPSHOT`: another
+/// session committed since its first read) is started afresh with the write lock
+/// (`ROLLBACK`, `BEGIN IMMEDIATE`, its savepoints again) and the statement runs again;
+/// the client never sees the conflict. Under REPEATABLE READ and SERIALIZABLE it is
+/// 40001, as in PostgreSQL.
 ///
 /// [`run`]: Executor::run
 pub struct SqliteExecutor {
     conn: Connection,
     busy_timeout: Duration,
     statement_timeout: Duration,
+    lock_timeout: Duration,
+    /// The session's parameters: `transaction_isolation` decides what a stale snapshot
+    /// means.
+    settings: Option<crate::session::settings::SharedSettings>,
+    /// The savepoint statements (`SAVEPOINT`, `RELEASE`, `ROLLBACK TO`) the open
+    /// transaction ran, in order: replayed when it starts afresh.
+    savepoints: Vec<String>,
     write_gate: Arc<Semaphore>,
     write_permit: Option<OwnedSemaphorePermit>,
     group_commit: Option<Arc<GroupCommit>>,
@@ -254,17 +274,17 @@ impl SqliteExecutor {
         sql: &str,
         params: &[ToSqlOutput<'_>],
         sink: &mut S,
+        wait: Wait,
     ) -> Result<Outcome, Attempt> {
         let mut stmt = self
             .conn
             .prepare_cached(sql)
             .map_err(Attempt::from_sqlite)?;
         if !stmt.readonly() && self.write_permit.is_none() {
-            let gate = self.write_gate.clone().acquire_owned();
-            match tokio::time::timeout(self.busy_timeout, gate).await {
-                Ok(Ok(permit)) => self.write_permit = Some(permit),
-                _ => return Err(Attempt::Failed(write_lock_timeout().into())),
-            }
+            let permit = wait_for_gate(&self.write_gate, wait)
+                .await
+                .map_err(|e| Attempt::Failed(e.into()))?;
+            self.write_permit = Some(permit);
         }
         for (i, param) in params.iter().enumerate() {
             stmt.raw_bind_parameter(i + 1, param)
@@ -297,39 +317,208 @@ impl SqliteExecutor {
     }
 }
 
-fn write_lock_timeout() -> PgError {
-    PgError::new(
-        crate::error::SqlState::LOCK_NOT_AVAILABLE,
-        "could not obtain the database write lock in time",
-    )
+/// What ends a wait for a lock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum WaitLimit {
+    /// The server's busy timeout.
+    Busy,
+    /// The session's `lock_timeout`.
+    Lock,
+    /// The session's `statement_timeout`.
+    Statement,
+}
+
+/// How long a statement may wait for locks, and what it is told when it cannot.
+#[derive(Clone, Copy, Debug)]
+struct Wait {
+    until: Instant,
+    limit: WaitLimit,
+}
+
+impl Wait {
+    /// The error for a wait that ran out.
+    fn expired(self) -> PgError {
+        use crate::error::SqlState;
+        match self.limit {
+            WaitLimit::Busy => PgError::new(
+                SqlState::LOCK_NOT_AVAILABLE,
+                "could not obtain the database write lock in time",
+            ),
+            WaitLimit::Lock => PgError::new(
+                SqlState::LOCK_NOT_AVAILABLE,
+                "canceling statement due to lock timeout",
+            ),
+            WaitLimit::Statement => PgError::new(
+                SqlState::QUERY_CANCELED,
+                "canceling statement due to statement timeout",
+            ),
+        }
+    }
+}
+
+/// Queues on the database's write gate, asynchronously, until `wait` runs out.
+async fn wait_for_gate(gate: &Arc<Semaphore>, wait: Wait) -> Result<OwnedSemaphorePermit, PgError> {
+    let until = tokio::time::Instant::from_std(wait.until);
+    match tokio::time::timeout_at(until, gate.clone().acquire_owned()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        _ => Err(wait.expired()),
+    }
+}
+
+/// True for the savepoint statements the session runs (`SAVEPOINT "a"`, `RELEASE "a"`,
+/// `ROLLBACK TO "a"`), which a transaction started afresh runs again.
+fn is_savepoint_statement(sql: &str) -> bool {
+    ["SAVEPOINT ", "RELEASE ", "ROLLBACK TO "]
+        .iter()
+        .any(|head| sql.starts_with(head))
 }
 
 impl SqliteExecutor {
-    /// Queues on the database's write gate unless this session already holds it.
-    async fn acquire_write_gate(&mut self) -> Result<(), Error> {
-        if self.write_permit.is_none() {
-            let gate = self.write_gate.clone().acquire_owned();
-            match tokio::time::timeout(self.busy_timeout, gate).await {
-                Ok(Ok(permit)) => self.write_permit = Some(permit),
-                _ => return Err(write_lock_timeout().into()),
+    /// The isolation level of the open transaction.
+    fn isolation(&self) -> Isolation {
+        self.settings
+            .as_ref()
+            .map(|s| crate::session::settings::lock(s).isolation())
+            .unwrap_or_default()
+    }
+
+    /// The lock wait a statement starting at `started` gets.
+    fn wait_from(&self, started: Instant) -> Wait {
+        let mut wait = Wait {
+            until: started + self.busy_timeout,
+            limit: WaitLimit::Busy,
+        };
+        for (span, limit) in [
+            (self.lock_timeout, WaitLimit::Lock),
+            (self.statement_timeout, WaitLimit::Statement),
+        ] {
+            if !span.is_zero() && started + span < wait.until {
+                wait = Wait {
+                    until: started + span,
+                    limit,
+                };
             }
         }
+        wait
+    }
+
+    /// Queues on the database's write gate unless this session already holds it.
+    async fn acquire_write_gate(&mut self, wait: Wait) -> Result<(), Error> {
+        if self.write_permit.is_none() {
+            self.write_permit = Some(wait_for_gate(&self.write_gate, wait).await?);
+        }
         Ok(())
+    }
+
+    /// The transaction state over every schema (main, temp, attached).
+    fn transaction_state(&self) -> TransactionState {
+        self.conn
+            .transaction_state(None::<&str>)
+            .unwrap_or(TransactionState::Write)
+    }
+
+    /// True if the open transaction has not written, so that starting it afresh loses
+    /// nothing but its snapshot.
+    fn only_read(&self) -> bool {
+        !self.conn.is_autocommit() && self.transaction_state() != TransactionState::Write
+    }
+
+    /// Starts the open transaction afresh with the write lock: `ROLLBACK` of what only
+    /// read, `BEGIN IMMEDIATE`, and its savepoints again. The caller holds the write
+    /// gate and has checked [`only_read`](Self::only_read).
+    async fn restart_with_write_lock(&mut self, wait: Wait) -> Result<(), Error> {
+        self.conn.execute_batch("ROLLBACK").map_err(sqlite_error)?;
+        self.begin_again(wait, true).await
+    }
+
+    /// The second half of a restart, after the `ROLLBACK`: `BEGIN IMMEDIATE` (or a plain
+    /// `BEGIN` without `write_lock`) and the savepoints again.
+    async fn begin_again(&mut self, wait: Wait, write_lock: bool) -> Result<(), Error> {
+        let mut pause = Duration::from_micros(50);
+        let begun = loop {
+            if !write_lock {
+                break Ok(());
+            }
+            match self.conn.execute_batch("BEGIN IMMEDIATE") {
+                Ok(()) => break Ok(()),
+                // Another process holds the file's write lock: wait on a timer.
+                Err(err) if is_busy(&err) && Instant::now() + pause <= wait.until => {
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_millis(2));
+                }
+                Err(err) if is_busy(&err) => break Err(Error::from(wait.expired())),
+                Err(err) => break Err(sqlite_error(err).into()),
+            }
+        };
+        if begun.is_err() || !write_lock {
+            // The session's transaction stays open (it fails on the error).
+            self.conn.execute_batch("BEGIN").map_err(sqlite_error)?;
+        }
+        for sql in &self.savepoints {
+            self.conn.execute_batch(sql).map_err(sqlite_error)?;
+        }
+        if write_lock {
+            super::isolation::record_snapshot_restart();
+        }
+        begun
+    }
+
+    /// Under READ COMMITTED, a transaction that has only read and must queue for the
+    /// write lock lets go of its snapshot while it waits, and begins again with the lock
+    /// once it has it. The snapshot would be stale anyway once the writer ahead commits,
+    /// and snapshots held by waiting sessions keep SQLite from checkpointing the WAL
+    /// back to its start (every commit then tries again, and the WAL grows).
+    async fn queue_without_snapshot(&mut self, sql: &str, wait: Wait) -> Result<(), Error> {
+        if self.write_permit.is_some() || self.conn.is_autocommit() {
+            return Ok(());
+        }
+        let writes = match self.conn.prepare_cached(sql) {
+            Ok(stmt) => !stmt.readonly(),
+            Err(_) => return Ok(()),
+        };
+        if !writes
+            || self.transaction_state() != TransactionState::Read
+            || !self.isolation().fresh_snapshot_per_statement()
+        {
+            return Ok(());
+        }
+        if let Ok(permit) = self.write_gate.clone().try_acquire_owned() {
+            // Nobody ahead: the snapshot may well be current.
+            self.write_permit = Some(permit);
+            return Ok(());
+        }
+        self.conn.execute_batch("ROLLBACK").map_err(sqlite_error)?;
+        match wait_for_gate(&self.write_gate, wait).await {
+            Ok(permit) => {
+                self.write_permit = Some(permit);
+                self.begin_again(wait, true).await
+            }
+            Err(err) => {
+                self.begin_again(wait, false).await?;
+                Err(err.into())
+            }
+        }
     }
 }
 
 enum Attempt {
     /// Locked by another connection before anything happened: worth retrying.
     Busy(rusqlite::Error),
+    /// The transaction's snapshot is older than the last commit: it cannot write.
+    Stale(rusqlite::Error),
     Failed(Error),
 }
 
 impl Attempt {
     fn from_sqlite(err: rusqlite::Error) -> Attempt {
-        if is_busy(&err) {
-            Attempt::Busy(err)
-        } else {
-            Attempt::Failed(sqlite_error(err).into())
+        match &err {
+            rusqlite::Error::SqliteFailure(failure, _)
+                if failure.extended_code == rusqlite::ffi::SQLITE_BUSY_SNAPSHOT =>
+            {
+                Attempt::Stale(err)
+            }
+            _ if is_busy(&err) => Attempt::Busy(err),
+            _ => Attempt::Failed(sqlite_error(err).into()),
         }
     }
 }
@@ -341,16 +530,33 @@ impl SqliteExecutor {
         sql: &str,
         params: &[ToSqlOutput<'_>],
         sink: &mut S,
-        deadline: Instant,
+        wait: Wait,
     ) -> Result<Outcome, Error> {
+        self.queue_without_snapshot(sql, wait).await?;
         let mut pause = Duration::from_micros(50);
+        let mut restarted = false;
         loop {
-            match self.attempt(sql, params, sink).await {
+            match self.attempt(sql, params, sink, wait).await {
                 Ok(outcome) => return Ok(outcome),
                 Err(Attempt::Failed(err)) => return Err(err),
-                Err(Attempt::Busy(err)) => {
-                    if Instant::now() + pause > deadline {
+                Err(Attempt::Stale(err)) => {
+                    // Nothing reached the sink: the first step failed.
+                    if restarted || !self.isolation().fresh_snapshot_per_statement() {
                         return Err(sqlite_error(err).into());
+                    }
+                    if !self.only_read() {
+                        return Err(sqlite_error(err).into());
+                    }
+                    self.restart_with_write_lock(wait).await?;
+                    restarted = true;
+                }
+                Err(Attempt::Busy(err)) => {
+                    if Instant::now() + pause > wait.until {
+                        return Err(match wait.limit {
+                            WaitLimit::Busy => sqlite_error(err),
+                            _ => wait.expired(),
+                        }
+                        .into());
                     }
                     tokio::time::sleep(pause).await;
                     pause = (pause * 2).min(Duration::from_millis(2));
@@ -394,7 +600,7 @@ impl Executor for SqliteExecutor {
         sink: &mut S,
     ) -> Result<Outcome, Error> {
         let started = Instant::now();
-        let deadline = started + self.busy_timeout;
+        let wait = self.wait_from(started);
         let timed = !self.statement_timeout.is_zero();
         if timed {
             // Checked every few thousand SQLite VM steps: true interrupts the statement.
@@ -403,10 +609,13 @@ impl Executor for SqliteExecutor {
                 .progress_handler(4096, Some(move || Instant::now() >= until))
                 .map_err(sqlite_error)?;
         }
-        let result = self.retry_busy(sql, params, sink, deadline).await;
-        if self.write_permit.is_some() && self.conn.is_autocommit() {
+        let result = self.retry_busy(sql, params, sink, wait).await;
+        if self.conn.is_autocommit() {
             // The write committed (or the transaction holding the gate ended).
             self.write_permit = None;
+            self.savepoints.clear();
+        } else if result.is_ok() && is_savepoint_statement(sql) {
+            self.savepoints.push(sql.to_string());
         }
         if timed {
             let _ = self.conn.progress_handler(0, None::<fn() -> bool>);
@@ -439,7 +648,17 @@ impl Executor for SqliteExecutor {
     }
 
     async fn reserve_write(&mut self) -> Result<(), Error> {
-        self.acquire_write_gate().await
+        let wait = self.wait_from(Instant::now());
+        self.acquire_write_gate(wait).await?;
+        if self.only_read() {
+            // A transaction that has not read yet has no snapshot to keep; under READ
+            // COMMITTED one that has read may take a fresh one.
+            let no_snapshot = self.transaction_state() == TransactionState::None;
+            if no_snapshot || self.isolation().fresh_snapshot_per_statement() {
+                self.restart_with_write_lock(wait).await?;
+            }
+        }
+        Ok(())
     }
 
     fn run_each(&mut self, sql: &str, feed: &mut BulkFeed<'_>) -> Result<(), Error> {
@@ -510,7 +729,12 @@ impl Executor for SqliteExecutor {
         self.statement_timeout = timeout;
     }
 
+    fn set_lock_timeout(&mut self, timeout: Duration) {
+        self.lock_timeout = timeout;
+    }
+
     fn share_settings(&mut self, settings: &crate::session::settings::SharedSettings) {
+        self.settings = Some(settings.clone());
         if let Err(err) = super::settings::register(&self.conn, settings) {
             tracing::warn!(error = %err, "current_setting and set_config are unavailable");
         }

@@ -65,7 +65,7 @@ where
             self.check_not_failed()?;
         }
         match command {
-            Command::Begin { start } => {
+            Command::Begin { start, modes } => {
                 if self.tx.in_block() {
                     let warning = PgError::warning(
                         SqlState::ACTIVE_SQL_TRANSACTION,
@@ -73,6 +73,7 @@ where
                     );
                     self.send_notice(&warning).await?;
                 } else {
+                    lock(&self.settings).begin_transaction(modes.as_deref())?;
                     if self.tx == TxState::Idle {
                         self.engine("BEGIN").await?;
                     }
@@ -118,8 +119,19 @@ where
             }
             Command::Set { name, value, local } => {
                 if name == "transaction_characteristics" {
-                    lock(&self.settings)
-                        .set_transaction_characteristics(value.as_deref().unwrap_or(""))?;
+                    let modes = value.as_deref().unwrap_or("");
+                    if !*local {
+                        lock(&self.settings).set_transaction_characteristics(modes)?;
+                    } else if self.tx.in_block() {
+                        lock(&self.settings).set_transaction(modes)?;
+                    } else {
+                        // As PostgreSQL: the modes would last for no transaction.
+                        let warning = PgError::warning(
+                            SqlState::NO_ACTIVE_SQL_TRANSACTION,
+                            "SET TRANSACTION can only be used in transaction blocks",
+                        );
+                        self.send_notice(&warning).await?;
+                    }
                     self.command_complete("SET").await?;
                     return Ok(());
                 }
@@ -137,8 +149,7 @@ where
                     self.send_notice(&warning).await?;
                     None
                 };
-                self.exec
-                    .set_statement_timeout(lock(&self.settings).statement_timeout());
+                self.apply_timeouts();
                 if let Some((name, value)) = report {
                     self.parameter_status(name, &value).await?;
                 }
@@ -149,8 +160,7 @@ where
                     Some(name) => lock(&self.settings).set(name, None)?.into_iter().collect(),
                     None => lock(&self.settings).reset_all(),
                 };
-                self.exec
-                    .set_statement_timeout(lock(&self.settings).statement_timeout());
+                self.apply_timeouts();
                 for (name, value) in reports {
                     self.parameter_status(name, &value).await?;
                 }
@@ -172,8 +182,7 @@ where
                 self.unnamed_statement = None;
                 self.close_portals();
                 let reports = lock(&self.settings).reset_all();
-                self.exec
-                    .set_statement_timeout(lock(&self.settings).statement_timeout());
+                self.apply_timeouts();
                 for (name, value) in reports {
                     self.parameter_status(name, &value).await?;
                 }
@@ -244,12 +253,21 @@ where
     /// reported parameters they restore.
     async fn end_local_settings(&mut self) -> Result<(), Error> {
         let reports = lock(&self.settings).end_transaction();
-        self.exec
-            .set_statement_timeout(lock(&self.settings).statement_timeout());
+        self.apply_timeouts();
         for (name, value) in reports {
             self.parameter_status(name, &value).await?;
         }
         Ok(())
+    }
+
+    /// Hands the session's `statement_timeout` and `lock_timeout` to the executor.
+    pub(super) fn apply_timeouts(&mut self) {
+        let (statement, lock_wait) = {
+            let settings = lock(&self.settings);
+            (settings.statement_timeout(), settings.lock_timeout())
+        };
+        self.exec.set_statement_timeout(statement);
+        self.exec.set_lock_timeout(lock_wait);
     }
 
     async fn rollback_engine(&mut self) -> Result<(), Error> {

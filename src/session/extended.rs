@@ -402,6 +402,7 @@ where
             self.engine("BEGIN").await?;
             self.tx = TxState::Implicit;
         }
+        self.lock_rows_first(stmt).await?;
         let large = self.exec.large_values();
         let mut sink = RowEncoder::extended(
             &mut self.writer,

@@ -39,6 +39,21 @@ fn any(value: &str) -> Result<String, String> {
     Ok(value.to_string())
 }
 
+fn isolation_level(value: &str) -> Result<String, String> {
+    let words: Vec<String> = value
+        .split_whitespace()
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let name = words.join(" ");
+    match crate::executor::Isolation::from_name(&name) {
+        Some(_) => Ok(name),
+        None => Err(
+            "Available values: serializable, repeatable read, read committed, read uncommitted."
+                .to_string(),
+        ),
+    }
+}
+
 fn encoding(value: &str) -> Result<String, String> {
     // PostgreSQL ignores everything but letters and digits in an encoding name (asyncpg
     // sends `'utf-8'`, quotes included).
@@ -235,8 +250,8 @@ const SPECS: &[Spec] = &[
         default: "read committed",
         report: false,
         read_only: false,
-        check: any,
-        description: "Sets the transaction isolation level of each new transaction (SQLite's transactions are serializable).",
+        check: isolation_level,
+        description: "Sets the transaction isolation level of each new transaction.",
     },
     Spec {
         name: "default_transaction_read_only",
@@ -300,7 +315,7 @@ const SPECS: &[Spec] = &[
         report: false,
         read_only: false,
         check: milliseconds,
-        description: "Accepted for compatibility.",
+        description: "Sets the maximum allowed duration of any wait for a lock.",
     },
     Spec {
         name: "max_identifier_length",
@@ -392,11 +407,11 @@ const SPECS: &[Spec] = &[
     },
     Spec {
         name: "transaction_isolation",
-        default: "serializable",
+        default: "read committed",
         report: false,
         read_only: false,
-        check: any,
-        description: "SQLite transactions are always serializable.",
+        check: isolation_level,
+        description: "Sets the current transaction's isolation level.",
     },
     Spec {
         name: "transaction_read_only",
@@ -509,6 +524,76 @@ fn spec(name: &str) -> Option<(usize, &'static Spec)> {
         .find(|(_, s)| s.name.eq_ignore_ascii_case(name))
 }
 
+/// The position of a built-in parameter in [`SPECS`].
+fn index_of(name: &str) -> usize {
+    spec(name)
+        .map(|(index, _)| index)
+        .expect("a built-in parameter")
+}
+
+fn on_off(on: bool) -> &'static str {
+    if on { "on" } else { "off" }
+}
+
+/// The modes of `BEGIN`, `SET TRANSACTION` and `SET SESSION CHARACTERISTICS AS
+/// TRANSACTION`.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct TransactionModes {
+    /// `ISOLATION LEVEL ...`, as `transaction_isolation` spells it.
+    isolation: Option<&'static str>,
+    /// `READ ONLY` (true) or `READ WRITE` (false).
+    read_only: Option<bool>,
+}
+
+impl TransactionModes {
+    /// Parses the lower-cased words of the modes, commas standing alone or attached.
+    fn parse(modes: &str) -> Result<TransactionModes, PgError> {
+        let words: Vec<&str> = modes
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|w| !w.is_empty())
+            .collect();
+        let mut parsed = TransactionModes::default();
+        let mut i = 0;
+        while i < words.len() {
+            match &words[i..] {
+                ["isolation", "level", "serializable", ..] => {
+                    parsed.isolation = Some("serializable");
+                    i += 3;
+                }
+                ["isolation", "level", "repeatable", "read", ..] => {
+                    parsed.isolation = Some("repeatable read");
+                    i += 4;
+                }
+                ["isolation", "level", "read", "committed", ..] => {
+                    parsed.isolation = Some("read committed");
+                    i += 4;
+                }
+                ["isolation", "level", "read", "uncommitted", ..] => {
+                    parsed.isolation = Some("read uncommitted");
+                    i += 4;
+                }
+                ["read", "only", ..] => {
+                    parsed.read_only = Some(true);
+                    i += 2;
+                }
+                ["read", "write", ..] => {
+                    parsed.read_only = Some(false);
+                    i += 2;
+                }
+                ["not", "deferrable", ..] => i += 2,
+                ["deferrable", ..] => i += 1,
+                _ => {
+                    return Err(PgError::new(
+                        SqlState::SYNTAX_ERROR,
+                        format!("syntax error at or near \"{}\"", words[i]),
+                    ));
+                }
+            }
+        }
+        Ok(parsed)
+    }
+}
+
 /// A parameter change the client must be told about with ParameterStatus.
 pub type Report = Option<(&'static str, String)>;
 
@@ -527,6 +612,8 @@ pub struct Settings {
     database: String,
     /// The process id sent in BackendKeyData (`pg_backend_pid()`).
     backend_pid: i32,
+    /// A transaction block is open: `transaction_isolation` is its level, not the default.
+    in_transaction: bool,
 }
 
 impl Default for Settings {
@@ -540,6 +627,7 @@ impl Default for Settings {
             local_undo: Vec::new(),
             database: String::new(),
             backend_pid: 0,
+            in_transaction: false,
         }
     }
 }
@@ -585,6 +673,14 @@ impl Settings {
         if spec.name == "statement_timeout" {
             self.statement_timeout = parse_duration(&value).unwrap_or_default();
         }
+        if !self.in_transaction {
+            // Outside a block, the next transaction's modes are the defaults.
+            match spec.name {
+                "default_transaction_isolation" => self.set_value("transaction_isolation", &value),
+                "default_transaction_read_only" => self.set_value("transaction_read_only", &value),
+                _ => {}
+            }
+        }
         let changed = self.values[index] != value;
         self.values[index] = value;
         Ok((spec.report && changed).then(|| (spec.name, self.values[index].clone())))
@@ -601,8 +697,17 @@ impl Settings {
     }
 
     /// Undoes the transaction's `SET LOCAL`s, newest first (at COMMIT or ROLLBACK);
-    /// returns the ParameterStatus reports the restored values need.
+    /// returns the ParameterStatus reports the restored values need. The next
+    /// transaction's isolation level is the default again.
     pub fn end_transaction(&mut self) -> Vec<(&'static str, String)> {
+        self.in_transaction = false;
+        for (name, default) in [
+            ("transaction_isolation", "default_transaction_isolation"),
+            ("transaction_read_only", "default_transaction_read_only"),
+        ] {
+            let value = self.values[index_of(default)].clone();
+            self.set_value(name, &value);
+        }
         let mut reports = Vec::new();
         while let Some((name, before)) = self.local_undo.pop() {
             // The value was accepted before, so it is accepted again.
@@ -687,43 +792,55 @@ impl Settings {
     /// (`default_transaction_isolation`, `default_transaction_read_only`). `modes` is the
     /// lower-cased words after `TRANSACTION`, commas standing alone or attached.
     pub fn set_transaction_characteristics(&mut self, modes: &str) -> Result<(), PgError> {
-        let words: Vec<&str> = modes
-            .split(|c: char| c == ',' || c.is_whitespace())
-            .filter(|w| !w.is_empty())
-            .collect();
-        let mut i = 0;
-        while i < words.len() {
-            match &words[i..] {
-                ["isolation", "level", "serializable", ..] => {
-                    self.set("default_transaction_isolation", Some("serializable"))?;
-                    i += 3;
-                }
-                ["isolation", "level", "repeatable", "read", ..]
-                | ["isolation", "level", "read", "committed", ..]
-                | ["isolation", "level", "read", "uncommitted", ..] => {
-                    let level = format!("{} {}", words[i + 2], words[i + 3]);
-                    self.set("default_transaction_isolation", Some(&level))?;
-                    i += 4;
-                }
-                ["read", "only", ..] => {
-                    self.set("default_transaction_read_only", Some("on"))?;
-                    i += 2;
-                }
-                ["read", "write", ..] => {
-                    self.set("default_transaction_read_only", Some("off"))?;
-                    i += 2;
-                }
-                ["not", "deferrable", ..] => i += 2,
-                ["deferrable", ..] => i += 1,
-                _ => {
-                    return Err(PgError::new(
-                        SqlState::SYNTAX_ERROR,
-                        format!("syntax error at or near \"{}\"", words[i]),
-                    ));
-                }
-            }
+        let modes = TransactionModes::parse(modes)?;
+        if let Some(level) = modes.isolation {
+            self.set("default_transaction_isolation", Some(level))?;
+        }
+        if let Some(read_only) = modes.read_only {
+            self.set("default_transaction_read_only", Some(on_off(read_only)))?;
         }
         Ok(())
+    }
+
+    /// A transaction block begins (`BEGIN [modes]`): its isolation level is the one
+    /// `modes` names, or `default_transaction_isolation`.
+    pub fn begin_transaction(&mut self, modes: Option<&str>) -> Result<(), PgError> {
+        let modes = TransactionModes::parse(modes.unwrap_or(""))?;
+        self.in_transaction = true;
+        let level = match modes.isolation {
+            Some(level) => level.to_string(),
+            None => self.values[index_of("default_transaction_isolation")].clone(),
+        };
+        self.set_value("transaction_isolation", &level);
+        let read_only = match modes.read_only {
+            Some(read_only) => on_off(read_only).to_string(),
+            None => self.values[index_of("default_transaction_read_only")].clone(),
+        };
+        self.set_value("transaction_read_only", &read_only);
+        Ok(())
+    }
+
+    /// `SET TRANSACTION <modes>` inside a block: the modes of this transaction only.
+    pub fn set_transaction(&mut self, modes: &str) -> Result<(), PgError> {
+        let modes = TransactionModes::parse(modes)?;
+        if let Some(level) = modes.isolation {
+            self.set_value("transaction_isolation", level);
+        }
+        if let Some(read_only) = modes.read_only {
+            self.set_value("transaction_read_only", on_off(read_only));
+        }
+        Ok(())
+    }
+
+    /// The isolation level of the open transaction (or of the next one, outside a block).
+    pub fn isolation(&self) -> crate::executor::Isolation {
+        crate::executor::Isolation::from_name(&self.values[index_of("transaction_isolation")])
+            .unwrap_or_default()
+    }
+
+    /// Sets a built-in parameter's value as is (already checked).
+    fn set_value(&mut self, name: &str, value: &str) {
+        self.values[index_of(name)] = value.to_string();
     }
 
     /// Records the database the client connected to (`current_database()`).
@@ -754,6 +871,11 @@ impl Settings {
     /// `idle_in_transaction_session_timeout` (zero: none).
     pub fn idle_in_transaction_session_timeout(&self) -> Duration {
         self.span("idle_in_transaction_session_timeout")
+    }
+
+    /// `lock_timeout` (zero: none).
+    pub fn lock_timeout(&self) -> Duration {
+        self.span("lock_timeout")
     }
 
     /// `idle_session_timeout` (zero: none).

@@ -118,11 +118,23 @@ where
         params: &[ToSqlOutput<'_>],
     ) -> Result<(), Error> {
         self.check_not_failed()?;
+        self.lock_rows_first(stmt).await?;
         let large = self.exec.large_values();
         let mut sink = RowEncoder::simple(&mut self.writer, &self.values, &stmt.columns)
             .with_large_values(large);
         let outcome = self.exec.run(&stmt.sql, params, &mut sink).await?;
         self.complete(stmt, outcome.rows, outcome.changes).await
+    }
+
+    /// `SELECT ... FOR UPDATE` (or `FOR SHARE`) inside a transaction: the write lock is
+    /// taken before it reads, so the rows it returns stay as they are until the
+    /// transaction ends and its later writes never meet a stale snapshot. Outside a
+    /// transaction the locks would end with the statement: nothing to do.
+    pub(super) async fn lock_rows_first(&mut self, stmt: &SqlStatement) -> Result<(), Error> {
+        if stmt.locks_rows && !self.exec.is_autocommit() {
+            self.exec.reserve_write().await?;
+        }
+        Ok(())
     }
 
     /// 25P02 while the transaction block has failed.

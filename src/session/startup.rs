@@ -131,8 +131,7 @@ where
                 }
             }
         }
-        self.exec
-            .set_statement_timeout(lock(&self.settings).statement_timeout());
+        self.apply_timeouts();
         if let Some(user) = startup.param("user") {
             let _ = lock(&self.settings).set("session_authorization", Some(user));
         }

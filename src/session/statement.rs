@@ -44,6 +44,9 @@ pub struct SqlStatement {
     pub read_only: bool,
     /// True for CREATE / DROP / ALTER: cached statements must be forgotten afterwards.
     pub changes_schema: bool,
+    /// `SELECT ... FOR UPDATE` and friends: inside a transaction the write lock is taken
+    /// before it runs (the clause itself is gone from `sql`).
+    pub locks_rows: bool,
 }
 
 /// A parsed statement: SQL for SQLite, a command the session handles itself, or nothing.
@@ -97,8 +100,10 @@ impl Prepared {
         let mut derived_types = SmallVec::<[ColumnType; 8]>::new();
         let mut tables: SmallVec<[String; 4]> = SmallVec::new();
         let analyzed = analyze(statement, &mut |table: &str| exec.table_columns(table));
+        let mut locks_rows = false;
         let (sql, kind, tag, changes_schema, info, described) = match analyzed {
             Ok(analysis) => {
+                locks_rows = analysis.locks_rows;
                 let info = exec.describe(&analysis.sql)?;
                 let schema = analysis.effect == Effect::Schema;
                 let described = analysis.columns.filter(|c| c.len() == info.columns.len());
@@ -186,6 +191,7 @@ impl Prepared {
             param_types,
             read_only: info.read_only,
             changes_schema,
+            locks_rows,
         }))
     }
 

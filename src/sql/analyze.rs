@@ -53,6 +53,9 @@ pub struct Analysis {
     /// Result column types derived from table columns or shown by json and array
     /// expressions, one per select-list item (see [`super::columns`]).
     pub derived_types: SmallVec<[super::columns::ColumnType; 8]>,
+    /// It had a row-locking clause (`FOR UPDATE`, `FOR SHARE`, ...), which SQLite runs
+    /// without: the write lock stands in for it.
+    pub locks_rows: bool,
 }
 
 /// The PostgreSQL dialect rejected the text.
@@ -78,6 +81,8 @@ impl SyntaxError {
 /// Parses, describes and rewrites one statement; `catalog` tells the types of table
 /// columns.
 pub fn analyze(text: &str, catalog: &mut dyn Catalog) -> Result<Analysis, SyntaxError> {
+    let plain = rewrite::plain_lock_strengths(text);
+    let text = plain.as_deref().unwrap_or(text);
     let mut statements =
         Parser::parse_sql(&PostgreSqlDialect {}, text).map_err(|e| syntax_error(text, &e))?;
     if statements.len() != 1 {
@@ -92,6 +97,7 @@ pub fn analyze(text: &str, catalog: &mut dyn Catalog) -> Result<Analysis, Syntax
     let _ = statement.visit(&mut tables);
     let derived_types = super::columns::result_types(&statement);
     let description = describe(&statement, catalog);
+    let locks_rows = rewrite::take_row_locks(&mut statement);
     rewrite::rewrite(&mut statement, catalog, &description.typeofs);
     let columns = description.columns;
     let column_types = rewrite::types::projection_types(&statement);
@@ -104,6 +110,7 @@ pub fn analyze(text: &str, catalog: &mut dyn Catalog) -> Result<Analysis, Syntax
         effect,
         tables: tables.0,
         columns,
+        locks_rows,
     })
 }
 

@@ -13,6 +13,10 @@ pub enum Command {
     Begin {
         /// Spelled `START TRANSACTION`.
         start: bool,
+        /// The transaction modes as lower-cased words (`isolation level serializable,
+        /// read only`); `None` if there are none. SQLite's own `DEFERRED`, `IMMEDIATE`
+        /// and `EXCLUSIVE` are accepted and left out.
+        modes: Option<String>,
     },
     /// `COMMIT`/`END [WORK|TRANSACTION] [AND [NO] CHAIN]`.
     Commit,
@@ -244,8 +248,18 @@ impl Command {
         }
         let mut buf = [0u8; 24];
         match lower(first.text, &mut buf) {
-            "begin" => Command::Begin { start: false },
-            "start" if c.eat("transaction") => Command::Begin { start: true },
+            "begin" => {
+                c.eat_any(&["work", "transaction"]);
+                c.eat_any(&["deferred", "immediate", "exclusive"]);
+                Command::Begin {
+                    start: false,
+                    modes: c.rest_words(),
+                }
+            }
+            "start" if c.eat("transaction") => Command::Begin {
+                start: true,
+                modes: c.rest_words(),
+            },
             "commit" | "end" if !c.eat("prepared") => Command::Commit,
             "rollback" | "abort" => {
                 if c.eat("prepared") {
@@ -639,23 +653,32 @@ mod tests {
 
     #[test]
     fn transaction_control() {
-        for sql in [
-            "BEGIN",
-            "begin work",
-            "Begin Transaction Isolation Level Serializable, Read Only",
-            "BEGIN DEFERRABLE;",
-            "/* c */ begin -- x",
-            "BEGIN IMMEDIATE",
+        let begin = |start: bool, modes: Option<&str>| Command::Begin {
+            start,
+            modes: modes.map(str::to_string),
+        };
+        for (sql, modes) in [
+            ("BEGIN", None),
+            ("begin work", None),
+            (
+                "Begin Transaction Isolation Level Serializable, Read Only",
+                Some("isolation level serializable, read only"),
+            ),
+            ("BEGIN DEFERRABLE;", Some("deferrable")),
+            ("/* c */ begin -- x", None),
+            ("BEGIN IMMEDIATE", None),
         ] {
-            assert_eq!(
-                Command::parse(sql),
-                Command::Begin { start: false },
-                "{sql}"
-            );
+            assert_eq!(Command::parse(sql), begin(false, modes), "{sql}");
         }
-        for sql in ["START TRANSACTION", "start transaction read write"] {
-            assert_eq!(Command::parse(sql), Command::Begin { start: true }, "{sql}");
-        }
+        assert_eq!(
+            Command::parse("START TRANSACTION"),
+            begin(true, None),
+            "START TRANSACTION"
+        );
+        assert_eq!(
+            Command::parse("start transaction isolation level repeatable read"),
+            begin(true, Some("isolation level repeatable read")),
+        );
         for sql in [
             "COMMIT",
             "commit work",

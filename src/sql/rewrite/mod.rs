@@ -19,6 +19,7 @@ mod datetime;
 mod ddl;
 mod dml;
 mod json;
+mod locks;
 mod math;
 mod order;
 mod session;
@@ -28,6 +29,7 @@ mod strings;
 pub mod types;
 
 pub use casts::Target;
+pub use locks::{plain_lock_strengths, take_row_locks};
 
 use crate::protocol::types::{Oid, oid};
 use sqlparser::ast::{
