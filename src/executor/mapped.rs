@@ -102,6 +102,10 @@ impl Executor for MemoryMappedExecutor {
         self.inner.set_statement_timeout(timeout)
     }
 
+    fn refresh_catalog(&mut self, settings: bool) -> Result<(), Error> {
+        self.inner.refresh_catalog(settings)
+    }
+
     fn large_values(&self) -> Option<LargeValuePolicy> {
         self.policy.clone()
     }

@@ -8,6 +8,7 @@
 mod arith;
 mod array;
 mod casts;
+pub mod catalog;
 mod datetime;
 mod datetime_format;
 mod encoding;
@@ -169,6 +170,13 @@ pub trait Executor {
 
     /// Statements running longer than `timeout` fail with 57014 (zero: no limit).
     fn set_statement_timeout(&mut self, timeout: std::time::Duration);
+
+    /// Brings the connection's `pg_catalog` and `information_schema` up to date with the
+    /// schema before a statement that reads them (see [`catalog`]); with `settings`,
+    /// `pg_settings` too.
+    fn refresh_catalog(&mut self, _settings: bool) -> Result<(), Error> {
+        Ok(())
+    }
 
     /// How large values leave this executor's rows: sent by reference and kept outside
     /// the heap (`MemoryMappedExecutor`), or `None`: copied like any value.

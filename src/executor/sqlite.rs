@@ -167,6 +167,8 @@ impl Database {
             .map_err(sqlite_error)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
         super::functions::register(&conn).map_err(sqlite_error)?;
+        rusqlite::vtab::series::load_module(&conn).map_err(sqlite_error)?;
+        let catalog = super::catalog::Catalog::install(&conn).map_err(sqlite_error)?;
         if let Some(provider) = &self.stats {
             super::functions::register_stats(&conn, provider.clone()).map_err(sqlite_error)?;
         }
@@ -197,6 +199,7 @@ impl Database {
             statement_timeout: Duration::ZERO,
             write_gate: self.write_gate.clone(),
             write_permit: None,
+            catalog,
         })
     }
 }
@@ -233,6 +236,8 @@ pub struct SqliteExecutor {
     group_commit: Option<Arc<GroupCommit>>,
     /// Set by SQLite's commit hook: a write transaction committed since the last check.
     committed: Arc<AtomicBool>,
+    /// The attached `pg_catalog` and `information_schema`.
+    catalog: super::catalog::Catalog,
 }
 
 impl std::fmt::Debug for SqliteExecutor {
@@ -510,7 +515,17 @@ impl Executor for SqliteExecutor {
         self.statement_timeout = timeout;
     }
 
+    fn refresh_catalog(&mut self, settings: bool) -> Result<(), Error> {
+        // Rebuilding writes only the private in-memory catalog: that commit is no write
+        // to the user's file for group commit to wait on.
+        let committed = self.committed.load(Ordering::Relaxed);
+        let result = self.catalog.refresh(&self.conn, settings);
+        self.committed.store(committed, Ordering::Relaxed);
+        result.map_err(|e| sqlite_error(e).into())
+    }
+
     fn share_settings(&mut self, settings: &crate::session::settings::SharedSettings) {
+        self.catalog.share_settings(settings);
         if let Err(err) = super::settings::register(&self.conn, settings) {
             tracing::warn!(error = %err, "current_setting and set_config are unavailable");
         }

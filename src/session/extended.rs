@@ -402,6 +402,9 @@ where
             self.engine("BEGIN").await?;
             self.tx = TxState::Implicit;
         }
+        if stmt.catalog.reads {
+            self.exec.refresh_catalog(stmt.catalog.settings)?;
+        }
         let large = self.exec.large_values();
         let mut sink = RowEncoder::extended(
             &mut self.writer,

@@ -44,6 +44,8 @@ pub struct SqlStatement {
     pub read_only: bool,
     /// True for CREATE / DROP / ALTER: cached statements must be forgotten afterwards.
     pub changes_schema: bool,
+    /// What of the catalog it reads (refreshed before each run).
+    pub catalog: crate::sql::analyze::CatalogUse,
 }
 
 /// A parsed statement: SQL for SQLite, a command the session handles itself, or nothing.
@@ -96,6 +98,7 @@ impl Prepared {
         let mut tree_types: smallvec::SmallVec<[Option<Oid>; 8]> = Default::default();
         let mut derived_types = SmallVec::<[ColumnType; 8]>::new();
         let mut tables: SmallVec<[String; 4]> = SmallVec::new();
+        let mut catalog = crate::sql::analyze::CatalogUse::default();
         let analyzed = analyze(statement, &mut |table: &str| exec.table_columns(table));
         let (sql, kind, tag, changes_schema, info, described) = match analyzed {
             Ok(analysis) => {
@@ -105,6 +108,7 @@ impl Prepared {
                 tree_types = analysis.column_types;
                 derived_types = analysis.derived_types;
                 tables = analysis.tables;
+                catalog = analysis.catalog;
                 (
                     analysis.sql,
                     analysis.kind,
@@ -186,6 +190,7 @@ impl Prepared {
             param_types,
             read_only: info.read_only,
             changes_schema,
+            catalog,
         }))
     }
 

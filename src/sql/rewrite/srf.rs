@@ -202,6 +202,9 @@ fn single_expr_arg(args: &[Expr]) -> Option<String> {
 }
 
 fn rewrite_factor(factor: &mut TableFactor) {
+    if series(factor) {
+        return;
+    }
     let (name, x, alias, ordinality) = match factor {
         TableFactor::Table {
             name,
@@ -303,4 +306,57 @@ fn parse_expr(sql: &str) -> Option<Expr> {
         .ok()?
         .parse_expr()
         .ok()
+}
+
+/// `generate_series(start, stop[, step])` in `FROM`, on SQLite's `generate_series`
+/// table: a subquery whose one column is named as PostgreSQL names it (the alias, or
+/// `generate_series`). Integer series only.
+fn series(factor: &mut TableFactor) -> bool {
+    let (name, args, alias) = match factor {
+        TableFactor::Table {
+            name,
+            args: Some(args),
+            alias,
+            with_ordinality: false,
+            ..
+        } if args.settings.is_none() => (name, &args.args, alias),
+        TableFactor::Function {
+            lateral: false,
+            name,
+            args,
+            with_ordinality: false,
+            alias,
+        } => (name, &*args, alias),
+        _ => return false,
+    };
+    if single_name(name).as_deref() != Some("generate_series") || !(2..=3).contains(&args.len()) {
+        return false;
+    }
+    let args: Vec<String> = args.iter().map(ToString::to_string).collect();
+    let column = match alias {
+        Some(a) if !a.columns.is_empty() => a.columns[0].name.to_string(),
+        Some(a) => a.name.to_string(),
+        None => "generate_series".to_string(),
+    };
+    let table = alias
+        .as_ref()
+        .map_or_else(|| "generate_series".to_string(), |a| a.name.to_string());
+    let sql = format!(
+        "SELECT * FROM (SELECT value AS {column} FROM generate_series({})) AS {table}",
+        args.join(", ")
+    );
+    let Ok(mut parsed) = Parser::parse_sql(&PostgreSqlDialect {}, &sql) else {
+        return false;
+    };
+    let Some(sqlparser::ast::Statement::Query(query)) = parsed.pop() else {
+        return false;
+    };
+    let SetExpr::Select(mut select) = *query.body else {
+        return false;
+    };
+    let Some(from) = select.from.pop() else {
+        return false;
+    };
+    *factor = from.relation;
+    true
 }
