@@ -447,9 +447,13 @@ pub fn schema(conn: &Connection, state: &mut State) -> rusqlite::Result<()> {
 fn derived(conn: &Connection, state: &State) -> rusqlite::Result<()> {
     let database = state.database();
     let user = state.user();
-    // relhastriggers stays false: psql would then list triggers with a query
-    // (`pg_partition_ancestors(..) WITH ORDINALITY` in FROM) the rewrite cannot run yet,
-    // and without it psql leaves out the foreign-key sections of `\d`.
+    // PostgreSQL enforces foreign keys with triggers on both tables; psql lists them
+    // only where relhastriggers says so.
+    conn.execute_batch(
+        "UPDATE pg_catalog.pg_class SET relhastriggers = 1 WHERE oid IN \
+         (SELECT conrelid FROM pg_catalog.pg_constraint WHERE contype = 'f' \
+          UNION SELECT confrelid FROM pg_catalog.pg_constraint WHERE contype = 'f');",
+    )?;
     conn.execute_batch(
         "INSERT INTO pg_catalog.pg_tables (schemaname, tablename, tableowner, hasindexes, \
          hasrules, hastriggers, rowsecurity) \

@@ -309,41 +309,63 @@ fn parse_expr(sql: &str) -> Option<Expr> {
 }
 
 /// `generate_series(start, stop[, step])` in `FROM`, on SQLite's `generate_series`
-/// table: a subquery whose one column is named as PostgreSQL names it (the alias, or
-/// `generate_series`). Integer series only.
+/// table, and `pg_partition_ancestors(rel)` (a table is its own only ancestor): a
+/// subquery whose columns are named as PostgreSQL names them (the alias's column list,
+/// the alias, or the function's name; `ordinality` last). Integer series only.
 fn series(factor: &mut TableFactor) -> bool {
-    let (name, args, alias) = match factor {
+    let (name, args, alias, ordinality) = match factor {
         TableFactor::Table {
             name,
             args: Some(args),
             alias,
-            with_ordinality: false,
+            with_ordinality,
             ..
-        } if args.settings.is_none() => (name, &args.args, alias),
+        } if args.settings.is_none() => (name, &args.args, alias, *with_ordinality),
         TableFactor::Function {
             lateral: false,
             name,
             args,
-            with_ordinality: false,
+            with_ordinality,
             alias,
-        } => (name, &*args, alias),
+        } => (name, &*args, alias, *with_ordinality),
         _ => return false,
     };
-    if single_name(name).as_deref() != Some("generate_series") || !(2..=3).contains(&args.len()) {
+    let Some(function) = single_name(name) else {
         return false;
-    }
-    let args: Vec<String> = args.iter().map(ToString::to_string).collect();
-    let column = match alias {
-        Some(a) if !a.columns.is_empty() => a.columns[0].name.to_string(),
-        Some(a) => a.name.to_string(),
-        None => "generate_series".to_string(),
     };
+    let args: Vec<String> = args.iter().map(ToString::to_string).collect();
+    let source = match (function.as_str(), args.len()) {
+        ("generate_series", 2 | 3) => format!(
+            "SELECT value, row_number() OVER () FROM generate_series({})",
+            args.join(", ")
+        ),
+        ("pg_partition_ancestors", 1) => format!("SELECT {}, 1", args[0]),
+        _ => return false,
+    };
+    let mut columns = vec![function.clone(), "ordinality".to_string()];
+    match alias {
+        Some(a) if !a.columns.is_empty() => {
+            for (slot, c) in columns.iter_mut().zip(&a.columns) {
+                *slot = c.name.to_string();
+            }
+        }
+        Some(a) => columns[0] = a.name.to_string(),
+        None => {}
+    }
     let table = alias
         .as_ref()
-        .map_or_else(|| "generate_series".to_string(), |a| a.name.to_string());
+        .map_or_else(|| function.clone(), |a| a.name.to_string());
+    let shown = if ordinality {
+        format!(
+            "pg_s.column1 AS {}, pg_s.column2 AS {}",
+            columns[0], columns[1]
+        )
+    } else {
+        format!("pg_s.column1 AS {}", columns[0])
+    };
     let sql = format!(
-        "SELECT * FROM (SELECT value AS {column} FROM generate_series({})) AS {table}",
-        args.join(", ")
+        "SELECT * FROM (SELECT {shown} FROM (SELECT NULL AS column1, NULL AS column2 WHERE 0 \
+         UNION ALL {source}) AS pg_s) AS {table}"
     );
     let Ok(mut parsed) = Parser::parse_sql(&PostgreSqlDialect {}, &sql) else {
         return false;
