@@ -342,7 +342,7 @@ fn series(factor: &mut TableFactor) -> bool {
         ("pg_partition_ancestors", 1) => format!("SELECT {}, 1", args[0]),
         _ => return false,
     };
-    let mut columns = vec![function.clone(), "ordinality".to_string()];
+    let mut columns = [function.clone(), "ordinality".to_string()];
     match alias {
         Some(a) if !a.columns.is_empty() => {
             for (slot, c) in columns.iter_mut().zip(&a.columns) {
