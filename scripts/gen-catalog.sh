@@ -48,16 +48,17 @@ RELATIONS=(
 
 # The type a column is declared with in SQLite: the PostgreSQL type name that
 # pgsqlite's type mapping (src/protocol/types.rs) reads back as the same OID; arrays as
-# a quoted name, information_schema domains as their base type.
+# `oid[]`, `"char"` as written (the catalog quotes the type name when it creates the
+# table), information_schema domains as their base type.
 declared_type() {
     q "SELECT a.attname || '|' || CASE
            WHEN t.typname = 'sql_identifier' THEN 'name'
            WHEN t.typname IN ('character_data', 'yes_or_no') THEN 'varchar'
            WHEN t.typname = 'cardinal_number' THEN 'int4'
            WHEN t.typname = 'time_stamp' THEN 'timestamptz'
-           WHEN t.typname = 'char' THEN '\"\"\"char\"\"\"'
-           WHEN t.typcategory = 'A' AND et.typname = 'char' THEN '\"\"\"char\"\"[]\"'
-           WHEN t.typcategory = 'A' THEN '\"' || et.typname || '[]\"'
+           WHEN t.typname = 'char' THEN '\"char\"'
+           WHEN t.typcategory = 'A' AND et.typname = 'char' THEN '\"char\"[]'
+           WHEN t.typcategory = 'A' THEN et.typname || '[]'
            ELSE t.typname END
        FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
        LEFT JOIN pg_type et ON et.oid = t.typelem

@@ -235,7 +235,7 @@ pub fn register(conn: &Connection, state: Arc<Mutex<State>>) -> rusqlite::Result
                 .unwrap_or_else(|| oid.to_string()),
         ))
     })?;
-    conn.create_scalar_function("pg_regtype", 1, deterministic, |ctx| {
+    conn.create_scalar_function("pg_to_regtype", 1, deterministic, |ctx| {
         Ok(match ctx.get_raw(0) {
             ValueRef::Null => None,
             ValueRef::Integer(n) => Some(n),
@@ -249,7 +249,7 @@ pub fn register(conn: &Connection, state: Arc<Mutex<State>>) -> rusqlite::Result
             _ => None,
         })
     })?;
-    conn.create_scalar_function("pg_regtype_out", 1, deterministic, |ctx| {
+    conn.create_scalar_function("pg_to_regtype_out", 1, deterministic, |ctx| {
         Ok(oid_arg(ctx, 0).map(|ty| format_type(ty, None)))
     })?;
     conn.create_scalar_function("pg_regnamespace", 1, deterministic, |ctx| {

@@ -85,7 +85,7 @@ pub fn reg_cast(type_name: &str, expr: Expr) -> Option<Expr> {
         .to_ascii_lowercase();
     let function = match name.as_str() {
         "regclass" => "pg_regclass",
-        "regtype" => "pg_regtype",
+        "regtype" => "pg_to_regtype",
         "regnamespace" => "pg_regnamespace",
         "regrole" | "regproc" | "regprocedure" | "regoper" => return Some(expr),
         _ => return None,
@@ -108,7 +108,7 @@ pub fn reg_output(expr: &mut Expr) {
     };
     if matches!(
         name.as_str(),
-        "pg_regclass" | "pg_regtype" | "pg_regnamespace"
+        "pg_regclass" | "pg_to_regtype" | "pg_regnamespace"
     ) {
         let inner = std::mem::replace(expr, super::placeholder());
         *expr = call(&format!("{name}_out"), vec![inner]);

@@ -135,7 +135,7 @@ impl VisitorMut for Rewriter<'_> {
                 let type_name = data_type.to_string();
                 if self.target == Target::Query
                     && type_name.to_ascii_lowercase().ends_with("text")
-                    && matches!(&inner, Expr::Function(f) if f.name.to_string().starts_with("pg_reg"))
+                    && matches!(&inner, Expr::Function(f) if { let n = f.name.to_string(); n.starts_with("pg_reg") || n.starts_with("pg_to_reg") })
                 {
                     let mut shown = inner;
                     catalog::reg_output(&mut shown);
