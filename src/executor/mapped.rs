@@ -106,6 +106,10 @@ impl Executor for MemoryMappedExecutor {
         self.inner.refresh_catalog(settings)
     }
 
+    fn catalog_attached(&self) -> bool {
+        self.inner.catalog_attached()
+    }
+
     fn large_values(&self) -> Option<LargeValuePolicy> {
         self.policy.clone()
     }

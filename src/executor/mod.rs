@@ -178,6 +178,12 @@ pub trait Executor {
         Ok(())
     }
 
+    /// True once the catalog schemas are attached (the first statement that reads them
+    /// attaches them: see [`Executor::refresh_catalog`]).
+    fn catalog_attached(&self) -> bool {
+        true
+    }
+
     /// How large values leave this executor's rows: sent by reference and kept outside
     /// the heap (`MemoryMappedExecutor`), or `None`: copied like any value.
     fn large_values(&self) -> Option<crate::value::large::LargeValuePolicy> {

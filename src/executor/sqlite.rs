@@ -168,7 +168,6 @@ impl Database {
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
         super::functions::register(&conn).map_err(sqlite_error)?;
         rusqlite::vtab::series::load_module(&conn).map_err(sqlite_error)?;
-        let catalog = super::catalog::Catalog::install(&conn).map_err(sqlite_error)?;
         if let Some(provider) = &self.stats {
             super::functions::register_stats(&conn, provider.clone()).map_err(sqlite_error)?;
         }
@@ -199,7 +198,8 @@ impl Database {
             statement_timeout: Duration::ZERO,
             write_gate: self.write_gate.clone(),
             write_permit: None,
-            catalog,
+            catalog: None,
+            settings: None,
         })
     }
 }
@@ -236,8 +236,11 @@ pub struct SqliteExecutor {
     group_commit: Option<Arc<GroupCommit>>,
     /// Set by SQLite's commit hook: a write transaction committed since the last check.
     committed: Arc<AtomicBool>,
-    /// The attached `pg_catalog` and `information_schema`.
-    catalog: super::catalog::Catalog,
+    /// The attached `pg_catalog` and `information_schema`, once a statement has read
+    /// them: sessions that never do pay nothing for them.
+    catalog: Option<super::catalog::Catalog>,
+    /// The session's parameters, for the catalog.
+    settings: Option<crate::session::settings::SharedSettings>,
 }
 
 impl std::fmt::Debug for SqliteExecutor {
@@ -519,13 +522,28 @@ impl Executor for SqliteExecutor {
         // Rebuilding writes only the private in-memory catalog: that commit is no write
         // to the user's file for group commit to wait on.
         let committed = self.committed.load(Ordering::Relaxed);
-        let result = self.catalog.refresh(&self.conn, settings);
+        if self.catalog.is_none() {
+            let mut catalog = super::catalog::Catalog::install(&self.conn).map_err(sqlite_error)?;
+            if let Some(shared) = &self.settings {
+                catalog.share_settings(shared);
+            }
+            self.catalog = Some(catalog);
+        }
+        let catalog = self.catalog.as_mut().expect("installed above");
+        let result = catalog.refresh(&self.conn, settings);
         self.committed.store(committed, Ordering::Relaxed);
         result.map_err(|e| sqlite_error(e).into())
     }
 
+    fn catalog_attached(&self) -> bool {
+        self.catalog.is_some()
+    }
+
     fn share_settings(&mut self, settings: &crate::session::settings::SharedSettings) {
-        self.catalog.share_settings(settings);
+        self.settings = Some(settings.clone());
+        if let Some(catalog) = &mut self.catalog {
+            catalog.share_settings(settings);
+        }
         if let Err(err) = super::settings::register(&self.conn, settings) {
             tracing::warn!(error = %err, "current_setting and set_config are unavailable");
         }

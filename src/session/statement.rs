@@ -99,7 +99,16 @@ impl Prepared {
         let mut derived_types = SmallVec::<[ColumnType; 8]>::new();
         let mut tables: SmallVec<[String; 4]> = SmallVec::new();
         let mut catalog = crate::sql::analyze::CatalogUse::default();
-        let analyzed = analyze(statement, &mut |table: &str| exec.table_columns(table));
+        let mut analyzed = analyze(statement, &mut |table: &str| exec.table_columns(table));
+        if let Ok(analysis) = &analyzed
+            && analysis.catalog.reads
+            && !exec.catalog_attached()
+        {
+            // The first statement of the session that reads the catalog attaches it;
+            // analysed again, its catalog columns have their types.
+            exec.refresh_catalog(false)?;
+            analyzed = analyze(statement, &mut |table: &str| exec.table_columns(table));
+        }
         let (sql, kind, tag, changes_schema, info, described) = match analyzed {
             Ok(analysis) => {
                 let info = exec.describe(&analysis.sql)?;

@@ -1,6 +1,6 @@
 //! A live `pg_catalog` and `information_schema` for each SQLite connection.
 //!
-//! Each connection attaches two private in-memory databases named `pg_catalog` and
+//! The first statement of a session that reads the catalog attaches two private in-memory databases named `pg_catalog` and
 //! `information_schema`, holding real, indexed tables with PostgreSQL 15's columns
 //! ([`generated`]). System rows (built-in types, access methods, collations, system
 //! schemas) are inserted once; the rows describing the user's schema are rebuilt from
