@@ -2,7 +2,8 @@
 # Generates src/executor/catalog/generated.rs from a real PostgreSQL 15: the columns
 # (names and types) of the pg_catalog and information_schema relations pgsqlite
 # provides, and the static rows of the system objects (built-in types, access methods,
-# collations, system schemas).
+# collations, system schemas). Also writes psql's output for the schema of
+# tests/data/psql_describe/schema.sql (the `\d` commands tests/catalog.rs compares).
 #
 #   scripts/gen-catalog.sh                 starts a throwaway cluster (scripts/lib/pg-cluster.sh)
 #   scripts/gen-catalog.sh HOST PORT USER  uses a running PostgreSQL 15 instead
@@ -114,4 +115,18 @@ rows() { # relation where
     echo "/// The OID initdb gives information_schema."
     echo "pub const INFORMATION_SCHEMA_OID: u32 = $(q "SELECT oid FROM pg_namespace WHERE nspname = 'information_schema'");"
 } > "$OUT"
+rustfmt --edition 2024 "$OUT"
 log "wrote $OUT"
+
+# psql's \d family on the test schema, as PostgreSQL 15 prints it.
+DESCRIBE=tests/data/psql_describe
+psql -X -q -h "$HOST" -p "$PORT" -U "$USER_NAME" -d postgres -v ON_ERROR_STOP=1 \
+    -c 'DROP DATABASE IF EXISTS pgsqlite_describe' -c 'CREATE DATABASE pgsqlite_describe'
+d() { psql -X -q -h "$HOST" -p "$PORT" -U "$USER_NAME" -d pgsqlite_describe -v ON_ERROR_STOP=1 "$@"; }
+d -f "$DESCRIBE/schema.sql"
+for command in dt di dv dn du "d books" "d authors" "d+ books"; do
+    file="$(echo "$command" | tr ' +' '_p')"
+    d -c "\\$command" > "$DESCRIBE/$file.out"
+done
+psql -X -q -h "$HOST" -p "$PORT" -U "$USER_NAME" -d postgres -c 'DROP DATABASE pgsqlite_describe'
+log "wrote $DESCRIBE/*.out"

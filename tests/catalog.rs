@@ -1,6 +1,6 @@
 //! The live catalog through real clients: psql's `\d` family compared line by line with
-//! PostgreSQL 15's output for the same schema (tests/data/psql_describe, captured from
-//! PostgreSQL 15 with `psql -X`), asyncpg-style encoding names, freshness after DDL on
+//! PostgreSQL 15's output for the same schema (tests/data/psql_describe, written from
+//! PostgreSQL 15 by scripts/gen-catalog.sh), asyncpg-style encoding names, freshness after DDL on
 //! another connection, and OIDs that stay put.
 
 mod common;
