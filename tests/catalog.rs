@@ -170,6 +170,27 @@ async fn catalog_follows_ddl_of_other_sessions_with_stable_oids() {
         .unwrap()
         .get(0);
     assert_eq!(n, 2);
+    // A rebuild inside a transaction that rolls back: the index is back, with its
+    // definition.
+    a.batch_execute("CREATE INDEX t1_name ON t1 (name)")
+        .await
+        .unwrap();
+    a.batch_execute("BEGIN; DROP INDEX t1_name").await.unwrap();
+    let inside = a
+        .query("SELECT 1 FROM pg_class WHERE relname = 't1_name'", &[])
+        .await
+        .unwrap();
+    assert!(inside.is_empty());
+    a.batch_execute("ROLLBACK").await.unwrap();
+    let def: String = a
+        .query_one(
+            "SELECT pg_get_indexdef(c.oid) FROM pg_class c WHERE c.relname = 't1_name'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(def, "CREATE INDEX t1_name ON public.t1 USING btree (name)");
     b.batch_execute("DROP TABLE t2").await.unwrap();
     tokio::time::sleep(Duration::from_millis(1)).await;
     assert_eq!(oid_of("t1").await, t1);

@@ -87,6 +87,9 @@ pub struct Catalog {
     state: Arc<Mutex<State>>,
     /// The (user, database) the session tables were filled for.
     session: Option<(String, String)>,
+    /// The version [`State`] was built for: a rebuild inside a transaction that rolled
+    /// back leaves the tables as before but the state as rebuilt.
+    state_version: i32,
 }
 
 impl std::fmt::Debug for Catalog {
@@ -109,6 +112,7 @@ impl Catalog {
         Ok(Catalog {
             state,
             session: None,
+            state_version: 0,
         })
     }
 
@@ -132,15 +136,16 @@ impl Catalog {
             (state.user(), state.database())
         };
         let session_changed = self.session.as_ref() != Some(&(user.clone(), database.clone()));
-        if built == want && !session_changed && !settings {
+        let stale = built != want || self.state_version != want;
+        if !stale && !session_changed && !settings {
             return Ok(());
         }
         conn.execute_batch("SAVEPOINT pgsqlite_catalog")?;
         let result = (|| {
-            if built != want || session_changed {
+            if stale || session_changed {
                 fill::session(conn, &user, &database)?;
             }
-            if built != want {
+            if stale {
                 let mut state = lock_state(&self.state);
                 fill::schema(conn, &mut state)?;
                 conn.execute_batch(&format!("PRAGMA pg_catalog.user_version = {want}"))?;
@@ -155,6 +160,9 @@ impl Catalog {
             Ok(()) => {
                 conn.execute_batch("RELEASE pgsqlite_catalog")?;
                 self.session = Some((user, database));
+                if stale {
+                    self.state_version = want;
+                }
                 Ok(())
             }
             Err(err) => {
