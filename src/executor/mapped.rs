@@ -106,6 +106,14 @@ impl Executor for MemoryMappedExecutor {
         self.inner.set_lock_timeout(timeout)
     }
 
+    fn refresh_catalog(&mut self, settings: bool) -> Result<(), Error> {
+        self.inner.refresh_catalog(settings)
+    }
+
+    fn catalog_attached(&self) -> bool {
+        self.inner.catalog_attached()
+    }
+
     fn large_values(&self) -> Option<LargeValuePolicy> {
         self.policy.clone()
     }

@@ -8,6 +8,7 @@
 mod arith;
 mod array;
 mod casts;
+pub mod catalog;
 mod datetime;
 mod datetime_format;
 mod encoding;
@@ -179,6 +180,18 @@ pub trait Executor {
     /// A wait for another session's lock longer than `timeout` fails with 55P03
     /// (zero: only the statement timeout and the server's busy timeout bound it).
     fn set_lock_timeout(&mut self, timeout: std::time::Duration);
+    /// Brings the connection's `pg_catalog` and `information_schema` up to date with the
+    /// schema before a statement that reads them (see [`catalog`]); with `settings`,
+    /// `pg_settings` too.
+    fn refresh_catalog(&mut self, _settings: bool) -> Result<(), Error> {
+        Ok(())
+    }
+
+    /// True once the catalog schemas are attached (the first statement that reads them
+    /// attaches them: see [`Executor::refresh_catalog`]).
+    fn catalog_attached(&self) -> bool {
+        true
+    }
 
     /// How large values leave this executor's rows: sent by reference and kept outside
     /// the heap (`MemoryMappedExecutor`), or `None`: copied like any value.

@@ -168,6 +168,7 @@ impl Database {
             .map_err(sqlite_error)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
         super::functions::register(&conn).map_err(sqlite_error)?;
+        rusqlite::vtab::series::load_module(&conn).map_err(sqlite_error)?;
         if let Some(provider) = &self.stats {
             super::functions::register_stats(&conn, provider.clone()).map_err(sqlite_error)?;
         }
@@ -201,6 +202,7 @@ impl Database {
             savepoints: Vec::new(),
             write_gate: self.write_gate.clone(),
             write_permit: None,
+            catalog: None,
         })
     }
 }
@@ -243,7 +245,7 @@ pub struct SqliteExecutor {
     statement_timeout: Duration,
     lock_timeout: Duration,
     /// The session's parameters: `transaction_isolation` decides what a stale snapshot
-    /// means.
+    /// means, and the catalog's `pg_settings` shows them.
     settings: Option<crate::session::settings::SharedSettings>,
     /// The savepoint statements (`SAVEPOINT`, `RELEASE`, `ROLLBACK TO`) the open
     /// transaction ran, in order: replayed when it starts afresh.
@@ -253,6 +255,9 @@ pub struct SqliteExecutor {
     group_commit: Option<Arc<GroupCommit>>,
     /// Set by SQLite's commit hook: a write transaction committed since the last check.
     committed: Arc<AtomicBool>,
+    /// The attached `pg_catalog` and `information_schema`, once a statement has read
+    /// them: sessions that never do pay nothing for them.
+    catalog: Option<super::catalog::Catalog>,
 }
 
 impl std::fmt::Debug for SqliteExecutor {
@@ -733,8 +738,32 @@ impl Executor for SqliteExecutor {
         self.lock_timeout = timeout;
     }
 
+    fn refresh_catalog(&mut self, settings: bool) -> Result<(), Error> {
+        // Rebuilding writes only the private in-memory catalog: that commit is no write
+        // to the user's file for group commit to wait on.
+        let committed = self.committed.load(Ordering::Relaxed);
+        if self.catalog.is_none() {
+            let mut catalog = super::catalog::Catalog::install(&self.conn).map_err(sqlite_error)?;
+            if let Some(shared) = &self.settings {
+                catalog.share_settings(shared);
+            }
+            self.catalog = Some(catalog);
+        }
+        let catalog = self.catalog.as_mut().expect("installed above");
+        let result = catalog.refresh(&self.conn, settings);
+        self.committed.store(committed, Ordering::Relaxed);
+        result.map_err(|e| sqlite_error(e).into())
+    }
+
+    fn catalog_attached(&self) -> bool {
+        self.catalog.is_some()
+    }
+
     fn share_settings(&mut self, settings: &crate::session::settings::SharedSettings) {
         self.settings = Some(settings.clone());
+        if let Some(catalog) = &mut self.catalog {
+            catalog.share_settings(settings);
+        }
         if let Err(err) = super::settings::register(&self.conn, settings) {
             tracing::warn!(error = %err, "current_setting and set_config are unavailable");
         }

@@ -101,6 +101,30 @@ pub mod oid {
     pub const UUID_ARRAY: Oid = 2951;
     /// `jsonb[]`
     pub const JSONB_ARRAY: Oid = 3807;
+    /// `"char"`: the one-byte type of catalog flags (`relkind`).
+    pub const CHAR: Oid = 18;
+    /// `"char"[]`
+    pub const CHAR_ARRAY: Oid = 1002;
+    /// `int2vector` (`pg_index.indkey`).
+    pub const INT2VECTOR: Oid = 22;
+    /// `regproc`: a function, by name.
+    pub const REGPROC: Oid = 24;
+    /// `xid`: a transaction id.
+    pub const XID: Oid = 28;
+    /// `oidvector` (`pg_index.indclass`).
+    pub const OIDVECTOR: Oid = 30;
+    /// `pg_node_tree`: a stored expression (`pg_attrdef.adbin`).
+    pub const PG_NODE_TREE: Oid = 194;
+    /// `aclitem[]`: access privileges.
+    pub const ACLITEM_ARRAY: Oid = 1034;
+    /// `regclass`: a relation, by name.
+    pub const REGCLASS: Oid = 2205;
+    /// `regnamespace`: a schema, by name.
+    pub const REGNAMESPACE: Oid = 4089;
+    /// `regrole`: a role, by name.
+    pub const REGROLE: Oid = 4096;
+    /// `anyarray`: the pseudo-type of statistics columns.
+    pub const ANYARRAY: Oid = 2277;
 }
 
 /// Element and array type OIDs of the array types pgsqlite knows.
@@ -236,6 +260,18 @@ pub fn type_name(ty: Oid) -> &'static str {
         oid::JSON_ARRAY => "_json",
         oid::UUID_ARRAY => "_uuid",
         oid::JSONB_ARRAY => "_jsonb",
+        oid::CHAR => "char",
+        oid::CHAR_ARRAY => "_char",
+        oid::INT2VECTOR => "int2vector",
+        oid::REGPROC => "regproc",
+        oid::XID => "xid",
+        oid::OIDVECTOR => "oidvector",
+        oid::PG_NODE_TREE => "pg_node_tree",
+        oid::ACLITEM_ARRAY => "_aclitem",
+        oid::REGCLASS => "regclass",
+        oid::REGNAMESPACE => "regnamespace",
+        oid::REGROLE => "regrole",
+        oid::ANYARRAY => "anyarray",
         _ => "unknown",
     }
 }
@@ -272,6 +308,7 @@ pub fn sql_type_name(ty: Oid) -> &'static str {
         oid::UUID_ARRAY => "uuid[]",
         oid::JSON_ARRAY => "json[]",
         oid::JSONB_ARRAY => "jsonb[]",
+        oid::CHAR => "\"char\"",
         other => type_name(other),
     }
 }
@@ -288,6 +325,11 @@ pub fn sql_type_name(ty: Oid) -> &'static str {
 /// type where PostgreSQL has one.
 pub fn oid_from_type_name(declared: &str) -> Oid {
     let trimmed = declared.trim();
+    match trimmed {
+        "\"char\"[]" => return oid::CHAR_ARRAY,
+        "aclitem[]" => return oid::ACLITEM_ARRAY,
+        _ => {}
+    }
     if let Some(element) = trimmed.strip_suffix("[]") {
         let element = element.trim_end().trim_end_matches("[]");
         if let Some(array) = array_of(scalar_oid_from_type_name(element)) {
@@ -349,6 +391,17 @@ fn scalar_oid_from_type_name(trimmed: &str) -> Oid {
         "blob" => oid::BYTEA,
         "unknown" => oid::UNKNOWN,
         "void" => oid::VOID,
+        "\"char\"" => oid::CHAR,
+        "int2vector" => oid::INT2VECTOR,
+        "regproc" => oid::REGPROC,
+        "xid" => oid::XID,
+        "oidvector" => oid::OIDVECTOR,
+        "pg_node_tree" => oid::PG_NODE_TREE,
+        "regclass" => oid::REGCLASS,
+        "regtype" => oid::REGTYPE,
+        "regnamespace" => oid::REGNAMESPACE,
+        "regrole" => oid::REGROLE,
+        "anyarray" => oid::ANYARRAY,
         other => affinity_oid(other),
     }
 }

@@ -402,6 +402,9 @@ where
             self.engine("BEGIN").await?;
             self.tx = TxState::Implicit;
         }
+        if stmt.catalog.reads {
+            self.exec.refresh_catalog(stmt.catalog.settings)?;
+        }
         self.lock_rows_first(stmt).await?;
         let large = self.exec.large_values();
         let mut sink = RowEncoder::extended(

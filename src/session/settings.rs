@@ -54,16 +54,17 @@ fn isolation_level(value: &str) -> Result<String, String> {
     }
 }
 
+/// Accepts an encoding name as PostgreSQL does: case, punctuation and quotes do not
+/// count (`utf8`, `UTF-8`, `'utf-8'`, as asyncpg sends it), and `unicode` is an alias.
+/// pgsqlite speaks UTF8 only.
 fn encoding(value: &str) -> Result<String, String> {
-    // PostgreSQL ignores everything but letters and digits in an encoding name (asyncpg
-    // sends `'utf-8'`, quotes included).
-    let name: String = value
+    let cleaned: String = value
         .chars()
         .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_uppercase())
+        .map(|c| c.to_ascii_lowercase())
         .collect();
-    match name.as_str() {
-        "UTF8" | "UNICODE" => Ok("UTF8".to_string()),
+    match cleaned.as_str() {
+        "utf8" | "unicode" => Ok("UTF8".to_string()),
         _ => Err(format!(
             "encoding \"{value}\" is not supported: pgsqlite speaks UTF8 only"
         )),
@@ -1000,7 +1001,11 @@ mod tests {
             s.set("server_version", Some("9")).unwrap_err().code,
             SqlState::CANT_CHANGE_RUNTIME_PARAM
         );
-        assert!(s.set("client_encoding", Some("utf-8")).is_ok());
+        for name in ["utf-8", "'utf-8'", "UTF8", "unicode", "'UTF8'", "Utf_8"] {
+            s.set("client_encoding", Some("LATIN1")).unwrap_err();
+            s.set("client_encoding", Some(name)).unwrap();
+            assert_eq!(s.get("client_encoding").unwrap().1, "UTF8", "{name}");
+        }
         assert!(s.set("myapp.flag", Some("x")).is_ok());
         assert_eq!(s.get("myapp.flag").unwrap().1, "x");
         assert_eq!(

@@ -118,6 +118,9 @@ where
         params: &[ToSqlOutput<'_>],
     ) -> Result<(), Error> {
         self.check_not_failed()?;
+        if stmt.catalog.reads {
+            self.exec.refresh_catalog(stmt.catalog.settings)?;
+        }
         self.lock_rows_first(stmt).await?;
         let large = self.exec.large_values();
         let mut sink = RowEncoder::simple(&mut self.writer, &self.values, &stmt.columns)

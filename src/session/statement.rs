@@ -47,6 +47,8 @@ pub struct SqlStatement {
     /// `SELECT ... FOR UPDATE` and friends: inside a transaction the write lock is taken
     /// before it runs (the clause itself is gone from `sql`).
     pub locks_rows: bool,
+    /// What of the catalog it reads (refreshed before each run).
+    pub catalog: crate::sql::analyze::CatalogUse,
 }
 
 /// A parsed statement: SQL for SQLite, a command the session handles itself, or nothing.
@@ -99,7 +101,17 @@ impl Prepared {
         let mut tree_types: smallvec::SmallVec<[Option<Oid>; 8]> = Default::default();
         let mut derived_types = SmallVec::<[ColumnType; 8]>::new();
         let mut tables: SmallVec<[String; 4]> = SmallVec::new();
-        let analyzed = analyze(statement, &mut |table: &str| exec.table_columns(table));
+        let mut catalog = crate::sql::analyze::CatalogUse::default();
+        let mut analyzed = analyze(statement, &mut |table: &str| exec.table_columns(table));
+        if let Ok(analysis) = &analyzed
+            && analysis.catalog.reads
+            && !exec.catalog_attached()
+        {
+            // The first statement of the session that reads the catalog attaches it;
+            // analysed again, its catalog columns have their types.
+            exec.refresh_catalog(false)?;
+            analyzed = analyze(statement, &mut |table: &str| exec.table_columns(table));
+        }
         let mut locks_rows = false;
         let (sql, kind, tag, changes_schema, info, described) = match analyzed {
             Ok(analysis) => {
@@ -110,6 +122,7 @@ impl Prepared {
                 tree_types = analysis.column_types;
                 derived_types = analysis.derived_types;
                 tables = analysis.tables;
+                catalog = analysis.catalog;
                 (
                     analysis.sql,
                     analysis.kind,
@@ -192,6 +205,7 @@ impl Prepared {
             read_only: info.read_only,
             changes_schema,
             locks_rows,
+            catalog,
         }))
     }
 

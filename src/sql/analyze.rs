@@ -50,6 +50,9 @@ pub struct Analysis {
     /// The type of each result column, where the syntax tree shows it (empty when
     /// unknown; see [`rewrite::types::projection_types`]).
     pub column_types: SmallVec<[Option<crate::protocol::types::Oid>; 8]>,
+    /// What of the catalog the statement reads, after the rewrite: the executor brings
+    /// the catalog up to date before running it.
+    pub catalog: CatalogUse,
     /// Result column types derived from table columns or shown by json and array
     /// expressions, one per select-list item (see [`super::columns`]).
     pub derived_types: SmallVec<[super::columns::ColumnType; 8]>,
@@ -101,6 +104,8 @@ pub fn analyze(text: &str, catalog: &mut dyn Catalog) -> Result<Analysis, Syntax
     rewrite::rewrite(&mut statement, catalog, &description.typeofs);
     let columns = description.columns;
     let column_types = rewrite::types::projection_types(&statement);
+    let mut catalog_use = CatalogUse::default();
+    let _ = statement.visit(&mut catalog_use);
     Ok(Analysis {
         column_types,
         derived_types,
@@ -111,6 +116,7 @@ pub fn analyze(text: &str, catalog: &mut dyn Catalog) -> Result<Analysis, Syntax
         tables: tables.0,
         columns,
         locks_rows,
+        catalog: catalog_use,
     })
 }
 
@@ -176,6 +182,44 @@ impl Visitor for Tables {
             && !self.0.contains(&name)
         {
             self.0.push(name);
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// What of the catalog a (rewritten) statement reads.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CatalogUse {
+    /// A `pg_catalog` or `information_schema` relation, or a function that looks one up.
+    pub reads: bool,
+    /// `pg_settings`, which shows the session's parameters.
+    pub settings: bool,
+}
+
+impl Visitor for CatalogUse {
+    type Break = ();
+
+    fn pre_visit_relation(&mut self, relation: &ObjectName) -> ControlFlow<()> {
+        let parts: SmallVec<[&str; 2]> = relation
+            .0
+            .iter()
+            .filter_map(|p| p.as_ident().map(|i| i.value.as_str()))
+            .collect();
+        if let [schema, table] = parts.as_slice()
+            && (*schema == "pg_catalog" || *schema == "information_schema")
+        {
+            self.reads = true;
+            self.settings |= table.eq_ignore_ascii_case("pg_settings");
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_expr(&mut self, expr: &sqlparser::ast::Expr) -> ControlFlow<()> {
+        if let sqlparser::ast::Expr::Function(f) = expr
+            && let Some(name) = f.name.0.last().and_then(|p| p.as_ident())
+            && crate::executor::catalog::is_catalog_function(&name.value)
+        {
+            self.reads = true;
         }
         ControlFlow::Continue(())
     }

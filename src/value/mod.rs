@@ -185,14 +185,18 @@ impl Kind {
             oid::INT2 => Kind::Int2,
             oid::INT4 => Kind::Int4,
             oid::INT8 => Kind::Int8,
-            oid::OID => Kind::Oid,
+            oid::OID | oid::XID => Kind::Oid,
             oid::FLOAT4 => Kind::Float4,
             oid::FLOAT8 => Kind::Float8,
             oid::BOOL => Kind::Bool,
             oid::NUMERIC => Kind::Numeric,
-            oid::TEXT | oid::VARCHAR | oid::BPCHAR | oid::NAME | oid::UNKNOWN | oid::JSON => {
-                Kind::Text
-            }
+            oid::TEXT
+            | oid::VARCHAR
+            | oid::BPCHAR
+            | oid::NAME
+            | oid::UNKNOWN
+            | oid::JSON
+            | oid::CHAR => Kind::Text,
             oid::JSONB => Kind::Jsonb,
             oid::BYTEA => Kind::Bytea,
             oid::DATE => Kind::Date,

@@ -6,7 +6,10 @@
 //!   division), `^` `power` and `#` (xor) `(a | b) - (a & b)`; `date ± integer` and `date - date` do day arithmetic;
 //! - `E'...'`, `U&'...'` and dollar-quoted strings become standard strings, `ILIKE` SQLite's (ASCII case-insensitive)
 //!   `LIKE`;
-//! - `public.` and `pg_catalog.` qualifiers are dropped from tables and functions;
+//! - `public.` and `pg_catalog.` qualifiers are dropped from tables and functions, except
+//!   that relations of the catalog keep (or get) theirs, which names the attached catalog
+//!   schema; `OPERATOR(pg_catalog.~)`, `COLLATE pg_catalog.default` and `reg*` casts are
+//!   turned into SQLite's terms ([`catalog`]);
 //! - values written to a column are coerced to its type ([`store`]);
 //! - NULLs sort as in PostgreSQL, FETCH FIRST becomes LIMIT ([`order`]);
 //! - UPDATE/DELETE aliases, DELETE ... USING and short VALUES lists ([`dml`]);
@@ -15,6 +18,7 @@
 
 mod arrays;
 mod casts;
+mod catalog;
 mod datetime;
 mod ddl;
 mod dml;
@@ -111,6 +115,7 @@ impl VisitorMut for Rewriter<'_> {
     fn post_visit_query(&mut self, query: &mut sqlparser::ast::Query) -> ControlFlow<()> {
         if self.target == Target::Query {
             order::rewrite_query(query);
+            catalog::reg_outputs(&mut query.body);
             srf::rewrite_query(query);
             json::rows_to_json(query);
         }
@@ -118,7 +123,11 @@ impl VisitorMut for Rewriter<'_> {
     }
 
     fn post_visit_relation(&mut self, relation: &mut ObjectName) -> ControlFlow<()> {
-        strip_schema(relation);
+        if self.target == Target::Query {
+            catalog::relation(relation);
+        } else {
+            strip_schema(relation);
+        }
         ControlFlow::Continue(())
     }
 
@@ -149,18 +158,38 @@ impl VisitorMut for Rewriter<'_> {
             } => {
                 let from = self.operand_type(inner);
                 let inner = std::mem::replace(inner.as_mut(), placeholder());
-                Some(casts::rewrite_cast_from(
-                    inner,
-                    from,
-                    data_type,
-                    self.target,
-                ))
+                let type_name = data_type.to_string();
+                if self.target == Target::Query
+                    && type_name.to_ascii_lowercase().ends_with("text")
+                    && matches!(&inner, Expr::Function(f) if { let n = f.name.to_string(); n.starts_with("pg_reg") || n.starts_with("pg_to_reg") })
+                {
+                    let mut shown = inner;
+                    catalog::reg_output(&mut shown);
+                    Some(shown)
+                } else {
+                    match catalog::reg_cast(&type_name, inner.clone()) {
+                        Some(lookup) if self.target == Target::Query => Some(lookup),
+                        _ => Some(casts::rewrite_cast_from(
+                            inner,
+                            from,
+                            data_type,
+                            self.target,
+                        )),
+                    }
+                }
             }
+            Expr::Collate {
+                expr: inner,
+                collation,
+            } if catalog::default_collation(collation) => Some(take(inner)),
             Expr::TypedString(t) if self.target == Target::Query => {
                 let literal = Expr::Value(t.value.clone());
                 Some(casts::rewrite_cast(literal, &t.data_type, self.target))
             }
             Expr::BinaryOp { left, op, right } if self.target == Target::Query => {
+                if let Some(plain) = catalog::operator(op) {
+                    *op = plain;
+                }
                 arrays::binary(left, op, right)
                     .or_else(|| json::binary(left, op, right))
                     .or_else(|| self.binary(left, op, right))

@@ -214,6 +214,9 @@ fn plain_args(args: &[FunctionArg]) -> Option<Vec<String>> {
 }
 
 fn rewrite_factor(factor: &mut TableFactor) {
+    if partition_ancestors(factor) {
+        return;
+    }
     let (name, args, alias, ordinality) = match factor {
         TableFactor::Table {
             name,
@@ -400,4 +403,74 @@ fn parse_expr(sql: &str) -> Option<Expr> {
         .ok()?
         .parse_expr()
         .ok()
+}
+
+/// `pg_partition_ancestors(rel)` in `FROM` (psql's `\d` asks; a table is its own only
+/// ancestor): a subquery whose columns are named as PostgreSQL names them (the alias's
+/// column list, the alias, or the function's name; `ordinality` last).
+fn partition_ancestors(factor: &mut TableFactor) -> bool {
+    let (name, args, alias, ordinality) = match factor {
+        TableFactor::Table {
+            name,
+            args: Some(args),
+            alias,
+            with_ordinality,
+            ..
+        } if args.settings.is_none() => (name, &args.args, alias, *with_ordinality),
+        TableFactor::Function {
+            lateral: false,
+            name,
+            args,
+            with_ordinality,
+            alias,
+        } => (name, &*args, alias, *with_ordinality),
+        _ => return false,
+    };
+    let Some(function) = single_name(name) else {
+        return false;
+    };
+    let args: Vec<String> = args.iter().map(ToString::to_string).collect();
+    let source = match (function.as_str(), args.len()) {
+        ("pg_partition_ancestors", 1) => format!("SELECT {}, 1", args[0]),
+        _ => return false,
+    };
+    let mut columns = [function.clone(), "ordinality".to_string()];
+    match alias {
+        Some(a) if !a.columns.is_empty() => {
+            for (slot, c) in columns.iter_mut().zip(&a.columns) {
+                *slot = c.name.to_string();
+            }
+        }
+        Some(a) => columns[0] = a.name.to_string(),
+        None => {}
+    }
+    let table = alias
+        .as_ref()
+        .map_or_else(|| function.clone(), |a| a.name.to_string());
+    let shown = if ordinality {
+        format!(
+            "pg_s.column1 AS {}, pg_s.column2 AS {}",
+            columns[0], columns[1]
+        )
+    } else {
+        format!("pg_s.column1 AS {}", columns[0])
+    };
+    let sql = format!(
+        "SELECT * FROM (SELECT {shown} FROM (SELECT NULL AS column1, NULL AS column2 WHERE 0 \
+         UNION ALL {source}) AS pg_s) AS {table}"
+    );
+    let Ok(mut parsed) = Parser::parse_sql(&PostgreSqlDialect {}, &sql) else {
+        return false;
+    };
+    let Some(sqlparser::ast::Statement::Query(query)) = parsed.pop() else {
+        return false;
+    };
+    let SetExpr::Select(mut select) = *query.body else {
+        return false;
+    };
+    let Some(from) = select.from.pop() else {
+        return false;
+    };
+    *factor = from.relation;
+    true
 }

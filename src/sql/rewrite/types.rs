@@ -117,7 +117,29 @@ fn function_type(name: &str) -> Option<Oid> {
         | "transaction_timestamp"
         | "statement_timestamp" => oid::TIMESTAMPTZ,
         "pg_cast_time" => oid::TIME,
-        "pg_cast_bool" => oid::BOOL,
+        "pg_cast_bool"
+        | "pg_table_is_visible"
+        | "pg_type_is_visible"
+        | "has_table_privilege"
+        | "has_schema_privilege"
+        | "has_database_privilege"
+        | "has_column_privilege"
+        | "has_sequence_privilege"
+        | "has_function_privilege"
+        | "has_any_column_privilege"
+        | "pg_has_role" => oid::BOOL,
+        "format_type"
+        | "pg_get_indexdef"
+        | "pg_get_constraintdef"
+        | "pg_get_expr"
+        | "obj_description"
+        | "col_description"
+        | "shobj_description"
+        | "pg_regclass_out"
+        | "pg_to_regtype_out"
+        | "pg_regnamespace_out" => oid::TEXT,
+        "pg_get_userbyid" | "pg_encoding_to_char" => oid::NAME,
+        "pg_regclass" | "pg_to_regtype" | "pg_regnamespace" => oid::OID,
         "pg_cast_float" => oid::FLOAT8,
         "pg_cast_numeric" => oid::NUMERIC,
         "pg_cast_uuid" | "gen_random_uuid" => oid::UUID,

@@ -33,3 +33,23 @@ SELECT nosuchfunction(1);
 SELECT * FROM nosuchtable;
 SELECT nosuchcolumn;
 SELEC 1;
+-- The live catalog: a table's columns, constraints and indexes as pg_catalog and
+-- information_schema describe them (no OIDs, which differ by design).
+CREATE TABLE cat_parent (id integer PRIMARY KEY, code varchar(12) UNIQUE NOT NULL);
+CREATE TABLE cat_child (id integer PRIMARY KEY, parent_id integer REFERENCES cat_parent (id), amount numeric(8,2) CHECK (amount > 0), note text DEFAULT 'none');
+CREATE INDEX cat_child_note_idx ON cat_child (note);
+SELECT c.relname, c.relkind, c.relnatts FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relname LIKE 'cat\_%' ORDER BY 1;
+SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull, a.atthasdef FROM pg_catalog.pg_attribute a WHERE a.attrelid = 'cat_child'::regclass AND a.attnum > 0 ORDER BY a.attnum;
+SELECT conname, contype, pg_catalog.pg_get_constraintdef(oid, true) FROM pg_catalog.pg_constraint WHERE conrelid = 'cat_parent'::regclass ORDER BY conname;
+SELECT conname, confrelid::regclass::text FROM pg_constraint WHERE contype = 'f' AND conrelid = 'cat_child'::pg_catalog.regclass;
+SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'cat_child' ORDER BY 1;
+SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = 'public' AND tablename LIKE 'cat\_%' ORDER BY 1;
+SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = 'public' AND table_name LIKE 'cat\_%' ORDER BY 1;
+SELECT column_name, data_type, is_nullable, character_maximum_length FROM information_schema.columns WHERE table_name = 'cat_parent' ORDER BY ordinal_position;
+SELECT constraint_name, constraint_type FROM information_schema.table_constraints WHERE table_name = 'cat_child' AND constraint_type <> 'CHECK' ORDER BY 1;
+SELECT typname, typlen, typcategory FROM pg_catalog.pg_type WHERE oid IN (16, 23, 25, 1043, 1700, 1007) ORDER BY oid;
+SELECT nspname FROM pg_namespace WHERE nspname !~ '^pg_' ORDER BY 1;
+SELECT 'cat_child'::regclass::text, pg_catalog.pg_table_is_visible('cat_child'::regclass);
+SELECT c.relname FROM pg_catalog.pg_class c WHERE c.relname OPERATOR(pg_catalog.~) '^(cat_parent)$' COLLATE pg_catalog.default;
+DROP TABLE cat_child;
+DROP TABLE cat_parent;
