@@ -1,12 +1,11 @@
-//! The seed's "Advanced Configuration" example, runnable.
-//!
-//! Adapted where the seed's snippet is not complete Rust: it used a `stream` it never
-//! created (here an in-memory duplex pipe whose other end we read), and built a
-//! monitor config without a monitor (here one is created and checked).
+//! Advanced configuration: a writer with its own buffer pool, batching and a memory
+//! monitor, composed by hand and writing to an in-memory duplex pipe whose other end
+//! the example reads; the monitor is created and checked.
 //!
 //! Run: `cargo run --example advanced_configuration --features full`
 
-// The seed writes `..Default::default()` even where every field is given; kept as written.
+// `..Default::default()` stays even where every field is given, as configuration code
+// that may gain fields later would write it.
 #![allow(clippy::needless_update)]
 
 use pgsqlite::protocol::backend::{self, tag};

@@ -1,8 +1,6 @@
-//! The seed's "Monitoring and Statistics" example, after some real traffic.
-//!
-//! Adapted: `reuse_rate()` is a fraction (0..1), so it is multiplied by 100 for the
-//! seed's percent format; the statistics are read after a server has answered queries
-//! (the seed's snippet had no traffic), and also through SQL (`pgsqlite_stats`).
+//! Monitoring and statistics, after some real traffic: the pool's reuse rate (a
+//! fraction, shown as a percentage) and the monitor's readings, read in Rust after a
+//! server has answered queries, and the same through SQL (`pgsqlite_stats`).
 //!
 //! Run: `cargo run --example monitoring --features full`
 

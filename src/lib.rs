@@ -58,7 +58,7 @@
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
-#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod auth;
 pub mod cancel;
@@ -72,6 +72,7 @@ pub mod protocol;
 pub mod server;
 pub mod session;
 pub mod sql;
+pub mod sqlstate;
 pub mod stats;
 #[cfg(feature = "tls")]
 pub mod tls;

@@ -213,12 +213,12 @@ pub fn register(conn: &Connection) -> Result<()> {
 fn log_checked(x: f64, f: impl Fn(f64) -> f64) -> Result<f64> {
     if x == 0.0 {
         Err(pg_function_error(
-            SqlState::INVALID_ARGUMENT_FOR_LOG,
+            SqlState::INVALID_ARGUMENT_FOR_LOGARITHM,
             "cannot take logarithm of zero",
         ))
     } else if x < 0.0 {
         Err(pg_function_error(
-            SqlState::INVALID_ARGUMENT_FOR_LOG,
+            SqlState::INVALID_ARGUMENT_FOR_LOGARITHM,
             "cannot take logarithm of a negative number",
         ))
     } else {

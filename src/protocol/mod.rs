@@ -2,8 +2,8 @@
 //! encoding backend (server) messages, framing, and the type OIDs both sides share.
 //!
 //! This layer has no optional features and no I/O: it turns bytes into messages and
-//! messages into bytes. The seed architecture's pipeline types are re-exported here,
-//! as the seed's API names them (`pgsqlite::protocol::...`).
+//! messages into bytes. The pipeline's configuration and strategy types are
+//! re-exported here too, so that one path names them all (`pgsqlite::protocol::...`).
 
 pub mod backend;
 pub mod bytestr;

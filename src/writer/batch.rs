@@ -4,7 +4,7 @@ use crate::memory::MemoryPressure;
 use crate::protocol::backend::tag;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// How DataRows are batched (the seed's `BatchConfig`, with its defaults).
+/// How DataRows are batched: `BatchConfig`, with its defaults.
 ///
 /// With batching on, a writer writes its buffer once `max_batch_size` DataRows or
 /// `max_batch_bytes` bytes are waiting, so a large result leaves in steady batches; a
