@@ -61,5 +61,6 @@ pub async fn assert_alive(client: &Client) {
     assert_eq!(n, 1);
 }
 
+pub mod clients;
 pub mod raw;
 pub mod rng;

@@ -1,0 +1,86 @@
+//! Running client programs (Python, Node.js, Java) against an in-process server: each
+//! client is installed by a project script first, run without stdin or PG* variables,
+//! and bounded in time.
+
+use super::start;
+use pgsqlite::writer::WriterStrategy;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// Limit for one client program run (the JVM and npm are slow to start on a busy machine).
+pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(120);
+
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs `cmd` (no stdin, no PG* variables from the environment), killing it after
+/// [`CLIENT_TIMEOUT`]; returns its status and output.
+pub fn run_client(cmd: &mut Command) -> Output {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("PG") {
+            cmd.env_remove(name);
+        }
+    }
+    cmd.env("LC_ALL", "C.UTF-8");
+    let what = format!("{cmd:?}");
+    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("{what}: {e}"));
+    let deadline = Instant::now() + CLIENT_TIMEOUT;
+    while child.try_wait().expect("wait").is_none() {
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            panic!("{what} did not finish within {CLIENT_TIMEOUT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("output")
+}
+
+/// Runs `scripts/<script>`; false (after a loud message naming `test`) when it fails,
+/// that is when the client cannot be installed here. Under CI (`CI` set) that fails.
+pub fn set_up(script: &str, test: &str) -> bool {
+    let output = run_client(Command::new("bash").arg(root().join("scripts").join(script)));
+    if output.status.success() {
+        return true;
+    }
+    let message = format!(
+        "scripts/{script} could not install the client for {test} ({})\n{}{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // CI installs every client: there a failed install is a failure, not a skip.
+    assert!(std::env::var_os("CI").is_none(), "{message}");
+    eprintln!("\n*** SKIPPED {message} ***");
+    false
+}
+
+/// Runs a client program against a fresh server (its address in PGSQLITE_TEST_HOST and
+/// PGSQLITE_TEST_PORT) and asserts that it exits successfully after printing `done`.
+pub fn run_against_server(mut cmd: Command, done: &str) {
+    let server = start(WriterStrategy::best());
+    let port = server.local_addr().expect("tcp").port().to_string();
+    cmd.env("PGSQLITE_TEST_HOST", "127.0.0.1")
+        .env("PGSQLITE_TEST_PORT", &port)
+        .env("PYTHONUNBUFFERED", "1");
+    let output = run_client(&mut cmd);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.contains(done),
+        "{cmd:?} failed: {}\n{stdout}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// The Python of the project's virtualenv (`scripts/setup-python.sh`), or
+/// `PGSQLITE_PYTHON`.
+pub fn python() -> PathBuf {
+    std::env::var_os("PGSQLITE_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join(".venv/bin/python"))
+}

@@ -1,0 +1,24 @@
+//! Drivers as applications use them, each a scenario against an in-process server:
+//! asyncpg (`tests/python/test_asyncpg.py`): default connection settings, DDL,
+//! parameterized CRUD with each supported type round-tripping, NULLs, a committed and a
+//! rolled-back transaction, SQLSTATEs as asyncpg exposes them, a statement prepared once
+//! and reused, a 10,000-row result read whole and through a cursor, and asyncpg's type
+//! introspection over pg_type.
+//!
+//! The client is installed by `scripts/setup-python.sh` first; where it cannot be, the
+//! test says so on stderr and skips (under CI it fails).
+
+mod common;
+
+use common::clients::{python, root, run_against_server, set_up};
+use std::process::Command;
+
+#[test]
+fn asyncpg_scenario() {
+    if !set_up("setup-python.sh", "asyncpg driver test") {
+        return;
+    }
+    let mut cmd = Command::new(python());
+    cmd.arg(root().join("tests/python/test_asyncpg.py"));
+    run_against_server(cmd, "all asyncpg checks passed");
+}
