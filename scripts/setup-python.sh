@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Creates the repository's Python virtualenv (.venv) with psycopg 3 and asyncpg, used by
-# tests/python/test_psycopg.py, test_copy.py and test_copy_asyncpg.py. Idempotent: does
+# Creates the repository's Python virtualenv (.venv) with psycopg 3, asyncpg and
+# SQLAlchemy 2, used by the scripts in tests/python/. Idempotent: does
 # nothing when already set up.
 set -euo pipefail
 
@@ -8,12 +8,13 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
 PSYCOPG_SPEC='psycopg[binary]==3.2.*'
 ASYNCPG_SPEC='asyncpg==0.30.0'
+SQLALCHEMY_SPEC='sqlalchemy==2.0.58'
 PYTHON="${PYTHON:-python3}"
 
 # Already set up: the venv imports psycopg 3.2 with its binary implementation and
-# asyncpg 0.30.0.
+# asyncpg 0.30.0 and SQLAlchemy 2.0.58.
 if [ -x "$VENV/bin/python" ] &&
-    "$VENV/bin/python" -c 'import asyncpg, psycopg, sys; sys.exit(0 if psycopg.__version__.startswith("3.2.") and psycopg.pq.__impl__ == "binary" and asyncpg.__version__ == "0.30.0" else 1)' \
+    "$VENV/bin/python" -c 'import asyncpg, psycopg, sqlalchemy, sys; sys.exit(0 if psycopg.__version__.startswith("3.2.") and psycopg.pq.__impl__ == "binary" and asyncpg.__version__ == "0.30.0" and sqlalchemy.__version__ == "2.0.58" else 1)' \
         >/dev/null 2>&1; then
     exit 0
 fi
@@ -44,5 +45,5 @@ run() {
 if [ ! -x "$VENV/bin/python" ]; then
     run "$PYTHON" -m venv "$VENV"
 fi
-run "$VENV/bin/python" -m pip install --disable-pip-version-check --no-input --quiet "$PSYCOPG_SPEC" "$ASYNCPG_SPEC"
+run "$VENV/bin/python" -m pip install --disable-pip-version-check --no-input --quiet "$PSYCOPG_SPEC" "$ASYNCPG_SPEC" "$SQLALCHEMY_SPEC"
 run "$VENV/bin/python" -c 'import psycopg; assert psycopg.pq.__impl__ == "binary", psycopg.pq.__impl__'

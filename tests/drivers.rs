@@ -3,9 +3,11 @@
 //! parameterized CRUD with each supported type round-tripping, NULLs, a committed and a
 //! rolled-back transaction, SQLSTATEs as asyncpg exposes them, a statement prepared once
 //! and reused, a 10,000-row result read whole and through a cursor, and asyncpg's type
-//! introspection over pg_type.
+//! introspection over pg_type; SQLAlchemy 2 through psycopg 3
+//! (`tests/python/test_sqlalchemy.py`): create_all, ORM CRUD, IntegrityError, reflection of
+//! tables and columns.
 //!
-//! The client is installed by `scripts/setup-python.sh` first; where it cannot be, the
+//! The clients are installed by `scripts/setup-python.sh` first; where it cannot be, the
 //! test says so on stderr and skips (under CI it fails).
 
 mod common;
@@ -21,4 +23,14 @@ fn asyncpg_scenario() {
     let mut cmd = Command::new(python());
     cmd.arg(root().join("tests/python/test_asyncpg.py"));
     run_against_server(cmd, "all asyncpg checks passed");
+}
+
+#[test]
+fn sqlalchemy_scenario() {
+    if !set_up("setup-python.sh", "SQLAlchemy test") {
+        return;
+    }
+    let mut cmd = Command::new(python());
+    cmd.arg(root().join("tests/python/test_sqlalchemy.py"));
+    run_against_server(cmd, "all SQLAlchemy checks passed");
 }

@@ -339,17 +339,31 @@ pub fn oid_from_type_name(declared: &str) -> Oid {
     scalar_oid_from_type_name(trimmed)
 }
 
-fn scalar_oid_from_type_name(trimmed: &str) -> Oid {
+/// The type a PostgreSQL type name (`integer`, `varchar(10)`, `pg_catalog.int4`,
+/// `text[]`) names, without SQLite's affinity fallback: `None` for a name pgsqlite does
+/// not know as a type (`to_regtype` answers NULL for it).
+pub fn known_type_oid(name: &str) -> Option<Oid> {
+    let trimmed = name.trim();
+    if let Some(element) = trimmed.strip_suffix("[]") {
+        let element = element.trim_end().trim_end_matches("[]");
+        return known_scalar_oid(element).and_then(array_of);
+    }
+    known_scalar_oid(trimmed)
+}
+
+fn known_scalar_oid(trimmed: &str) -> Option<Oid> {
     let mut lower = [0u8; 48];
-    // Strip a type modifier like "(20)" or "(10,2)" and array brackets.
+    named_oid(normalized_type_name(trimmed, &mut lower)?)
+}
+
+/// `trimmed` without a type modifier or array brackets, lowercased into `buf` with runs
+/// of whitespace collapsed and a `pg_catalog.` qualifier dropped; `None` when it is
+/// empty or too long for `buf`.
+fn normalized_type_name<'a>(trimmed: &str, buf: &'a mut [u8; 48]) -> Option<&'a str> {
     let base = trimmed.split(['(', '[']).next().unwrap_or("").trim();
-    if base.is_empty() {
-        return oid::BYTEA;
+    if base.is_empty() || base.len() > buf.len() {
+        return None;
     }
-    if base.len() > lower.len() {
-        return affinity_oid(base);
-    }
-    // Lowercase into a stack buffer, collapsing runs of whitespace.
     let mut len = 0;
     let mut last_space = false;
     for b in base.bytes() {
@@ -358,13 +372,29 @@ fn scalar_oid_from_type_name(trimmed: &str) -> Oid {
         if is_space && last_space {
             continue;
         }
-        lower[len] = if is_space { b' ' } else { b };
+        buf[len] = if is_space { b' ' } else { b };
         len += 1;
         last_space = is_space;
     }
-    let name = std::str::from_utf8(&lower[..len]).unwrap_or("");
-    let name = name.strip_prefix("pg_catalog.").unwrap_or(name);
-    match name {
+    let name = std::str::from_utf8(&buf[..len]).ok()?;
+    Some(name.strip_prefix("pg_catalog.").unwrap_or(name))
+}
+
+fn scalar_oid_from_type_name(trimmed: &str) -> Oid {
+    let base = trimmed.split(['(', '[']).next().unwrap_or("").trim();
+    if base.is_empty() {
+        return oid::BYTEA;
+    }
+    let mut lower = [0u8; 48];
+    match normalized_type_name(trimmed, &mut lower) {
+        Some(name) => named_oid(name).unwrap_or_else(|| affinity_oid(name)),
+        None => affinity_oid(base),
+    }
+}
+
+/// The type a normalized name spells: PostgreSQL's names and SQLite's common ones.
+fn named_oid(name: &str) -> Option<Oid> {
+    Some(match name {
         "bool" | "boolean" => oid::BOOL,
         "bytea" => oid::BYTEA,
         "name" => oid::NAME,
@@ -402,8 +432,8 @@ fn scalar_oid_from_type_name(trimmed: &str) -> Oid {
         "regnamespace" => oid::REGNAMESPACE,
         "regrole" => oid::REGROLE,
         "anyarray" => oid::ANYARRAY,
-        other => affinity_oid(other),
-    }
+        _ => return None,
+    })
 }
 
 /// SQLite's affinity rules applied to an unrecognised type name.

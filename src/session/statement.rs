@@ -105,12 +105,16 @@ impl Prepared {
         let mut analyzed = analyze(statement, &mut |table: &str| exec.table_columns(table));
         if let Ok(analysis) = &analyzed
             && analysis.catalog.reads
-            && !exec.catalog_attached()
         {
             // The first statement of the session that reads the catalog attaches it;
-            // analysed again, its catalog columns have their types.
+            // analysed again, its catalog columns have their types. Later ones bring it
+            // up to date before SQLite prepares them (its tables may have gone with a
+            // rolled-back transaction).
+            let attached = exec.catalog_attached();
             exec.refresh_catalog(false)?;
-            analyzed = analyze(statement, &mut |table: &str| exec.table_columns(table));
+            if !attached {
+                analyzed = analyze(statement, &mut |table: &str| exec.table_columns(table));
+            }
         }
         let mut locks_rows = false;
         let (sql, kind, tag, changes_schema, info, described) = match analyzed {

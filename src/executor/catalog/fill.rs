@@ -59,10 +59,23 @@ fn column_default(declared: &str) -> &'static str {
 
 /// Attaches the schemas and creates the tables with their system rows.
 pub fn create(conn: &Connection) -> rusqlite::Result<()> {
-    let mut sql = String::from(
+    conn.execute_batch(
         "ATTACH DATABASE ':memory:' AS pg_catalog;\
          ATTACH DATABASE ':memory:' AS information_schema;",
-    );
+    )?;
+    create_tables(conn)
+}
+
+/// True when the attached schemas have their tables: creating them inside a transaction
+/// the user then rolled back leaves the schemas empty.
+pub fn has_tables(conn: &Connection) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM pg_catalog.sqlite_schema)")?
+        .query_row([], |r| r.get(0))
+}
+
+/// Creates the catalog tables in the attached schemas, with the system rows.
+pub fn create_tables(conn: &Connection) -> rusqlite::Result<()> {
+    let mut sql = String::new();
     for (schema, name, columns) in RELATIONS {
         let columns: Vec<String> = columns
             .iter()

@@ -18,6 +18,9 @@ pub const NAMES: &[&str] = &[
     "pg_table_is_visible",
     "pg_regclass",
     "pg_regclass_out",
+    "to_regclass",
+    "to_regtype",
+    "to_regnamespace",
 ];
 
 fn oid_arg(ctx: &Context<'_>, i: usize) -> Option<i64> {
@@ -190,6 +193,11 @@ pub fn register(conn: &Connection, state: Arc<Mutex<State>>) -> rusqlite::Result
     conn.create_scalar_function("pg_relation_is_publishable", 1, deterministic, |_| {
         Ok(false)
     })?;
+    // pgsqlite has no sequences (serial and identity columns are SQLite integer keys), so
+    // no column owns one: NULL, as PostgreSQL answers for such a column.
+    conn.create_scalar_function("pg_get_serial_sequence", 2, deterministic, |_| {
+        Ok(None::<String>)
+    })?;
     // `x::regclass`: the OID of a relation named by text, or the number itself.
     let s = state.clone();
     conn.create_scalar_function("pg_regclass", 1, volatile, move |ctx| {
@@ -203,13 +211,8 @@ pub fn register(conn: &Connection, state: Arc<Mutex<State>>) -> rusqlite::Result
                 if let Ok(n) = text.parse::<i64>() {
                     return Ok(Some(n));
                 }
-                let name = relation_name(text);
-                let name = name
-                    .strip_prefix("public.")
-                    .map(str::to_string)
-                    .unwrap_or(name);
-                match lock_state(&s).relation_oids.get(&name) {
-                    Some(oid) => Ok(Some(i64::from(*oid))),
+                match relation_oid(&s, text) {
+                    Some(oid) => Ok(Some(oid)),
                     None => Err(crate::executor::pg_function_error(
                         crate::error::SqlState::UNDEFINED_TABLE,
                         &format!("relation \"{text}\" does not exist"),
@@ -234,6 +237,33 @@ pub fn register(conn: &Connection, state: Arc<Mutex<State>>) -> rusqlite::Result
                 })
                 .unwrap_or_else(|| oid.to_string()),
         ))
+    })?;
+    // to_regclass / to_regtype / to_regnamespace: the OID, or NULL for no such object.
+    let s = state.clone();
+    conn.create_scalar_function("to_regclass", 1, volatile, move |ctx| {
+        Ok(match ctx.get_raw(0) {
+            ValueRef::Text(t) => relation_oid(&s, String::from_utf8_lossy(t).trim()),
+            _ => None,
+        })
+    })?;
+    conn.create_scalar_function("to_regtype", 1, deterministic, |ctx| {
+        Ok(match ctx.get_raw(0) {
+            ValueRef::Text(t) => {
+                crate::protocol::types::known_type_oid(&String::from_utf8_lossy(t))
+            }
+            _ => None,
+        })
+    })?;
+    conn.create_scalar_function("to_regnamespace", 1, deterministic, |ctx| {
+        Ok(match ctx.get_raw(0) {
+            ValueRef::Text(t) => match String::from_utf8_lossy(t).trim() {
+                "pg_catalog" => Some(PG_CATALOG_OID),
+                "public" => Some(PUBLIC_OID),
+                "information_schema" => Some(super::generated::INFORMATION_SCHEMA_OID),
+                _ => None,
+            },
+            _ => None,
+        })
     })?;
     conn.create_scalar_function("pg_to_regtype", 1, deterministic, |ctx| {
         Ok(match ctx.get_raw(0) {
@@ -321,4 +351,17 @@ mod tests {
         assert_eq!(format_type(1007, Some(-1)), "integer[]");
         assert_eq!(relation_name("\"Big\".x"), "Big.x");
     }
+}
+
+/// The OID of the relation `text` names (`t`, `public.t`, `"T"`), if there is one.
+fn relation_oid(state: &std::sync::Mutex<super::State>, text: &str) -> Option<i64> {
+    let name = relation_name(text);
+    let name = name
+        .strip_prefix("public.")
+        .map(str::to_string)
+        .unwrap_or(name);
+    lock_state(state)
+        .relation_oids
+        .get(&name)
+        .map(|oid| i64::from(*oid))
 }

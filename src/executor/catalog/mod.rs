@@ -130,6 +130,11 @@ impl Catalog {
         let built: i32 = conn
             .prepare_cached("PRAGMA pg_catalog.user_version")?
             .query_row([], |r| r.get(0))?;
+        // Never built, or built in a transaction the user rolled back, which took the
+        // tables with it (ATTACH itself stays).
+        if built == 0 && !fill::has_tables(conn)? {
+            fill::create_tables(conn)?;
+        }
         let want = version.wrapping_add(1).max(1);
         let (user, database) = {
             let state = lock_state(&self.state);

@@ -21,6 +21,7 @@ mod casts;
 mod catalog;
 mod datetime;
 mod ddl;
+mod derived;
 mod dml;
 mod json;
 mod locks;
@@ -38,7 +39,8 @@ pub use locks::{plain_lock_strengths, take_row_locks};
 use crate::protocol::types::{Oid, oid};
 use sqlparser::ast::{
     BinaryOperator, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList,
-    FunctionArguments, Ident, ObjectName, ObjectNamePart, Statement, Value, VisitMut, VisitorMut,
+    FunctionArguments, Ident, ObjectName, ObjectNamePart, Statement, TableFactor, Value, VisitMut,
+    VisitorMut,
 };
 use std::collections::HashMap;
 use std::ops::ControlFlow;
@@ -118,6 +120,13 @@ impl VisitorMut for Rewriter<'_> {
             catalog::reg_outputs(&mut query.body);
             srf::rewrite_query(query);
             json::rows_to_json(query);
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
+        if self.target == Target::Query {
+            derived::column_aliases(factor);
         }
         ControlFlow::Continue(())
     }

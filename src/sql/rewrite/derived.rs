@@ -1,0 +1,121 @@
+//! Column aliases on a derived table, `(SELECT ...) AS t(a, b)` or `(VALUES ...) AS
+//! t(a, b)`, which SQLite cannot parse: the subquery becomes a CTE with a column list
+//! (which SQLite takes) inside a subquery of the same name,
+//! `(WITH t(a, b) AS (SELECT ...) SELECT * FROM t) AS t`.
+
+use sqlparser::ast::helpers::attached_token::AttachedToken;
+use sqlparser::ast::{
+    Cte, Ident, ObjectName, Query, Select, SelectFlavor, SelectItem, SetExpr, TableAlias,
+    TableFactor, TableWithJoins, WildcardAdditionalOptions, With,
+};
+
+/// Rewrites `factor` in place if it is a derived table with column aliases.
+pub fn column_aliases(factor: &mut TableFactor) {
+    let TableFactor::Derived {
+        lateral: false,
+        subquery,
+        alias: Some(alias),
+        ..
+    } = factor
+    else {
+        return;
+    };
+    if alias.columns.is_empty() || alias.columns.iter().any(|c| c.data_type.is_some()) {
+        return;
+    }
+    let name = alias.name.clone();
+    let cte = Cte {
+        alias: TableAlias {
+            explicit: false,
+            name: name.clone(),
+            columns: std::mem::take(&mut alias.columns),
+            at: None,
+        },
+        query: std::mem::replace(subquery, Box::new(select_all(&name, None))),
+        from: None,
+        materialized: None,
+        closing_paren_token: AttachedToken::empty(),
+    };
+    **subquery = select_all(&name, Some(cte));
+}
+
+/// `[WITH cte] SELECT * FROM name`.
+fn select_all(name: &Ident, cte: Option<Cte>) -> Query {
+    let select = Select {
+        select_token: AttachedToken::empty(),
+        optimizer_hints: vec![],
+        distinct: None,
+        select_modifiers: None,
+        top: None,
+        top_before_distinct: false,
+        projection: vec![SelectItem::Wildcard(WildcardAdditionalOptions::default())],
+        exclude: None,
+        into: None,
+        from: vec![TableWithJoins {
+            relation: TableFactor::Table {
+                name: ObjectName::from(vec![name.clone()]),
+                alias: None,
+                args: None,
+                with_hints: vec![],
+                version: None,
+                with_ordinality: false,
+                partitions: vec![],
+                json_path: None,
+                sample: None,
+                index_directives: vec![],
+                inheritance: None,
+            },
+            joins: vec![],
+        }],
+        lateral_views: vec![],
+        prewhere: None,
+        selection: None,
+        connect_by: vec![],
+        group_by: sqlparser::ast::GroupByExpr::Expressions(vec![], vec![]),
+        cluster_by: vec![],
+        distribute_by: vec![],
+        sort_by: vec![],
+        having: None,
+        named_window: vec![],
+        qualify: None,
+        window_before_qualify: false,
+        value_table_mode: None,
+        flavor: SelectFlavor::Standard,
+    };
+    Query {
+        with: cte.map(|cte| With {
+            with_token: AttachedToken::empty(),
+            recursive: false,
+            cte_tables: vec![cte],
+        }),
+        body: Box::new(SetExpr::Select(Box::new(select))),
+        order_by: None,
+        limit_clause: None,
+        fetch: None,
+        locks: vec![],
+        for_clause: None,
+        settings: None,
+        format_clause: None,
+        pipe_operators: vec![],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    fn sqlite(sql: &str) -> String {
+        super::super::tests::sqlite(sql)
+    }
+
+    #[test]
+    fn derived_column_aliases_become_a_cte() {
+        assert_eq!(
+            sqlite("SELECT a FROM (VALUES (1, 2), (3, 4)) AS v(a, b) ORDER BY b"),
+            "SELECT a FROM (WITH v (a, b) AS (VALUES (1, 2), (3, 4)) SELECT * FROM v) AS v \
+             ORDER BY b NULLS LAST"
+        );
+        assert_eq!(
+            sqlite("SELECT x FROM (SELECT 1) t(x)"),
+            "SELECT x FROM (WITH t (x) AS (SELECT 1) SELECT * FROM t) t"
+        );
+    }
+}
