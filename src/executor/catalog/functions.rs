@@ -338,6 +338,19 @@ fn relation_name(text: &str) -> String {
     out
 }
 
+/// The OID of the relation `text` names (`t`, `public.t`, `"T"`), if there is one.
+fn relation_oid(state: &std::sync::Mutex<super::State>, text: &str) -> Option<i64> {
+    let name = relation_name(text);
+    let name = name
+        .strip_prefix("public.")
+        .map(str::to_string)
+        .unwrap_or(name);
+    lock_state(state)
+        .relation_oids
+        .get(&name)
+        .map(|oid| i64::from(*oid))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -351,17 +364,4 @@ mod tests {
         assert_eq!(format_type(1007, Some(-1)), "integer[]");
         assert_eq!(relation_name("\"Big\".x"), "Big.x");
     }
-}
-
-/// The OID of the relation `text` names (`t`, `public.t`, `"T"`), if there is one.
-fn relation_oid(state: &std::sync::Mutex<super::State>, text: &str) -> Option<i64> {
-    let name = relation_name(text);
-    let name = name
-        .strip_prefix("public.")
-        .map(str::to_string)
-        .unwrap_or(name);
-    lock_state(state)
-        .relation_oids
-        .get(&name)
-        .map(|oid| i64::from(*oid))
 }
