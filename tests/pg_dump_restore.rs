@@ -12,11 +12,12 @@
 
 mod common;
 
+use common::clients::run_within;
 use common::start;
 use pgsqlite::writer::WriterStrategy;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
+use std::time::Duration;
 
 /// The tables of `source.sql`.
 const TABLES: [&str; 3] = ["customers", "orders", "measures"];
@@ -27,46 +28,7 @@ const CLIENT_TIMEOUT: Duration = Duration::from_secs(300);
 /// Runs `cmd` (no stdin, no PG* variables from the environment), killing it after
 /// [`CLIENT_TIMEOUT`].
 fn run(cmd: &mut Command) -> Output {
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("PG") {
-            cmd.env_remove(name);
-        }
-    }
-    cmd.env("LC_ALL", "C.UTF-8");
-    let what = format!("{cmd:?}");
-    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("{what}: {e}"));
-    // Read both pipes while waiting: COPY output is larger than a pipe's buffer.
-    let out = drain(child.stdout.take());
-    let err = drain(child.stderr.take());
-    let deadline = Instant::now() + CLIENT_TIMEOUT;
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            panic!("{what} did not finish within {CLIENT_TIMEOUT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    Output {
-        status,
-        stdout: out.join().unwrap(),
-        stderr: err.join().unwrap(),
-    }
-}
-
-fn drain<R: std::io::Read + Send + 'static>(source: Option<R>) -> std::thread::JoinHandle<Vec<u8>> {
-    std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        if let Some(mut source) = source {
-            let _ = source.read_to_end(&mut buf);
-        }
-        buf
-    })
+    run_within(cmd, CLIENT_TIMEOUT)
 }
 
 fn psql(server: &pgsqlite::ServerHandle) -> Command {

@@ -18,6 +18,12 @@ pub fn root() -> &'static Path {
 /// Runs `cmd` (no stdin, no PG* variables from the environment), killing it after
 /// [`CLIENT_TIMEOUT`]; returns its status and output.
 pub fn run_client(cmd: &mut Command) -> Output {
+    run_within(cmd, CLIENT_TIMEOUT)
+}
+
+/// [`run_client`] with another time limit. Both pipes are read while the program runs,
+/// so that output larger than a pipe's buffer cannot stall it.
+pub fn run_within(cmd: &mut Command, limit: Duration) -> Output {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -29,15 +35,34 @@ pub fn run_client(cmd: &mut Command) -> Output {
     cmd.env("LC_ALL", "C.UTF-8");
     let what = format!("{cmd:?}");
     let mut child = cmd.spawn().unwrap_or_else(|e| panic!("{what}: {e}"));
-    let deadline = Instant::now() + CLIENT_TIMEOUT;
-    while child.try_wait().expect("wait").is_none() {
+    let out = drain(child.stdout.take());
+    let err = drain(child.stderr.take());
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
         if Instant::now() >= deadline {
             let _ = child.kill();
-            panic!("{what} did not finish within {CLIENT_TIMEOUT:?}");
+            panic!("{what} did not finish within {limit:?}");
         }
         std::thread::sleep(Duration::from_millis(20));
+    };
+    Output {
+        status,
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
     }
-    child.wait_with_output().expect("output")
+}
+
+fn drain<R: std::io::Read + Send + 'static>(source: Option<R>) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        if let Some(mut source) = source {
+            let _ = source.read_to_end(&mut buf);
+        }
+        buf
+    })
 }
 
 /// Runs `scripts/<script>`; false (after a loud message naming `test`) when it fails,

@@ -5,8 +5,8 @@
 
 use sqlparser::ast::helpers::attached_token::AttachedToken;
 use sqlparser::ast::{
-    Cte, Ident, ObjectName, Query, Select, SelectFlavor, SelectItem, SetExpr, TableAlias,
-    TableFactor, TableWithJoins, WildcardAdditionalOptions, With,
+    Cte, Ident, ObjectName, Query, SelectItem, TableAlias, TableFactor, TableWithJoins,
+    WildcardAdditionalOptions, With,
 };
 
 /// Rewrites `factor` in place if it is a derived table with column aliases.
@@ -41,63 +41,30 @@ pub fn column_aliases(factor: &mut TableFactor) {
 
 /// `[WITH cte] SELECT * FROM name`.
 fn select_all(name: &Ident, cte: Option<Cte>) -> Query {
-    let select = Select {
-        select_token: AttachedToken::empty(),
-        optimizer_hints: vec![],
-        distinct: None,
-        select_modifiers: None,
-        top: None,
-        top_before_distinct: false,
-        projection: vec![SelectItem::Wildcard(WildcardAdditionalOptions::default())],
-        exclude: None,
-        into: None,
-        from: vec![TableWithJoins {
-            relation: TableFactor::Table {
-                name: ObjectName::from(vec![name.clone()]),
-                alias: None,
-                args: None,
-                with_hints: vec![],
-                version: None,
-                with_ordinality: false,
-                partitions: vec![],
-                json_path: None,
-                sample: None,
-                index_directives: vec![],
-                inheritance: None,
-            },
-            joins: vec![],
-        }],
-        lateral_views: vec![],
-        prewhere: None,
-        selection: None,
-        connect_by: vec![],
-        group_by: sqlparser::ast::GroupByExpr::Expressions(vec![], vec![]),
-        cluster_by: vec![],
-        distribute_by: vec![],
-        sort_by: vec![],
-        having: None,
-        named_window: vec![],
-        qualify: None,
-        window_before_qualify: false,
-        value_table_mode: None,
-        flavor: SelectFlavor::Standard,
+    let from = TableWithJoins {
+        relation: TableFactor::Table {
+            name: ObjectName::from(vec![name.clone()]),
+            alias: None,
+            args: None,
+            with_hints: vec![],
+            version: None,
+            with_ordinality: false,
+            partitions: vec![],
+            json_path: None,
+            sample: None,
+            index_directives: vec![],
+            inheritance: None,
+        },
+        joins: vec![],
     };
-    Query {
-        with: cte.map(|cte| With {
-            with_token: AttachedToken::empty(),
-            recursive: false,
-            cte_tables: vec![cte],
-        }),
-        body: Box::new(SetExpr::Select(Box::new(select))),
-        order_by: None,
-        limit_clause: None,
-        fetch: None,
-        locks: vec![],
-        for_clause: None,
-        settings: None,
-        format_clause: None,
-        pipe_operators: vec![],
-    }
+    let all = SelectItem::Wildcard(WildcardAdditionalOptions::default());
+    let mut query = super::simple_query(vec![all], vec![from], None);
+    query.with = cte.map(|cte| With {
+        with_token: AttachedToken::empty(),
+        recursive: false,
+        cte_tables: vec![cte],
+    });
+    query
 }
 
 #[cfg(test)]

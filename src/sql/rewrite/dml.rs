@@ -11,8 +11,8 @@
 
 use crate::sql::describe::Catalog;
 use sqlparser::ast::{
-    Delete, Expr, FromTable, Ident, Insert, ObjectName, Query, Select, SelectFlavor, SelectItem,
-    SetExpr, Statement, TableFactor, TableObject, TableWithJoins,
+    Delete, Expr, FromTable, Ident, Insert, ObjectName, SelectItem, SetExpr, Statement,
+    TableFactor, TableObject, TableWithJoins,
 };
 
 /// Rewrites `statement` in place where it is one of the forms above.
@@ -46,45 +46,13 @@ fn using_to_exists(delete: &mut Delete) {
         return;
     };
     let condition = delete.selection.take();
-    let inner = Select {
-        select_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
-        optimizer_hints: vec![],
-        distinct: None,
-        select_modifiers: None,
-        top: None,
-        top_before_distinct: false,
-        projection: vec![SelectItem::UnnamedExpr(super::number(1))],
-        exclude: None,
-        into: None,
-        from: using,
-        lateral_views: vec![],
-        prewhere: None,
-        selection: condition,
-        connect_by: vec![],
-        group_by: sqlparser::ast::GroupByExpr::Expressions(vec![], vec![]),
-        cluster_by: vec![],
-        distribute_by: vec![],
-        sort_by: vec![],
-        having: None,
-        named_window: vec![],
-        qualify: None,
-        window_before_qualify: false,
-        value_table_mode: None,
-        flavor: SelectFlavor::Standard,
-    };
+    let inner = super::simple_query(
+        vec![SelectItem::UnnamedExpr(super::number(1))],
+        using,
+        condition,
+    );
     delete.selection = Some(Expr::Exists {
-        subquery: Box::new(Query {
-            with: None,
-            body: Box::new(SetExpr::Select(Box::new(inner))),
-            order_by: None,
-            limit_clause: None,
-            fetch: None,
-            locks: vec![],
-            for_clause: None,
-            settings: None,
-            format_clause: None,
-            pipe_operators: vec![],
-        }),
+        subquery: Box::new(inner),
         negated: false,
     });
 }

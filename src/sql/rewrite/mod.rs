@@ -476,6 +476,55 @@ fn placeholder() -> Expr {
 }
 
 /// An integer literal.
+/// `SELECT projection FROM from [WHERE selection]` as a query of its own, for rewrites
+/// that build one.
+pub(crate) fn simple_query(
+    projection: Vec<sqlparser::ast::SelectItem>,
+    from: Vec<sqlparser::ast::TableWithJoins>,
+    selection: Option<Expr>,
+) -> sqlparser::ast::Query {
+    use sqlparser::ast::helpers::attached_token::AttachedToken;
+    use sqlparser::ast::{GroupByExpr, Query, Select, SelectFlavor, SetExpr};
+    let select = Select {
+        select_token: AttachedToken::empty(),
+        optimizer_hints: vec![],
+        distinct: None,
+        select_modifiers: None,
+        top: None,
+        top_before_distinct: false,
+        projection,
+        exclude: None,
+        into: None,
+        from,
+        lateral_views: vec![],
+        prewhere: None,
+        selection,
+        connect_by: vec![],
+        group_by: GroupByExpr::Expressions(vec![], vec![]),
+        cluster_by: vec![],
+        distribute_by: vec![],
+        sort_by: vec![],
+        having: None,
+        named_window: vec![],
+        qualify: None,
+        window_before_qualify: false,
+        value_table_mode: None,
+        flavor: SelectFlavor::Standard,
+    };
+    Query {
+        with: None,
+        body: Box::new(SetExpr::Select(Box::new(select))),
+        order_by: None,
+        limit_clause: None,
+        fetch: None,
+        locks: vec![],
+        for_clause: None,
+        settings: None,
+        format_clause: None,
+        pipe_operators: vec![],
+    }
+}
+
 pub(crate) fn number(n: i64) -> Expr {
     Expr::value(Value::Number(n.to_string(), false))
 }
