@@ -21,6 +21,7 @@ mod json;
 mod mapped;
 mod math;
 mod regex;
+mod sequences;
 mod settings;
 mod sqlite;
 mod strings;

@@ -168,6 +168,7 @@ impl Database {
             .map_err(sqlite_error)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
         super::functions::register(&conn).map_err(sqlite_error)?;
+        super::sequences::register(&mut conn).map_err(sqlite_error)?;
         rusqlite::vtab::series::load_module(&conn).map_err(sqlite_error)?;
         if let Some(provider) = &self.stats {
             super::functions::register_stats(&conn, provider.clone()).map_err(sqlite_error)?;

@@ -254,7 +254,13 @@ where
         let mut types = column_types(&statement.prepared, &lock(&self.settings));
         if let Prepared::Sql(stmt) = &*statement.prepared {
             let untyped = stmt.columns.iter().any(|c| c.ty.is_none());
-            if untyped && stmt.read_only && params.len() == statement.param_types.len() {
+            // Not for a statement that writes through a function (`nextval`): the probe
+            // runs it.
+            if untyped
+                && stmt.read_only
+                && !stmt.locks_rows
+                && params.len() == statement.param_types.len()
+            {
                 let mut values: SmallVec<[ToSqlOutput<'_>; 8]> = SmallVec::new();
                 for (i, raw) in params.iter().enumerate() {
                     let ty = statement.param_types[i];

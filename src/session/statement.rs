@@ -87,6 +87,7 @@ impl Prepared {
         match rewrite(statement) {
             Some(Rewrite::Steps(steps)) => return Ok(Prepared::Steps(steps)),
             Some(Rewrite::Text(text)) => return Prepared::new(exec, &text),
+            Some(Rewrite::Refused(err)) => return Err(err.into()),
             None => {}
         }
         let kind = match Command::parse(statement) {

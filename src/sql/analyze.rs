@@ -57,7 +57,8 @@ pub struct Analysis {
     /// expressions, one per select-list item (see [`super::columns`]).
     pub derived_types: SmallVec<[super::columns::ColumnType; 8]>,
     /// It had a row-locking clause (`FOR UPDATE`, `FOR SHARE`, ...), which SQLite runs
-    /// without: the write lock stands in for it.
+    /// without, or it calls `nextval`/`setval`: the write lock stands in for the row
+    /// locks, and the sequence is written.
     pub locks_rows: bool,
 }
 
@@ -100,7 +101,8 @@ pub fn analyze(text: &str, catalog: &mut dyn Catalog) -> Result<Analysis, Syntax
     let _ = statement.visit(&mut tables);
     let derived_types = super::columns::result_types(&statement);
     let description = describe(&statement, catalog);
-    let locks_rows = rewrite::take_row_locks(&mut statement);
+    let locks_rows =
+        rewrite::take_row_locks(&mut statement) | rewrite::changes_sequences(&statement);
     rewrite::rewrite(&mut statement, catalog, &description.typeofs);
     let columns = description.columns;
     let column_types = rewrite::types::projection_types(&statement);

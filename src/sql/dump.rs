@@ -4,9 +4,6 @@
 //! `SET pgsqlite.unsupported_statements = error` they fail with 0A000 instead.
 //!
 //! - `COMMENT ON ...`: SQLite keeps no comments;
-//! - `CREATE SEQUENCE`, `ALTER SEQUENCE` and `SELECT [pg_catalog.]setval(...)`: pgsqlite
-//!   has no sequences (a `serial` or identity column in `CREATE TABLE` becomes SQLite's
-//!   integer key, which numbers rows itself);
 //! - `ALTER TABLE ... ALTER [COLUMN] c SET DEFAULT ...` and `... ADD GENERATED ... AS
 //!   IDENTITY (...)`: SQLite cannot change a column's default after `CREATE TABLE`;
 //! - `ALTER TABLE ... ADD [CONSTRAINT n] FOREIGN KEY ...`: SQLite cannot add a foreign
@@ -53,15 +50,6 @@ pub fn rewrite(statement: &str, tokens: &[Token<'_>]) -> Option<Rewrite> {
         };
         return note(tag, "SQLite has no roles or privileges");
     }
-    if first.is_keyword("create") && word(1, "sequence") {
-        return skip("CREATE SEQUENCE", "pgsqlite has no sequences");
-    }
-    if first.is_keyword("alter") && word(1, "sequence") {
-        return skip("ALTER SEQUENCE", "pgsqlite has no sequences");
-    }
-    if first.is_keyword("select") && is_setval(tokens) {
-        return skip("SELECT 1", "pgsqlite has no sequences");
-    }
     if first.is_keyword("alter") && tokens.iter().any(|t| t.is_keyword("owner")) {
         let owner = tokens.iter().position(|t| t.is_keyword("owner"))?;
         if word(owner + 1, "to") && owner + 3 == tokens.len() {
@@ -90,27 +78,6 @@ fn head(statement: &str) -> String {
         Some((at, _)) => format!("{}...", &line[..at]),
         None => line.to_string(),
     }
-}
-
-/// `SELECT [pg_catalog.]setval(...)` and nothing else.
-fn is_setval(tokens: &[Token<'_>]) -> bool {
-    let mut at = 1;
-    if tokens.get(at).is_some_and(|t| t.is_keyword("pg_catalog"))
-        && tokens.get(at + 1).is_some_and(|t| t.kind == TokenKind::Dot)
-    {
-        at += 2;
-    }
-    if !tokens.get(at).is_some_and(|t| t.is_keyword("setval")) {
-        return false;
-    }
-    let open = at + 1;
-    if !tokens
-        .get(open)
-        .is_some_and(|t| t.kind == TokenKind::LParen)
-    {
-        return false;
-    }
-    super::lexer::matching_close(tokens, open).is_some_and(|close| close + 1 == tokens.len())
 }
 
 /// The command tag of `ALTER <kind> ...`.
@@ -148,8 +115,10 @@ fn alter_table(
         at += 1;
     }
     // The table name, maybe schema-qualified.
+    let mut table = at;
     at += 1;
     if tokens.get(at).is_some_and(|t| t.kind == TokenKind::Dot) {
+        table = at + 1;
         at += 2;
     }
     let word = |i: usize, w: &str| tokens.get(i).is_some_and(|t| t.is_keyword(w));
@@ -158,6 +127,7 @@ fn alter_table(
         if word(at, "column") {
             at += 1;
         }
+        let column = at;
         at += 1;
         if word(at, "set") && word(at + 1, "default") {
             return skip(
@@ -166,10 +136,12 @@ fn alter_table(
             );
         }
         if word(at, "add") && word(at + 1, "generated") {
-            return skip(
+            let skipped = skip(
                 "ALTER TABLE",
-                "SQLite cannot make an existing column an identity column",
+                "SQLite cannot make an existing column an identity column \
+                 (its sequence is created)",
             );
+            return Some(identity_sequence(tokens, table, column, skipped?));
         }
         return None;
     }
@@ -186,6 +158,53 @@ fn alter_table(
         }
     }
     None
+}
+
+/// `ADD GENERATED ... AS IDENTITY [(SEQUENCE NAME s options)]`: the column stays as it
+/// is (`skipped` says so), but its sequence is created, so that pg_dump's later
+/// `setval` restores the sequence's value.
+fn identity_sequence(
+    tokens: &[Token<'_>],
+    table: usize,
+    column: usize,
+    skipped: Rewrite,
+) -> Rewrite {
+    let Rewrite::Steps(mut steps) = skipped else {
+        return skipped;
+    };
+    let name_of = |t: &Token<'_>| super::lexer::identifier_name(t);
+    let mut name = match (tokens.get(table), tokens.get(column)) {
+        (Some(t), Some(c)) => format!("{}_{}_seq", name_of(t), name_of(c)),
+        _ => return Rewrite::Steps(steps),
+    };
+    let mut options: Vec<&str> = Vec::new();
+    if let Some(open) = tokens.iter().position(|t| t.kind == TokenKind::LParen)
+        && let Some(close) = super::lexer::matching_close(tokens, open)
+    {
+        let mut inner = &tokens[open + 1..close];
+        if inner.len() >= 3 && inner[0].is_keyword("sequence") && inner[1].is_keyword("name") {
+            let mut last = 2;
+            while inner
+                .get(last + 1)
+                .is_some_and(|t| t.kind == TokenKind::Dot)
+            {
+                last += 2;
+            }
+            name = name_of(&inner[last.min(inner.len() - 1)]);
+            inner = &inner[(last + 1).min(inner.len())..];
+        }
+        options = inner.iter().map(|t| t.text).collect();
+    }
+    let create = format!(
+        "CREATE SEQUENCE {} {}",
+        super::sequence::quote(&name),
+        options.join(" ")
+    );
+    if let Some(Ok(Rewrite::Steps(sequence))) = super::sequence::rewrite(&create) {
+        steps.statements = sequence.statements;
+        steps.changes_schema = true;
+    }
+    Rewrite::Steps(steps)
 }
 
 /// `CREATE [UNIQUE] INDEX ... ON t USING btree (...)`: without `USING btree`.
@@ -252,18 +271,6 @@ mod tests {
             )
         );
         assert_eq!(
-            skipped("CREATE SEQUENCE public.s\n    AS integer\n    START WITH 1;").1,
-            "CREATE SEQUENCE public.s"
-        );
-        assert_eq!(
-            skipped("ALTER SEQUENCE public.s OWNED BY public.t.id;").0,
-            "ALTER SEQUENCE"
-        );
-        assert_eq!(
-            skipped("SELECT pg_catalog.setval('public.s', 2000, true);").0,
-            "SELECT 1"
-        );
-        assert_eq!(
             skipped(
                 "ALTER TABLE ONLY public.t ALTER COLUMN id SET DEFAULT nextval('public.s'::regclass);"
             )
@@ -292,8 +299,7 @@ mod tests {
 
     #[test]
     fn statements_sqlite_runs_are_left_alone() {
-        assert!(run("SELECT setval FROM t").is_none());
-        assert!(run("SELECT setval('s', 1), 2").is_none());
+        assert!(run("SELECT pg_catalog.setval('public.s', 2000, true)").is_none());
         assert!(run("ALTER TABLE t ADD COLUMN c int").is_none());
         assert!(run("ALTER TABLE ONLY public.t ADD CONSTRAINT t_pkey PRIMARY KEY (id)").is_none());
         assert!(run("ALTER TABLE t RENAME TO u").is_none());

@@ -639,7 +639,8 @@ fn function_type(item: &[Token<'_>]) -> Option<Oid> {
 /// The result type of the function `name` (lower case) when its arguments do not decide it.
 pub fn function_result_type(name: &str) -> Option<Oid> {
     Some(match name {
-        "count" | "row_number" | "rank" | "dense_rank" => oid::INT8,
+        "count" | "row_number" | "rank" | "dense_rank" | "nextval" | "currval" | "setval"
+        | "lastval" => oid::INT8,
         "ntile" | "length" | "char_length" | "character_length" | "octet_length" | "bit_length"
         | "strpos" | "position" | "ascii" | "pg_backend_pid" => oid::INT4,
         "now"
@@ -648,12 +649,42 @@ pub fn function_result_type(name: &str) -> Option<Oid> {
         | "clock_timestamp"
         | "current_timestamp" => oid::TIMESTAMPTZ,
         "localtimestamp" => oid::TIMESTAMP,
-        "lower" | "upper" | "trim" | "ltrim" | "rtrim" | "btrim" | "substr" | "substring"
-        | "replace" | "concat" | "concat_ws" | "left" | "right" | "lpad" | "rpad" | "repeat"
-        | "reverse" | "initcap" | "md5" | "to_char" | "format" | "quote_ident"
-        | "quote_literal" | "quote_nullable" | "split_part" | "translate" | "chr"
-        | "string_agg" | "group_concat" | "version" | "current_setting" | "typeof" | "hex"
-        | "printf" | "overlay" => oid::TEXT,
+        "lower"
+        | "upper"
+        | "trim"
+        | "ltrim"
+        | "rtrim"
+        | "btrim"
+        | "substr"
+        | "substring"
+        | "replace"
+        | "concat"
+        | "concat_ws"
+        | "left"
+        | "right"
+        | "lpad"
+        | "rpad"
+        | "repeat"
+        | "reverse"
+        | "initcap"
+        | "md5"
+        | "to_char"
+        | "format"
+        | "quote_ident"
+        | "quote_literal"
+        | "quote_nullable"
+        | "split_part"
+        | "translate"
+        | "chr"
+        | "string_agg"
+        | "group_concat"
+        | "version"
+        | "current_setting"
+        | "typeof"
+        | "hex"
+        | "printf"
+        | "overlay"
+        | "pg_get_serial_sequence" => oid::TEXT,
         "current_database" | "current_schema" => oid::NAME,
         "exists" | "bool_and" | "bool_or" | "every" | "starts_with" => oid::BOOL,
         "random" => oid::FLOAT8,

@@ -53,6 +53,9 @@ pub enum Rewrite {
     Text(String),
     /// Statements for SQLite as they are.
     Steps(Steps),
+    /// A statement PostgreSQL refuses as it stands (a sequence definition out of
+    /// bounds, say).
+    Refused(crate::error::PgError),
 }
 
 /// Quotes an identifier for SQLite.
@@ -104,10 +107,21 @@ pub fn rewrite(statement: &str) -> Option<Rewrite> {
     {
         tokens.pop();
     }
+    let first = tokens.first()?;
+    if tokens.get(1).is_some_and(|t| t.is_keyword("sequence")) {
+        if first.is_keyword("alter") {
+            return alter_sequence(&tokens);
+        }
+        if first.is_keyword("create") || first.is_keyword("drop") {
+            return super::sequence::rewrite(statement).map(|r| match r {
+                Ok(rewrite) => rewrite,
+                Err(err) => Rewrite::Refused(err),
+            });
+        }
+    }
     if let Some(rewrite) = super::dump::rewrite(statement, &tokens) {
         return Some(rewrite);
     }
-    let first = tokens.first()?;
     if first.is_keyword("drop") {
         drop_tables(&tokens)
     } else if first.is_keyword("truncate") {
@@ -121,6 +135,31 @@ pub fn rewrite(statement: &str) -> Option<Rewrite> {
     } else {
         None
     }
+}
+
+/// `ALTER SEQUENCE [IF EXISTS] [public.]name ...`: see [`super::sequence::alter`].
+fn alter_sequence(tokens: &[Token<'_>]) -> Option<Rewrite> {
+    let mut at = 2;
+    if tokens.get(at)?.is_keyword("if") && tokens.get(at + 1)?.is_keyword("exists") {
+        at += 2;
+    }
+    let mut name = identifier_name(tokens.get(at).filter(|t| t.is_identifier())?);
+    at += 1;
+    if tokens.get(at).is_some_and(|t| t.kind == TokenKind::Dot) {
+        name = identifier_name(tokens.get(at + 1).filter(|t| t.is_identifier())?);
+        at += 2;
+    }
+    let rest: Vec<String> = tokens[at..].iter().map(|t| t.text.to_string()).collect();
+    Some(match super::sequence::alter(&name, &rest) {
+        Ok(statements) => Rewrite::Steps(Steps {
+            statements,
+            tag: "ALTER SEQUENCE",
+            outside_block: false,
+            changes_schema: false,
+            skipped: None,
+        }),
+        Err(err) => Rewrite::Refused(err),
+    })
 }
 
 fn drop_tables(tokens: &[Token<'_>]) -> Option<Rewrite> {
@@ -160,11 +199,21 @@ fn truncate(tokens: &[Token<'_>]) -> Option<Rewrite> {
     }
     let stop = ["restart", "continue", "identity", "cascade", "restrict"];
     let names = table_list(tokens, at, &stop)?;
+    let restart = tokens.iter().any(|t| t.is_keyword("restart"));
+    let mut statements: Vec<String> = names
+        .iter()
+        .map(|n| format!("DELETE FROM {}", quote(n)))
+        .collect();
+    if restart {
+        // The `serial` keys' counters (see `sql/sequence.rs`) start again.
+        statements.extend(
+            names
+                .iter()
+                .map(|n| format!("SELECT pg_restart_identity('{}')", n.replace('\'', "''"))),
+        );
+    }
     Some(Rewrite::Steps(Steps {
-        statements: names
-            .iter()
-            .map(|n| format!("DELETE FROM {}", quote(n)))
-            .collect(),
+        statements,
         tag: "TRUNCATE TABLE",
         outside_block: false,
         changes_schema: false,

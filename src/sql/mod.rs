@@ -12,7 +12,9 @@
 //! - [`maintenance`] rewrites TRUNCATE, VACUUM, multi-table DROP, `WITH (fillfactor)`
 //!   and `ADD PRIMARY KEY` into what SQLite runs;
 //! - [`dump`] skips, with a warning, what pg_dump scripts say that SQLite cannot honour
-//!   (comments, sequences, defaults and constraints added after `CREATE TABLE`);
+//!   (comments, defaults and constraints added after `CREATE TABLE`);
+//! - [`sequence`] turns `CREATE`/`ALTER`/`DROP SEQUENCE` into the sequence tables that
+//!   `nextval` and `setval` work on;
 //! - [`translate`](mod@translate) rewrites the few PostgreSQL spellings SQLite rejects
 //!   (`$n`, `::` casts, `serial` and identity columns, function-call defaults, `ILIKE`,
 //!   `E'...'` strings);
@@ -31,6 +33,7 @@ pub mod lexer;
 pub mod maintenance;
 pub mod parameterize;
 pub mod rewrite;
+pub mod sequence;
 pub mod split;
 pub mod translate;
 

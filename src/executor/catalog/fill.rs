@@ -35,6 +35,7 @@ const SCHEMA_RELATIONS: &[&str] = &[
     "pg_catalog.pg_attrdef",
     "pg_catalog.pg_index",
     "pg_catalog.pg_constraint",
+    "pg_catalog.pg_sequence",
     "pg_catalog.pg_tables",
     "pg_catalog.pg_views",
     "pg_catalog.pg_indexes",
@@ -337,6 +338,30 @@ pub fn schema(conn: &Connection, state: &mut State) -> rusqlite::Result<()> {
             checks,
             if rel.kind == 'r' { "d" } else { "n" },
         ])?;
+        if rel.kind == 'S'
+            && let Some(def) = crate::sql::sequence::SequenceDef::from_table_sql(&rel.sql)
+        {
+            let ty = match def.bits {
+                16 => oid::INT2,
+                32 => oid::INT4,
+                _ => oid::INT8,
+            };
+            conn.prepare_cached(
+                "INSERT INTO pg_catalog.pg_sequence (seqrelid, seqtypid, seqstart, \
+                 seqincrement, seqmax, seqmin, seqcache, seqcycle) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                n.oid,
+                ty,
+                def.start,
+                def.increment,
+                def.max,
+                def.min,
+                def.cache,
+                def.cycle
+            ])?;
+        }
         for (i, col) in rel.columns.iter().enumerate() {
             let ty = column_type(&col.declared);
             let attnum = i as i64 + 1;
@@ -583,8 +608,15 @@ fn read_relations(conn: &Connection) -> rusqlite::Result<Vec<Relation>> {
     let mut relations = Vec::with_capacity(found.len());
     for (name, kind, sql) in found {
         let columns = read_columns(conn, &name)?;
+        let kind = if kind == "view" {
+            'v'
+        } else if crate::sql::sequence::SequenceDef::from_table_sql(&sql).is_some() {
+            'S'
+        } else {
+            'r'
+        };
         let mut rel = Relation {
-            kind: if kind == "view" { 'v' } else { 'r' },
+            kind,
             name,
             sql,
             columns,

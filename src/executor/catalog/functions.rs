@@ -193,11 +193,6 @@ pub fn register(conn: &Connection, state: Arc<Mutex<State>>) -> rusqlite::Result
     conn.create_scalar_function("pg_relation_is_publishable", 1, deterministic, |_| {
         Ok(false)
     })?;
-    // pgsqlite has no sequences (serial and identity columns are SQLite integer keys), so
-    // no column owns one: NULL, as PostgreSQL answers for such a column.
-    conn.create_scalar_function("pg_get_serial_sequence", 2, deterministic, |_| {
-        Ok(None::<String>)
-    })?;
     // `x::regclass`: the OID of a relation named by text, or the number itself.
     let s = state.clone();
     conn.create_scalar_function("pg_regclass", 1, volatile, move |ctx| {

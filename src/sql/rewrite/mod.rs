@@ -27,6 +27,7 @@ mod json;
 mod locks;
 mod math;
 mod order;
+mod sequence;
 mod session;
 mod srf;
 mod store;
@@ -35,6 +36,7 @@ pub mod types;
 
 pub use casts::Target;
 pub use locks::{plain_lock_strengths, take_row_locks};
+pub use sequence::changes_sequences;
 
 use crate::protocol::types::{Oid, oid};
 use sqlparser::ast::{
@@ -317,6 +319,9 @@ impl VisitorMut for Rewriter<'_> {
                         [part] => part.as_ident().map(|i| i.value.to_ascii_lowercase()),
                         _ => None,
                     };
+                    if let Some(name) = &name {
+                        sequence::unwrap_regclass(name, f);
+                    }
                     name.and_then(|name| {
                         json::function(&name, f)
                             .or_else(|| arrays::function(&name, f))
@@ -606,7 +611,7 @@ mod tests {
             sqlite(
                 "CREATE TABLE t (id serial PRIMARY KEY, n int DEFAULT '0'::integer, c timestamptz DEFAULT now())"
             ),
-            "CREATE TABLE t (id INTEGER PRIMARY KEY NOT NULL, n INT DEFAULT (CAST('0' AS INTEGER)), c TIMESTAMPTZ DEFAULT (now()))"
+            "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, n INT DEFAULT (CAST('0' AS INTEGER)), c TIMESTAMPTZ DEFAULT (now()))"
         );
     }
 }

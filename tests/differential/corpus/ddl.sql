@@ -83,3 +83,34 @@ CREATE TABLE ddl_bad2 (id nosuchtype);
 DROP SEQUENCE ddl_seq;
 -- pgsqlite accepts ddl_bad2 today: drop it, so that the next run of this file starts clean.
 DROP TABLE IF EXISTS ddl_bad2;
+-- Sequences: descending with a cycle, bounds, RESTART, lastval, and serial counters.
+-- @setup
+DROP SEQUENCE IF EXISTS ddl_seq2;
+-- @setup
+DROP SEQUENCE IF EXISTS ddl_seq3;
+-- @setup
+DROP TABLE IF EXISTS ddl_serial2;
+CREATE SEQUENCE ddl_seq2 AS integer INCREMENT BY -2 MINVALUE -5 MAXVALUE 0 CYCLE;
+SELECT nextval('ddl_seq2'), nextval('ddl_seq2'), nextval('ddl_seq2'), nextval('ddl_seq2'), nextval('ddl_seq2');
+SELECT last_value, is_called FROM ddl_seq2;
+ALTER SEQUENCE ddl_seq2 RESTART WITH -1;
+SELECT nextval('ddl_seq2');
+SELECT lastval();
+SELECT setval('ddl_seq2', 5);
+CREATE SEQUENCE ddl_seq3 MAXVALUE 2;
+SELECT nextval('ddl_seq3'), nextval('ddl_seq3');
+SELECT nextval('ddl_seq3');
+SELECT nextval('public.ddl_seq3'::regclass);
+DROP SEQUENCE ddl_seq2, ddl_seq3;
+CREATE SEQUENCE ddl_bad_seq START 0;
+CREATE SEQUENCE ddl_bad_seq INCREMENT 0;
+CREATE TABLE ddl_serial2 (id serial, v text, PRIMARY KEY (id));
+INSERT INTO ddl_serial2 (v) VALUES ('a'), ('b');
+DELETE FROM ddl_serial2;
+INSERT INTO ddl_serial2 (v) VALUES ('c') RETURNING id;
+TRUNCATE ddl_serial2 RESTART IDENTITY;
+INSERT INTO ddl_serial2 (v) VALUES ('d') RETURNING id;
+SELECT nextval('ddl_serial2_id_seq');
+SELECT currval('ddl_serial2_id_seq');
+DROP SEQUENCE ddl_serial2;
+DROP TABLE ddl_serial2;
