@@ -833,6 +833,11 @@ impl Settings {
         Ok(())
     }
 
+    /// True if the open transaction (or the next one, outside a block) is read-only.
+    pub fn read_only(&self) -> bool {
+        self.values[index_of("transaction_read_only")] == "on"
+    }
+
     /// The isolation level of the open transaction (or of the next one, outside a block).
     pub fn isolation(&self) -> crate::executor::Isolation {
         crate::executor::Isolation::from_name(&self.values[index_of("transaction_isolation")])

@@ -133,11 +133,29 @@ where
     /// taken before it reads, so the rows it returns stay as they are until the
     /// transaction ends and its later writes never meet a stale snapshot. Outside a
     /// transaction the locks would end with the statement: nothing to do.
+    ///
+    /// A statement that writes fails with 25006 in a read-only transaction.
     pub(super) async fn lock_rows_first(&mut self, stmt: &SqlStatement) -> Result<(), Error> {
+        if !stmt.read_only {
+            self.check_writable(&stmt.tag.text)?;
+        }
         if stmt.locks_rows && !self.exec.is_autocommit() {
             self.exec.reserve_write().await?;
         }
         Ok(())
+    }
+
+    /// 25006 in a read-only transaction (`START TRANSACTION READ ONLY`,
+    /// `default_transaction_read_only`), for a statement with the command tag `tag`.
+    pub(super) fn check_writable(&self, tag: &str) -> Result<(), PgError> {
+        if !super::settings::lock(&self.settings).read_only() {
+            return Ok(());
+        }
+        let command = tag.trim_end_matches(|c: char| c.is_ascii_digit() || c == ' ');
+        Err(PgError::new(
+            SqlState::READ_ONLY_SQL_TRANSACTION,
+            format!("cannot execute {command} in a read-only transaction"),
+        ))
     }
 
     /// 25P02 while the transaction block has failed.

@@ -21,6 +21,9 @@ where
     /// PostgreSQL's command tag.
     pub(super) async fn steps(&mut self, steps: &Steps) -> Result<(), Error> {
         self.check_not_failed()?;
+        if !steps.statements.is_empty() && !steps.outside_block {
+            self.check_writable(steps.tag)?;
+        }
         if let Some(skipped) = &steps.skipped {
             if !skipped.metadata_only && lock(&self.settings).unsupported_statements_fail() {
                 return Err(PgError::new(

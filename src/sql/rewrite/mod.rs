@@ -16,6 +16,7 @@
 //! - in `CREATE TABLE` ([`ddl`]): serial and identity columns become SQLite integer
 //!   keys, expression defaults are parenthesised.
 
+mod aggregates;
 mod arrays;
 mod casts;
 mod catalog;
@@ -321,6 +322,7 @@ impl VisitorMut for Rewriter<'_> {
                     };
                     if let Some(name) = &name {
                         sequence::unwrap_regclass(name, f);
+                        aggregates::boolean(name, f);
                     }
                     name.and_then(|name| {
                         json::function(&name, f)
@@ -334,6 +336,13 @@ impl VisitorMut for Rewriter<'_> {
                 }
             }
             Expr::Identifier(id) if self.target == Target::Query => session::keyword_identifier(id),
+            // `public.t.c`: SQLite knows the table without its schema.
+            Expr::CompoundIdentifier(parts)
+                if parts.len() == 3 && parts[0].value.eq_ignore_ascii_case("public") =>
+            {
+                parts.remove(0);
+                None
+            }
             Expr::Interval(iv) if self.target == Target::Query => {
                 Some(datetime::interval_literal(iv))
             }
