@@ -226,16 +226,24 @@ impl Describer<'_> {
             TableFactor::Table {
                 name, alias, args, ..
             } => {
-                let mut source = if args.is_some() {
+                let mut source = if let Some(args) = args {
+                    let function = last_name(name).unwrap_or_default();
                     Source {
-                        name: last_name(name).unwrap_or_default(),
-                        columns: None,
+                        columns: self.series_column(&function, &args.args),
+                        name: function,
                     }
                 } else {
                     self.table_source(name, alias.as_ref().map(|a| &a.name))
                 };
                 if let Some(alias) = alias {
                     source.name = folded(&alias.name);
+                    // A function returning one column is named by its alias.
+                    if let (true, Some([column])) = (
+                        args.is_some() && alias.columns.is_empty(),
+                        source.columns.as_deref_mut(),
+                    ) {
+                        column.name = folded(&alias.name);
+                    }
                     rename(&mut source, &alias.columns);
                 }
                 sources.push(source);
@@ -265,6 +273,36 @@ impl Describer<'_> {
                 columns: None,
             }),
         }
+    }
+
+    /// The column of `generate_series(start, stop [, step])` over numbers: typed as its
+    /// arguments (int4 for int4 arguments, as PostgreSQL picks the function).
+    fn series_column(
+        &mut self,
+        function: &str,
+        args: &[sqlparser::ast::FunctionArg],
+    ) -> Option<Vec<ResultColumn>> {
+        use sqlparser::ast::{FunctionArg, FunctionArgExpr};
+        if function != "generate_series" || !(2..=3).contains(&args.len()) {
+            return None;
+        }
+        let mut widest = oid::INT4;
+        for arg in args {
+            let FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) = arg else {
+                return None;
+            };
+            widest = match self.expr_type(e, &[])? {
+                oid::INT2 | oid::INT4 => widest,
+                oid::INT8 if widest == oid::INT4 => oid::INT8,
+                oid::INT8 => widest,
+                oid::NUMERIC => oid::NUMERIC,
+                _ => return None,
+            };
+        }
+        Some(vec![ResultColumn {
+            name: function.to_string(),
+            ty: Some(widest),
+        }])
     }
 
     fn table_source(&mut self, name: &ObjectName, alias: Option<&Ident>) -> Source {
