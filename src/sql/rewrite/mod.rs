@@ -23,6 +23,7 @@ mod catalog;
 mod datetime;
 mod ddl;
 mod derived;
+mod distinct;
 mod dml;
 mod json;
 mod locks;
@@ -120,6 +121,7 @@ impl VisitorMut for Rewriter<'_> {
     fn post_visit_query(&mut self, query: &mut sqlparser::ast::Query) -> ControlFlow<()> {
         if self.target == Target::Query {
             order::rewrite_query(query);
+            distinct::rewrite_query(query);
             catalog::reg_outputs(&mut query.body);
             srf::rewrite_query(query);
             json::rows_to_json(query);

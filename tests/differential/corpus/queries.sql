@@ -110,3 +110,6 @@ SELECT count(*) FROM q_stock;
 DELETE FROM q_orders WHERE customer_id = 2 RETURNING id, amount;
 DELETE FROM q_customers WHERE id = 1;
 INSERT INTO q_stock VALUES ('short', 1);
+SELECT DISTINCT ON (customer_id) customer_id, id FROM q_orders ORDER BY customer_id, id DESC;
+SELECT DISTINCT ON (customer_id) id AS first_id FROM q_orders ORDER BY customer_id, amount DESC NULLS LAST, id;
+SELECT DISTINCT ON (status) status FROM q_orders ORDER BY status;
