@@ -81,6 +81,14 @@ impl PgError {
         }
     }
 
+    /// A `NOTICE`.
+    pub fn notice(code: SqlState, message: impl Into<Cow<'static, str>>) -> PgError {
+        PgError {
+            severity: Severity::Notice,
+            ..PgError::new(code, message)
+        }
+    }
+
     /// A fatal 08P01 protocol violation.
     pub fn protocol(message: impl Into<Cow<'static, str>>) -> PgError {
         PgError::fatal(SqlState::PROTOCOL_VIOLATION, message)

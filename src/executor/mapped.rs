@@ -106,6 +106,10 @@ impl Executor for MemoryMappedExecutor {
         self.inner.set_lock_timeout(timeout)
     }
 
+    async fn edit_table(&mut self, edit: &crate::sql::alter::TableEdit) -> Result<bool, Error> {
+        self.inner.edit_table(edit).await
+    }
+
     fn refresh_catalog(&mut self, settings: bool) -> Result<(), Error> {
         self.inner.refresh_catalog(settings)
     }

@@ -11,6 +11,7 @@ mod casts;
 pub mod catalog;
 mod datetime;
 mod datetime_format;
+mod edit;
 mod encoding;
 mod errors;
 mod functions;
@@ -181,6 +182,18 @@ pub trait Executor {
     /// A wait for another session's lock longer than `timeout` fails with 55P03
     /// (zero: only the statement timeout and the server's busy timeout bound it).
     fn set_lock_timeout(&mut self, timeout: std::time::Duration);
+    /// Makes an `ALTER TABLE` SQLite cannot run by editing the table's definition (see
+    /// [`crate::sql::alter`]), in the open transaction, taking the write lock first;
+    /// `Ok(false)` when the table does not exist and the statement said `IF EXISTS`.
+    async fn edit_table(&mut self, edit: &crate::sql::alter::TableEdit) -> Result<bool, Error> {
+        let _ = edit;
+        Err(crate::error::PgError::new(
+            crate::error::SqlState::FEATURE_NOT_SUPPORTED,
+            "this executor cannot alter a table's definition",
+        )
+        .into())
+    }
+
     /// Brings the connection's `pg_catalog` and `information_schema` up to date with the
     /// schema before a statement that reads them (see [`catalog`]); with `settings`,
     /// `pg_settings` too.

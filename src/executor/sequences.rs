@@ -69,7 +69,9 @@ pub fn register(conn: &mut Connection) -> rusqlite::Result<()> {
     // untrusted schema.
     let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DIRECTONLY;
     let s = state.clone();
-    conn.create_scalar_function("nextval", 1, flags, move |ctx| {
+    // `nextval` is a column default (`serial`, pg_dump's `SET DEFAULT nextval(...)`),
+    // which SQLite runs only for functions that are not direct-only.
+    conn.create_scalar_function("nextval", 1, FunctionFlags::SQLITE_UTF8, move |ctx| {
         let db = connection(ctx)?;
         let sequence = resolve(&db, &name_arg(ctx, 0)?)?;
         let value = advance(&db, &sequence)?;

@@ -739,6 +739,11 @@ impl Executor for SqliteExecutor {
         self.lock_timeout = timeout;
     }
 
+    async fn edit_table(&mut self, edit: &crate::sql::alter::TableEdit) -> Result<bool, Error> {
+        self.reserve_write().await?;
+        super::edit::edit_table(&self.conn, edit)
+    }
+
     fn refresh_catalog(&mut self, settings: bool) -> Result<(), Error> {
         // Rebuilding writes only the private in-memory catalog: that commit is no write
         // to the user's file for group commit to wait on.

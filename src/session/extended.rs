@@ -299,7 +299,7 @@ where
                 control = super::control::columns(command, &lock(&self.settings));
                 &control
             }
-            Prepared::Empty | Prepared::Copy(_) | Prepared::Steps(_) => &[],
+            Prepared::Empty | Prepared::Copy(_) | Prepared::Steps(_) | Prepared::Edit(_) => &[],
         };
         if columns.is_empty() {
             self.send(tag::NO_DATA, backend::no_data).await?;
@@ -352,6 +352,7 @@ where
             Prepared::Control(command) => return self.control(command, false).await,
             Prepared::Copy(copy) => return self.copy(copy).await,
             Prepared::Steps(steps) => return self.steps(steps).await,
+            Prepared::Edit(edit) => return self.edit_table(edit).await,
             Prepared::Sql(stmt) => stmt,
         };
         self.check_not_failed()?;
@@ -448,7 +449,9 @@ fn column_types(
             .iter()
             .map(|c| c.ty)
             .collect(),
-        Prepared::Empty | Prepared::Copy(_) | Prepared::Steps(_) => SmallVec::new(),
+        Prepared::Empty | Prepared::Copy(_) | Prepared::Steps(_) | Prepared::Edit(_) => {
+            SmallVec::new()
+        }
     }
 }
 

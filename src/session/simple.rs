@@ -97,6 +97,7 @@ where
             Prepared::Control(command) => self.control(command, true).await,
             Prepared::Copy(copy) => self.copy(copy).await,
             Prepared::Steps(steps) => self.steps(steps).await,
+            Prepared::Edit(edit) => self.edit_table(edit).await,
             Prepared::Sql(stmt) => {
                 if !stmt.param_types.is_empty() {
                     self.check_not_failed()?;

@@ -64,6 +64,9 @@ pub enum Prepared {
     Copy(CopyStatement),
     /// A statement SQLite runs as several (or none): see [`crate::sql::maintenance`].
     Steps(Steps),
+    /// An `ALTER TABLE` the executor makes by editing the table's definition: see
+    /// [`crate::sql::alter`].
+    Edit(crate::sql::alter::TableEdit),
 }
 
 /// Statements parsed, translated and described so far, by every session: each is a
@@ -119,10 +122,18 @@ impl Prepared {
         }
         let mut locks_rows = false;
         let (sql, kind, tag, changes_schema, info, described) = match analyzed {
+            Ok(analysis) if analysis.edit.is_some() => {
+                return Ok(Prepared::Edit(analysis.edit.expect("checked")));
+            }
             Ok(analysis) => {
                 locks_rows = analysis.locks_rows;
-                let info = exec.describe(&analysis.sql)?;
+                let mut info = exec.describe(&analysis.sql)?;
                 let schema = analysis.effect == Effect::Schema;
+                if schema {
+                    // DDL has no rows, whatever SQLite runs for it (`ADD CONSTRAINT` is
+                    // a check query with a column).
+                    info.columns.clear();
+                }
                 let described = analysis.columns.filter(|c| c.len() == info.columns.len());
                 tree_types = analysis.column_types;
                 derived_types = analysis.derived_types;

@@ -6,6 +6,7 @@ use super::state::TxState;
 use crate::connection::MessageSource;
 use crate::error::{Error, PgError, SqlState};
 use crate::executor::{DiscardRows, Executor};
+use crate::sql::alter::TableEdit;
 use crate::sql::maintenance::Steps;
 use crate::value::ValueHandler;
 use crate::writer::ProtocolWriter;
@@ -71,6 +72,35 @@ where
             self.schema_changed();
         }
         self.command_complete(steps.tag).await?;
+        Ok(())
+    }
+
+    /// Runs an `ALTER TABLE` that edits the table's definition (in a transaction of its
+    /// own outside a block), then sends `ALTER TABLE`.
+    pub(super) async fn edit_table(&mut self, edit: &TableEdit) -> Result<(), Error> {
+        self.check_not_failed()?;
+        self.check_writable("ALTER TABLE")?;
+        let own = self.tx == TxState::Idle && self.exec.is_autocommit();
+        if own {
+            self.engine("BEGIN").await?;
+        }
+        let result = self.exec.edit_table(edit).await;
+        match (&result, own) {
+            (Ok(_), true) => self.engine("COMMIT").await?,
+            (Err(_), true) if !self.exec.is_autocommit() => {
+                let _ = self.engine("ROLLBACK").await;
+            }
+            _ => {}
+        }
+        if !result? {
+            let notice = PgError::notice(
+                SqlState::SUCCESSFUL_COMPLETION,
+                format!("relation \"{}\" does not exist, skipping", edit.table),
+            );
+            self.send_notice(&notice).await?;
+        }
+        self.schema_changed();
+        self.command_complete("ALTER TABLE").await?;
         Ok(())
     }
 }

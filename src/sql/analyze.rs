@@ -56,6 +56,9 @@ pub struct Analysis {
     /// Result column types derived from table columns or shown by json and array
     /// expressions, one per select-list item (see [`super::columns`]).
     pub derived_types: SmallVec<[super::columns::ColumnType; 8]>,
+    /// An `ALTER TABLE` SQLite cannot run, as the edit of the table's definition that
+    /// stands for it.
+    pub edit: Option<super::alter::TableEdit>,
     /// It had a row-locking clause (`FOR UPDATE`, `FOR SHARE`, ...), which SQLite runs
     /// without, or it calls `nextval`/`setval`: the write lock stands in for the row
     /// locks, and the sequence is written.
@@ -104,6 +107,7 @@ pub fn analyze(text: &str, catalog: &mut dyn Catalog) -> Result<Analysis, Syntax
     let locks_rows =
         rewrite::take_row_locks(&mut statement) | rewrite::changes_sequences(&statement);
     rewrite::rewrite(&mut statement, catalog, &description.typeofs);
+    let edit = super::alter::edit_of(&mut statement);
     let columns = description.columns;
     let column_types = rewrite::types::projection_types(&statement);
     let mut catalog_use = CatalogUse::default();
@@ -118,6 +122,7 @@ pub fn analyze(text: &str, catalog: &mut dyn Catalog) -> Result<Analysis, Syntax
         tables: tables.0,
         columns,
         locks_rows,
+        edit,
         catalog: catalog_use,
     })
 }

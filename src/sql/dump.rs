@@ -4,10 +4,9 @@
 //! `SET pgsqlite.unsupported_statements = error` they fail with 0A000 instead.
 //!
 //! - `COMMENT ON ...`: SQLite keeps no comments;
-//! - `ALTER TABLE ... ALTER [COLUMN] c SET DEFAULT ...` and `... ADD GENERATED ... AS
-//!   IDENTITY (...)`: SQLite cannot change a column's default after `CREATE TABLE`;
-//! - `ALTER TABLE ... ADD [CONSTRAINT n] FOREIGN KEY ...`: SQLite cannot add a foreign
-//!   key to an existing table (it can add a CHECK constraint, which goes through);
+//! - `ALTER TABLE ... ALTER [COLUMN] c ADD GENERATED ... AS IDENTITY (...)`: the column
+//!   does not become an identity column (its sequence is created, for the `setval` that
+//!   follows);
 //! - `ALTER ... OWNER TO`, `GRANT`, `REVOKE`: SQLite has no roles.
 //!
 //! `CREATE [UNIQUE] INDEX ... USING btree (...)` loses its `USING btree` (SQLite's only
@@ -104,8 +103,8 @@ fn alter_tag(tokens: &[Token<'_>]) -> Option<&'static str> {
     })
 }
 
-/// `ALTER TABLE [ONLY] t ALTER [COLUMN] c SET DEFAULT ... | ADD GENERATED ...` and
-/// `ALTER TABLE [ONLY] t ADD [CONSTRAINT n] FOREIGN KEY ...`.
+/// `ALTER TABLE [ONLY] t ALTER [COLUMN] c ADD GENERATED ...`. (Defaults, `NOT NULL`,
+/// types and foreign keys are [`alter`](super::alter)'s.)
 fn alter_table(
     tokens: &[Token<'_>],
     skip: &dyn Fn(&'static str, &'static str) -> Option<Rewrite>,
@@ -129,12 +128,6 @@ fn alter_table(
         }
         let column = at;
         at += 1;
-        if word(at, "set") && word(at + 1, "default") {
-            return skip(
-                "ALTER TABLE",
-                "SQLite cannot change a column's default after CREATE TABLE",
-            );
-        }
         if word(at, "add") && word(at + 1, "generated") {
             let skipped = skip(
                 "ALTER TABLE",
@@ -144,18 +137,6 @@ fn alter_table(
             return Some(identity_sequence(tokens, table, column, skipped?));
         }
         return None;
-    }
-    if word(at, "add") {
-        at += 1;
-        if word(at, "constraint") {
-            at += 2;
-        }
-        if word(at, "foreign") && word(at + 1, "key") {
-            return skip(
-                "ALTER TABLE",
-                "SQLite cannot add a foreign key to an existing table",
-            );
-        }
     }
     None
 }
@@ -271,19 +252,6 @@ mod tests {
             )
         );
         assert_eq!(
-            skipped(
-                "ALTER TABLE ONLY public.t ALTER COLUMN id SET DEFAULT nextval('public.s'::regclass);"
-            )
-            .0,
-            "ALTER TABLE"
-        );
-        assert_eq!(
-            skipped(
-                "ALTER TABLE ONLY public.o\n    ADD CONSTRAINT o_c_fkey FOREIGN KEY (c) REFERENCES public.c(id);"
-            ),
-            ("ALTER TABLE", "ALTER TABLE ONLY public.o".into())
-        );
-        assert_eq!(
             skipped("ALTER TABLE public.t OWNER TO alice;").0,
             "ALTER TABLE"
         );
@@ -317,6 +285,10 @@ mod tests {
         assert!(run("ALTER TABLE t ADD COLUMN c int").is_none());
         assert!(run("ALTER TABLE ONLY public.t ADD CONSTRAINT t_pkey PRIMARY KEY (id)").is_none());
         assert!(run("ALTER TABLE t RENAME TO u").is_none());
+        assert!(run("ALTER TABLE ONLY public.t ALTER COLUMN id SET DEFAULT 1").is_none());
+        assert!(
+            run("ALTER TABLE ONLY o ADD CONSTRAINT f FOREIGN KEY (c) REFERENCES c(id)").is_none()
+        );
         assert!(run("CREATE TABLE t (a int)").is_none());
     }
 

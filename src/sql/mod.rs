@@ -22,6 +22,7 @@
 //! - [`parameterize`](mod@parameterize) lifts the constants out of a simple-query
 //!   statement, so that statements differing only in constants share a cache entry.
 
+pub mod alter;
 pub mod analyze;
 pub mod columns;
 pub mod command;
