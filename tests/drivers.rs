@@ -5,14 +5,18 @@
 //! and reused, a 10,000-row result read whole and through a cursor, and asyncpg's type
 //! introspection over pg_type; SQLAlchemy 2 through psycopg 3
 //! (`tests/python/test_sqlalchemy.py`): create_all, ORM CRUD, IntegrityError, reflection of
-//! tables and columns.
+//! tables and columns; SQLAlchemy's reflection of keys, indexes and constraints
+//! (`tests/python/test_sqlalchemy_reflection.py`), compared with PostgreSQL 15's
+//! (`scripts/with-postgres.sh`).
 //!
 //! The clients are installed by `scripts/setup-python.sh` first; where it cannot be, the
 //! test says so on stderr and skips (under CI it fails).
 
 mod common;
 
-use common::clients::{python, root, run_against_server, set_up};
+use common::clients::{
+    output_against_postgres, output_against_server, python, root, run_against_server, set_up,
+};
 use std::process::Command;
 
 #[test]
@@ -33,4 +37,27 @@ fn sqlalchemy_scenario() {
     let mut cmd = Command::new(python());
     cmd.arg(root().join("tests/python/test_sqlalchemy.py"));
     run_against_server(cmd, "all SQLAlchemy checks passed");
+}
+
+/// A CHECK constraint keeps its expression as written: PostgreSQL shows the implicit
+/// casts it resolved (`total >= 0::numeric`).
+fn without_resolved_casts(text: &str) -> String {
+    text.replace("0::numeric", "0")
+}
+
+#[test]
+fn sqlalchemy_reflection_matches_postgresql() {
+    if !set_up("setup-python.sh", "SQLAlchemy reflection test") {
+        return;
+    }
+    let mut cmd = Command::new(python());
+    cmd.arg(root().join("tests/python/test_sqlalchemy_reflection.py"));
+    let done = "all SQLAlchemy reflection checks passed";
+    let ours = output_against_server(cmd, done);
+    let mut cmd = Command::new(python());
+    cmd.arg(root().join("tests/python/test_sqlalchemy_reflection.py"));
+    let Some(theirs) = output_against_postgres(&cmd, done) else {
+        return;
+    };
+    assert_eq!(ours, without_resolved_casts(&theirs));
 }

@@ -466,6 +466,17 @@ impl Describer<'_> {
                         Some(oid::REGTYPE)
                     }
                     "count" => Some(oid::INT8),
+                    // array_agg of booleans writes t/f: the rewriter needs the type.
+                    "array_agg" => {
+                        let ty = arg(self, 0);
+                        if let Some(a) = args.first() {
+                            self.note_operand(a, ty);
+                        }
+                        ty.and_then(|t| match crate::protocol::types::element_of(t) {
+                            Some(_) => Some(t),
+                            None => crate::protocol::types::array_of(t),
+                        })
+                    }
                     // date_trunc(field, date) works on the date as a timestamptz.
                     "date_trunc" => {
                         let ty = arg(self, 1);

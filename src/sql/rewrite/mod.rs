@@ -319,7 +319,7 @@ impl VisitorMut for Rewriter<'_> {
                     };
                     name.and_then(|name| {
                         json::function(&name, f)
-                            .or_else(|| arrays::function(&name, f))
+                            .or_else(|| arrays::function(&name, f, &|e| self.operand_type(e)))
                             .or_else(|| math::function(&name, f, &|e| self.operand_type(e)))
                     })
                     .or_else(|| datetime::function(f, &|e| self.operand_type(e)))
