@@ -7,7 +7,9 @@
 //! (`tests/python/test_sqlalchemy.py`): create_all, ORM CRUD, IntegrityError, reflection of
 //! tables and columns; SQLAlchemy's reflection of keys, indexes and constraints
 //! (`tests/python/test_sqlalchemy_reflection.py`), compared with PostgreSQL 15's
-//! (`scripts/with-postgres.sh`).
+//! (`scripts/with-postgres.sh`); pgjdbc (`tests/java/DatabaseMetaDataTest.java`):
+//! DatabaseMetaData as DBeaver calls it, executeBatch, server-side prepares past
+//! prepareThreshold and a setFetchSize read, compared with PostgreSQL 15's.
 //!
 //! The clients are installed by `scripts/setup-python.sh` first; where it cannot be, the
 //! test says so on stderr and skips (under CI it fails).
@@ -15,7 +17,8 @@
 mod common;
 
 use common::clients::{
-    output_against_postgres, output_against_server, python, root, run_against_server, set_up,
+    output_against_postgres, output_against_server, python, root, run_against_server, run_client,
+    set_up,
 };
 use std::process::Command;
 
@@ -60,4 +63,39 @@ fn sqlalchemy_reflection_matches_postgresql() {
         return;
     };
     assert_eq!(ours, without_resolved_casts(&theirs));
+}
+
+#[test]
+fn pgjdbc_metadata_matches_postgresql() {
+    if !set_up("setup-java.sh", "pgjdbc DatabaseMetaData test") {
+        return;
+    }
+    let jar = std::env::var("PGSQLITE_JDBC_JAR")
+        .unwrap_or_else(|_| "/usr/share/java/postgresql.jar".to_owned());
+    let classes = tempfile::tempdir().unwrap();
+    let output = run_client(
+        Command::new("javac")
+            .args(["-cp", &jar, "-d"])
+            .arg(classes.path())
+            .arg(root().join("tests/java/DatabaseMetaDataTest.java")),
+    );
+    assert!(
+        output.status.success(),
+        "javac failed: {}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let java = || {
+        let mut cmd = Command::new("java");
+        cmd.arg("-cp")
+            .arg(format!("{}:{jar}", classes.path().display()))
+            .arg("DatabaseMetaDataTest");
+        cmd
+    };
+    let done = "all pgjdbc metadata checks passed";
+    let ours = output_against_server(java(), done);
+    let Some(theirs) = output_against_postgres(&java(), done) else {
+        return;
+    };
+    assert_eq!(ours, theirs);
 }

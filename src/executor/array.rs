@@ -366,13 +366,14 @@ fn get(ctx: &Context<'_>) -> Result<Value> {
             "function pg_array_get() does not exist",
         ));
     }
-    let Some(a) = array_arg(ctx, 0)? else {
+    let Some((a, lower)) = bounded_array_arg(ctx, 0)? else {
         return Ok(Value::Null);
     };
     let mut indexes = Vec::with_capacity(ctx.len() - 1);
     for i in 1..ctx.len() {
         match ctx.get::<Option<i64>>(i)? {
-            Some(n) => indexes.push(n),
+            // Subscripts as if from 1 (a vector's start at 0).
+            Some(n) => indexes.push(n.saturating_add(1 - lower)),
             None => return Ok(Value::Null),
         }
     }

@@ -446,7 +446,30 @@ pub fn schema(conn: &Connection, state: &mut State) -> rusqlite::Result<()> {
                 .insert(*ioid, index.keys.iter().map(|k| k.1.clone()).collect());
         }
         for (con, coid) in rel.constraints.iter().zip(&n.constraint_oids) {
-            let index_oid = con.index.map(|i| n.index_oids[i]).unwrap_or(0);
+            // A foreign key's index is the referenced table's unique index on the
+            // referenced columns, as in PostgreSQL (pgjdbc's getImportedKeys joins it).
+            let index_oid = match (con.index, &con.references) {
+                (Some(i), _) => n.index_oids[i],
+                (None, Some((table, keys, _, _))) => numbered
+                    .iter()
+                    .find(|r| r.rel.name == *table)
+                    .and_then(|r| {
+                        let mut wanted = keys.clone();
+                        wanted.sort_unstable();
+                        r.rel
+                            .indexes
+                            .iter()
+                            .zip(&r.index_oids)
+                            .find_map(|(index, oid)| {
+                                let mut have: Vec<i64> = index.keys.iter().map(|k| k.0).collect();
+                                have.sort_unstable();
+                                (index.unique && index.predicate.is_none() && have == wanted)
+                                    .then_some(*oid)
+                            })
+                    })
+                    .unwrap_or(0),
+                (None, None) => 0,
+            };
             let (frel, fkeys, upd, del) = match &con.references {
                 Some((table, keys, upd, del)) => (
                     state.relation_oids.get(table).copied().unwrap_or(0),

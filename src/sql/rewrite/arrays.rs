@@ -103,6 +103,29 @@ pub fn subscriptable(chain: &[AccessExpr]) -> bool {
     }
 }
 
+/// `t.a[i]` as the parser reads it (`t` with the accesses `.a` and `[i]`): the leading
+/// `.name`s join the root, so that `t.a` is the array the subscripts apply to.
+pub fn fold_column_path(root: &mut Expr, chain: &mut Vec<AccessExpr>) {
+    let dots = chain
+        .iter()
+        .take_while(|a| matches!(a, AccessExpr::Dot(Expr::Identifier(_))))
+        .count();
+    if dots == 0 || dots == chain.len() {
+        return;
+    }
+    let mut parts = match root {
+        Expr::Identifier(i) => vec![i.clone()],
+        Expr::CompoundIdentifier(parts) => parts.clone(),
+        _ => return,
+    };
+    for access in chain.drain(..dots) {
+        if let AccessExpr::Dot(Expr::Identifier(i)) = access {
+            parts.push(i);
+        }
+    }
+    *root = Expr::CompoundIdentifier(parts);
+}
+
 /// `a[i]`, `a[i:j]` (and chains of indexes on one array); see [`subscriptable`].
 pub fn subscript(root: Expr, chain: &mut [AccessExpr]) -> Option<Expr> {
     if let [

@@ -141,6 +141,9 @@ impl VisitorMut for Rewriter<'_> {
     }
 
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        if let Expr::CompoundFieldAccess { root, access_chain } = expr {
+            arrays::fold_column_path(root, access_chain);
+        }
         let rewritten = match expr {
             Expr::Value(v) => match &mut v.value {
                 Value::Placeholder(p) => {
@@ -294,6 +297,9 @@ impl VisitorMut for Rewriter<'_> {
                 if self.target == Target::Query && arrays::subscriptable(access_chain) =>
             {
                 arrays::subscript(take(root), access_chain)
+            }
+            Expr::CompoundFieldAccess { .. } if self.target == Target::Query => {
+                srf::field_access(expr)
             }
             Expr::ILike {
                 negated,

@@ -12,8 +12,8 @@
 //! array, each call reading its element at that position, NULL past its end.
 
 use sqlparser::ast::{
-    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, Query, SelectItem, SetExpr,
-    TableAlias, TableFactor, TableWithJoins,
+    AccessExpr, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, Query, SelectItem,
+    SetExpr, TableAlias, TableFactor, TableWithJoins,
 };
 use sqlparser::dialect::{PostgreSqlDialect, SQLiteDialect};
 use sqlparser::parser::Parser;
@@ -46,6 +46,15 @@ fn shape(name: &str, args: &[String]) -> Option<Shape> {
     let [x] = args else {
         return None;
     };
+    if name == "_pg_expandarray" {
+        // information_schema._pg_expandarray: each element and its position from 1.
+        return Some(Shape {
+            source: format!("pg_array_json({x})"),
+            columns: vec![("x", "pg_e.value".into()), ("n", "pg_e.key + 1".into())],
+            scalar: false,
+            positional: true,
+        });
+    }
     let (jsonb, base) = match name.strip_prefix("jsonb_") {
         Some(rest) => (true, rest),
         None => (false, name.strip_prefix("json_").unwrap_or(name)),
@@ -151,8 +160,23 @@ pub fn rewrite_query(query: &mut Query) {
             SelectItem::ExprWithAlias { expr, alias } => (expr, Some(alias.clone())),
             _ => continue,
         };
-        let Expr::Function(f) = expr else { continue };
-        let Some(name) = single_name(&f.name) else {
+        // `(f(x)).field`: one field of a function returning a row.
+        let (f, field) = match expr {
+            Expr::Function(f) => (f, None),
+            Expr::CompoundFieldAccess { root, access_chain } => {
+                match (&**root, &access_chain[..]) {
+                    (Expr::Nested(inner), [AccessExpr::Dot(Expr::Identifier(field))]) => {
+                        match &**inner {
+                            Expr::Function(f) => (f, Some(field.value.to_ascii_lowercase())),
+                            _ => continue,
+                        }
+                    }
+                    _ => continue,
+                }
+            }
+            _ => continue,
+        };
+        let Some(name) = srf_name(&f.name) else {
             continue;
         };
         let FunctionArguments::List(list) = &f.args else {
@@ -164,9 +188,26 @@ pub fn rewrite_query(query: &mut Query) {
         let Some(args) = plain_args(&list.args) else {
             continue;
         };
-        let Some(shape) = shape(&name, &args) else {
+        let Some(mut shape) = shape(&name, &args) else {
             continue;
         };
+        match field {
+            Some(field) => shape.columns.retain(|(c, _)| *c == field),
+            // A row in a select list travels as a JSON object of its fields, which
+            // `(row).field` reads (see [`field_access`]).
+            None if shape.columns.len() > 1 => {
+                let fields: Vec<String> = shape
+                    .columns
+                    .iter()
+                    .map(|(c, v)| format!("'{c}', {v}"))
+                    .collect();
+                shape.columns = vec![("row", format!("json_object({})", fields.join(", ")))];
+                if name == "_pg_expandarray" {
+                    shape.columns[0].0 = "_pg_expandarray";
+                }
+            }
+            None => {}
+        }
         if shape.columns.len() != 1 {
             continue;
         }
@@ -257,6 +298,45 @@ pub fn rewrite_query(query: &mut Query) {
     }
 }
 
+/// The name of a set-returning function call: unqualified, or
+/// `information_schema._pg_expandarray`.
+fn srf_name(name: &sqlparser::ast::ObjectName) -> Option<String> {
+    match name.0.as_slice() {
+        [schema, function]
+            if schema
+                .as_ident()?
+                .value
+                .eq_ignore_ascii_case("information_schema")
+                && function
+                    .as_ident()?
+                    .value
+                    .eq_ignore_ascii_case("_pg_expandarray") =>
+        {
+            Some("_pg_expandarray".to_string())
+        }
+        _ => single_name(name),
+    }
+}
+
+/// `(row).field` on a row value, which pgsqlite carries as a JSON object of its fields
+/// (a set-returning function's row in a select list): the field, read with
+/// `json_extract`. `None` for other expressions.
+pub fn field_access(expr: &Expr) -> Option<Expr> {
+    let Expr::CompoundFieldAccess { root, access_chain } = expr else {
+        return None;
+    };
+    let (Expr::Nested(inner), [AccessExpr::Dot(Expr::Identifier(field))]) =
+        (&**root, &access_chain[..])
+    else {
+        return None;
+    };
+    if !matches!(&**inner, Expr::Identifier(_) | Expr::CompoundIdentifier(_)) {
+        return None;
+    }
+    let field = field.value.to_ascii_lowercase();
+    parse_expr(&format!("json_extract({inner}, '$.{field}')"))
+}
+
 fn single_name(name: &sqlparser::ast::ObjectName) -> Option<String> {
     match name.0.as_slice() {
         [part] => Some(part.as_ident()?.value.to_ascii_lowercase()),
@@ -294,7 +374,7 @@ fn rewrite_factor(factor: &mut TableFactor) {
             with_ordinality,
             ..
         } if args.settings.is_none() => {
-            let Some(name) = single_name(name) else {
+            let Some(name) = srf_name(name) else {
                 return;
             };
             let Some(list) = plain_args(&args.args) else {
@@ -309,7 +389,7 @@ fn rewrite_factor(factor: &mut TableFactor) {
             with_ordinality,
             alias,
         } => {
-            let Some(name) = single_name(name) else {
+            let Some(name) = srf_name(name) else {
                 return;
             };
             let Some(list) = plain_args(args) else {
