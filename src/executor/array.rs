@@ -504,6 +504,28 @@ mod tests {
     }
 
     #[test]
+    fn catalog_vectors_subscripts_and_lockstep() {
+        // int2vector text: subscripted from 0, elements as an array's.
+        assert_eq!(q("SELECT pg_array_json('3 1')").unwrap(), "[3,1]");
+        assert_eq!(q("SELECT pg_array_lower('3 1', 1)").unwrap(), "0");
+        assert_eq!(q("SELECT pg_array_get('3 1', 0)").unwrap(), "3");
+        assert_eq!(q("SELECT pg_array_subscripts('3 1', 1)").unwrap(), "[0,1]");
+        assert_eq!(
+            q("SELECT pg_array_subscripts('{a,b,c}', 1)").unwrap(),
+            "[1,2,3]"
+        );
+        assert_eq!(q("SELECT pg_array_subscripts('{a,b,c}', 2)"), None);
+        assert_eq!(q("SELECT pg_array_subscripts(NULL, 1)"), None);
+        // The longest of (length, array) pairs drives functions run in lockstep.
+        assert_eq!(
+            q("SELECT pg_srf_longest(2, '[1,2]', 3, '[\"a\",\"b\",\"c\"]', NULL, NULL)").unwrap(),
+            "[\"a\",\"b\",\"c\"]"
+        );
+        assert_eq!(q("SELECT pg_srf_longest(NULL, NULL)"), None);
+        assert!(crate::executor::testing::one(register, "SELECT pg_array_json('3 x')").is_err());
+    }
+
+    #[test]
     fn constructors_and_access() {
         assert_eq!(
             q("SELECT pg_array('a', 'b c', NULL)").unwrap(),
