@@ -40,7 +40,7 @@ RELATIONS=(
     pg_catalog.pg_publication_namespace pg_catalog.pg_publication_rel
     pg_catalog.pg_statistic_ext pg_catalog.pg_partitioned_table pg_catalog.pg_foreign_table
     pg_catalog.pg_sequence pg_catalog.pg_enum pg_catalog.pg_range pg_catalog.pg_depend
-    pg_catalog.pg_extension pg_catalog.pg_tablespace
+    pg_catalog.pg_extension pg_catalog.pg_tablespace pg_catalog.pg_opclass
     information_schema.schemata information_schema.tables information_schema.columns
     information_schema.views information_schema.table_constraints
     information_schema.key_column_usage information_schema.referential_constraints
@@ -49,8 +49,9 @@ RELATIONS=(
 
 # The type a column is declared with in SQLite: the PostgreSQL type name that
 # pgsqlite's type mapping (src/protocol/types.rs) reads back as the same OID; arrays as
-# `oid[]`, `"char"` as written (the catalog quotes the type name when it creates the
-# table), information_schema domains as their base type.
+# `oid[]` (but the vectors int2vector and oidvector as themselves), `"char"` as written
+# (the catalog quotes the type name when it creates the table), information_schema
+# domains as their base type.
 declared_type() {
     q "SELECT a.attname || '|' || CASE
            WHEN t.typname = 'sql_identifier' THEN 'name'
@@ -58,6 +59,7 @@ declared_type() {
            WHEN t.typname = 'cardinal_number' THEN 'int4'
            WHEN t.typname = 'time_stamp' THEN 'timestamptz'
            WHEN t.typname = 'char' THEN '\"char\"'
+           WHEN t.typname IN ('int2vector', 'oidvector') THEN t.typname
            WHEN t.typcategory = 'A' AND et.typname = 'char' THEN '\"char\"[]'
            WHEN t.typcategory = 'A' THEN et.typname || '[]'
            ELSE t.typname END
@@ -110,6 +112,18 @@ rows() { # relation where
     echo "/// pg_collation rows: default, C and POSIX."
     echo "pub const PG_COLLATION: &[&str] = &["
     rows pg_collation "oid IN (100, 950, 951)"
+    echo "];"
+    echo
+    echo "/// pg_opclass rows: every operator class (indclass points at the default btree ones)."
+    echo "pub const PG_OPCLASS: &[&str] = &["
+    rows pg_opclass "true"
+    echo "];"
+    echo
+    echo "/// The OIDs of the catalog relations by schema.name, as PostgreSQL gives them to regclass casts."
+    echo "pub const RELATION_OIDS: &[(&str, u32)] = &["
+    for rel in "${RELATIONS[@]}"; do
+        echo "    (\"$rel\", $(q "SELECT '$rel'::regclass::oid")),"
+    done
     echo "];"
     echo
     echo "/// The OID initdb gives information_schema."

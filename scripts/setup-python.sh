@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Creates the repository's Python virtualenv (.venv) with psycopg 3, asyncpg and
-# SQLAlchemy 2, used by the scripts in tests/python/. Idempotent: does
+# Creates the repository's Python virtualenv (.venv) with psycopg 3, psycopg2, asyncpg
+# and SQLAlchemy 2, used by the scripts in tests/python/. Idempotent: does
 # nothing when already set up.
 set -euo pipefail
 
@@ -9,12 +9,13 @@ VENV="$ROOT/.venv"
 PSYCOPG_SPEC='psycopg[binary]==3.2.*'
 ASYNCPG_SPEC='asyncpg==0.30.0'
 SQLALCHEMY_SPEC='sqlalchemy==2.0.58'
+PSYCOPG2_SPEC='psycopg2-binary==2.9.13'
 PYTHON="${PYTHON:-python3}"
 
-# Already set up: the venv imports psycopg 3.2 with its binary implementation and
-# asyncpg 0.30.0 and SQLAlchemy 2.0.58.
+# Already set up: the venv imports psycopg 3.2 with its binary implementation,
+# asyncpg 0.30.0, SQLAlchemy 2.0.58 and psycopg2 2.9.13.
 if [ -x "$VENV/bin/python" ] &&
-    "$VENV/bin/python" -c 'import asyncpg, psycopg, sqlalchemy, sys; sys.exit(0 if psycopg.__version__.startswith("3.2.") and psycopg.pq.__impl__ == "binary" and asyncpg.__version__ == "0.30.0" and sqlalchemy.__version__ == "2.0.58" else 1)' \
+    "$VENV/bin/python" -c 'import asyncpg, psycopg, psycopg2, sqlalchemy, sys; sys.exit(0 if psycopg.__version__.startswith("3.2.") and psycopg.pq.__impl__ == "binary" and asyncpg.__version__ == "0.30.0" and sqlalchemy.__version__ == "2.0.58" and psycopg2.__version__.startswith("2.9.13 ") else 1)' \
         >/dev/null 2>&1; then
     exit 0
 fi
@@ -45,5 +46,5 @@ run() {
 if [ ! -x "$VENV/bin/python" ]; then
     run "$PYTHON" -m venv "$VENV"
 fi
-run "$VENV/bin/python" -m pip install --disable-pip-version-check --no-input --quiet "$PSYCOPG_SPEC" "$ASYNCPG_SPEC" "$SQLALCHEMY_SPEC"
+run "$VENV/bin/python" -m pip install --disable-pip-version-check --no-input --quiet "$PSYCOPG_SPEC" "$ASYNCPG_SPEC" "$SQLALCHEMY_SPEC" "$PSYCOPG2_SPEC"
 run "$VENV/bin/python" -c 'import psycopg; assert psycopg.pq.__impl__ == "binary", psycopg.pq.__impl__'

@@ -51,14 +51,13 @@ pub fn register(conn: &Connection) -> Result<()> {
     })?;
     conn.create_scalar_function("pg_array_lower", 2, flags, |ctx| {
         let dim: i64 = ctx.get::<Option<i64>>(1)?.unwrap_or(0);
-        with_array(ctx, 0, |a| {
-            Ok(if dim >= 1 && (dim as usize) <= a.dims.len() {
-                Value::Integer(1)
-            } else {
-                Value::Null
-            })
+        Ok(match bounded_array_arg(ctx, 0)? {
+            Some((a, lower)) if dim >= 1 && (dim as usize) <= a.dims.len() => Value::Integer(lower),
+            _ => Value::Null,
         })
     })?;
+    conn.create_scalar_function("pg_array_subscripts", 2, flags, |ctx| subscripts(ctx))?;
+    conn.create_scalar_function("pg_srf_longest", -1, flags, |ctx| longest(ctx))?;
     conn.create_scalar_function("pg_array_cardinality", 1, flags, |ctx| {
         with_array(ctx, 0, |a| Ok(Value::Integer(a.items.len() as i64)))
     })?;
@@ -150,10 +149,50 @@ fn malformed(text: &str) -> rusqlite::Error {
 
 /// The array argument `i`, `None` for NULL; text that is not an array is 22P02.
 fn array_arg(ctx: &Context<'_>, i: usize) -> Result<Option<PgArray>> {
+    Ok(bounded_array_arg(ctx, i)?.map(|(a, _)| a))
+}
+
+/// Argument `i` as an array and its lower bound: 1 for an array, 0 for a catalog vector
+/// (`int2vector`, `oidvector`, whose text is `3 1`).
+fn bounded_array_arg(ctx: &Context<'_>, i: usize) -> Result<Option<(PgArray, i64)>> {
     match element(ctx.get_raw(i)) {
         None => Ok(None),
-        Some(text) => array::parse(&text).map(Some).map_err(|_| malformed(&text)),
+        Some(text) => match array::parse(&text) {
+            Ok(a) => Ok(Some((a, 1))),
+            Err(_) => array::parse_vector(&text)
+                .map(|a| Some((a, 0)))
+                .ok_or_else(|| malformed(&text)),
+        },
     }
+}
+
+/// The subscripts of dimension `dim` of argument 0 (`generate_subscripts`), as a JSON
+/// array; NULL for a NULL array or a dimension it does not have.
+fn subscripts(ctx: &Context<'_>) -> Result<Value> {
+    let dim: Option<i64> = ctx.get(1)?;
+    let (Some((a, lower)), Some(dim)) = (bounded_array_arg(ctx, 0)?, dim) else {
+        return Ok(Value::Null);
+    };
+    let Some(len) = usize::try_from(dim - 1).ok().and_then(|d| a.dims.get(d)) else {
+        return Ok(Value::Null);
+    };
+    let list: Vec<String> = (0..*len as i64).map(|i| (lower + i).to_string()).collect();
+    Ok(Value::Text(format!("[{}]", list.join(","))))
+}
+
+/// Of the JSON arrays a select list's set-returning functions run through, the
+/// longest: its arguments are pairs (length, array), NULL counting as empty. Its
+/// `json_each` keys are the steps the functions take together, so that the shorter ones
+/// yield NULL past their end, as in PostgreSQL.
+fn longest(ctx: &Context<'_>) -> Result<Value> {
+    let mut longest = (0i64, Value::Null);
+    for i in (0..ctx.len().saturating_sub(1)).step_by(2) {
+        let len = ctx.get::<Option<i64>>(i)?.unwrap_or(0);
+        if len > longest.0 {
+            longest = (len, ctx.get::<Value>(i + 1)?);
+        }
+    }
+    Ok(longest.1)
 }
 
 fn with_array(
@@ -327,13 +366,14 @@ fn get(ctx: &Context<'_>) -> Result<Value> {
             "function pg_array_get() does not exist",
         ));
     }
-    let Some(a) = array_arg(ctx, 0)? else {
+    let Some((a, lower)) = bounded_array_arg(ctx, 0)? else {
         return Ok(Value::Null);
     };
     let mut indexes = Vec::with_capacity(ctx.len() - 1);
     for i in 1..ctx.len() {
         match ctx.get::<Option<i64>>(i)? {
-            Some(n) => indexes.push(n),
+            // Subscripts as if from 1 (a vector's start at 0).
+            Some(n) => indexes.push(n.saturating_add(1 - lower)),
             None => return Ok(Value::Null),
         }
     }
@@ -461,6 +501,28 @@ mod tests {
 
     fn q(sql: &str) -> Option<String> {
         crate::executor::testing::shown(register, sql)
+    }
+
+    #[test]
+    fn catalog_vectors_subscripts_and_lockstep() {
+        // int2vector text: subscripted from 0, elements as an array's.
+        assert_eq!(q("SELECT pg_array_json('3 1')").unwrap(), "[3,1]");
+        assert_eq!(q("SELECT pg_array_lower('3 1', 1)").unwrap(), "0");
+        assert_eq!(q("SELECT pg_array_get('3 1', 0)").unwrap(), "3");
+        assert_eq!(q("SELECT pg_array_subscripts('3 1', 1)").unwrap(), "[0,1]");
+        assert_eq!(
+            q("SELECT pg_array_subscripts('{a,b,c}', 1)").unwrap(),
+            "[1,2,3]"
+        );
+        assert_eq!(q("SELECT pg_array_subscripts('{a,b,c}', 2)"), None);
+        assert_eq!(q("SELECT pg_array_subscripts(NULL, 1)"), None);
+        // The longest of (length, array) pairs drives functions run in lockstep.
+        assert_eq!(
+            q("SELECT pg_srf_longest(2, '[1,2]', 3, '[\"a\",\"b\",\"c\"]', NULL, NULL)").unwrap(),
+            "[\"a\",\"b\",\"c\"]"
+        );
+        assert_eq!(q("SELECT pg_srf_longest(NULL, NULL)"), None);
+        assert!(crate::executor::testing::one(register, "SELECT pg_array_json('3 x')").is_err());
     }
 
     #[test]

@@ -49,6 +49,7 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
     super::regex::register(conn)?;
     super::json::register(conn)?;
     super::array::register(conn)?;
+    super::bool_agg::register(conn)?;
     Ok(())
 }
 

@@ -7,6 +7,7 @@
 
 mod arith;
 mod array;
+mod bool_agg;
 mod casts;
 pub mod catalog;
 mod datetime;

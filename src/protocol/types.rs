@@ -167,6 +167,17 @@ pub fn element_of(array: Oid) -> Option<Oid> {
         .map(|(e, _)| *e)
 }
 
+/// The element type that subscripts and `unnest` read from a value of type `ty`: an
+/// array's element type, or for the catalog's vector types `int2` (`int2vector`) and
+/// `oid` (`oidvector`).
+pub fn subscript_element_of(ty: Oid) -> Option<Oid> {
+    match ty {
+        oid::INT2VECTOR => Some(oid::INT2),
+        oid::OIDVECTOR => Some(oid::OID),
+        _ => element_of(ty),
+    }
+}
+
 /// The format code of a parameter or result column.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Format {

@@ -327,6 +327,14 @@ const SPECS: &[Spec] = &[
         description: "Shows the maximum identifier length.",
     },
     Spec {
+        name: "max_index_keys",
+        default: "32",
+        report: false,
+        read_only: true,
+        check: integer,
+        description: "Shows the maximum number of index keys.",
+    },
+    Spec {
         name: "bytea_output",
         default: "hex",
         report: false,

@@ -8,7 +8,7 @@
 //! `raw -> 'k'`), the entry says how, and the session completes it from the catalog.
 
 use super::rewrite::types::expr_type;
-use crate::protocol::types::{Oid, element_of, oid};
+use crate::protocol::types::{Oid, oid, subscript_element_of};
 use smallvec::SmallVec;
 use sqlparser::ast::{
     AccessExpr, BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, SelectItem,
@@ -55,7 +55,7 @@ impl ColumnType {
                 match derive {
                     Derive::Same => ty,
                     Derive::ArrayOf => ty.and_then(crate::protocol::types::array_of),
-                    Derive::ElementOf => ty.and_then(element_of),
+                    Derive::ElementOf => ty.and_then(subscript_element_of),
                     Derive::JsonGet => Some(match ty {
                         Some(oid::JSON) => oid::JSON,
                         _ => oid::JSONB,
@@ -184,6 +184,7 @@ fn derived(expr: &Expr, scope: &[(String, Oid)]) -> ColumnType {
                 ("unnest", args) => first_arg(args).map_or(ColumnType::Unknown, |e| {
                     from_column(e, Derive::ElementOf, scope)
                 }),
+                ("generate_subscripts", _) => ColumnType::Known(oid::INT4),
                 ("array_append" | "array_cat" | "array_remove", args) => first_arg(args)
                     .map_or(ColumnType::Unknown, |e| from_column(e, Derive::Same, scope)),
                 _ => ColumnType::Unknown,
@@ -238,10 +239,11 @@ fn function_columns(factor: &TableFactor, scope: &mut Vec<(String, Oid)>) {
         "unnest" => {
             let element = arg
                 .and_then(expr_type)
-                .and_then(element_of)
+                .and_then(subscript_element_of)
                 .unwrap_or(oid::TEXT);
             (vec![("unnest", element)], true)
         }
+        "generate_subscripts" => (vec![("generate_subscripts", oid::INT4)], true),
         "jsonb_array_elements" => (vec![("value", oid::JSONB)], false),
         "json_array_elements" => (vec![("value", oid::JSON)], false),
         "jsonb_array_elements_text" | "json_array_elements_text" => {

@@ -275,14 +275,21 @@ impl Describer<'_> {
         }
     }
 
-    /// The column of `generate_series(start, stop [, step])` over numbers: typed as its
-    /// arguments (int4 for int4 arguments, as PostgreSQL picks the function).
+    /// The column of `generate_series(start, stop [, step])` over numbers, typed as its
+    /// arguments (int4 for int4 arguments, as PostgreSQL picks the function), or of
+    /// `generate_subscripts` (int4).
     fn series_column(
         &mut self,
         function: &str,
         args: &[sqlparser::ast::FunctionArg],
     ) -> Option<Vec<ResultColumn>> {
         use sqlparser::ast::{FunctionArg, FunctionArgExpr};
+        if function == "generate_subscripts" {
+            return Some(vec![ResultColumn {
+                name: function.to_string(),
+                ty: Some(oid::INT4),
+            }]);
+        }
         if function != "generate_series" || !(2..=3).contains(&args.len()) {
             return None;
         }
@@ -504,6 +511,17 @@ impl Describer<'_> {
                         Some(oid::REGTYPE)
                     }
                     "count" => Some(oid::INT8),
+                    // array_agg of booleans writes t/f: the rewriter needs the type.
+                    "array_agg" => {
+                        let ty = arg(self, 0);
+                        if let Some(a) = args.first() {
+                            self.note_operand(a, ty);
+                        }
+                        ty.and_then(|t| match crate::protocol::types::element_of(t) {
+                            Some(_) => Some(t),
+                            None => crate::protocol::types::array_of(t),
+                        })
+                    }
                     // date_trunc(field, date) works on the date as a timestamptz.
                     "date_trunc" => {
                         let ty = arg(self, 1);

@@ -46,6 +46,20 @@ pub fn parse(text: &str) -> Result<PgArray, ArraySyntaxError> {
     Ok(array)
 }
 
+/// Parses the text form of the catalog's vector types (`int2vector`, `oidvector`:
+/// integers separated by spaces, `3 1`), which PostgreSQL subscripts from 0 and whose
+/// values the array functions take (`unnest(indkey)`). `None` when `text` is not one.
+pub fn parse_vector(text: &str) -> Option<PgArray> {
+    let items: Vec<Option<String>> = text
+        .split_ascii_whitespace()
+        .map(|n| n.parse::<i64>().ok().map(|_| Some(n.to_string())))
+        .collect::<Option<_>>()?;
+    if items.is_empty() {
+        return None;
+    }
+    Some(PgArray::from_items(items))
+}
+
 /// How deep sub-arrays may nest (PostgreSQL's MAXDIM).
 const MAX_DIMS: usize = 6;
 
@@ -237,12 +251,34 @@ pub fn write_element(item: &str, out: &mut String) {
 pub fn encode_binary(text: &[u8], element: Oid, out: &mut BytesMut) -> Result<(), PgError> {
     let text = std::str::from_utf8(text).map_err(|_| malformed(text))?;
     let array = parse(text).map_err(|_| malformed(text.as_bytes()))?;
+    write_binary(&array, 1, element, out)
+}
+
+/// Encodes a catalog vector's text (`int2vector`, `oidvector`: `3 1`) in binary, as
+/// PostgreSQL sends it: a one-dimensional array of `element` subscripted from 0.
+pub fn encode_vector_binary(text: &[u8], element: Oid, out: &mut BytesMut) -> Result<(), PgError> {
+    let text = std::str::from_utf8(text).map_err(|_| malformed(text))?;
+    let array = if text.trim().is_empty() {
+        PgArray::default()
+    } else {
+        parse_vector(text).ok_or_else(|| malformed(text.as_bytes()))?
+    };
+    write_binary(&array, 0, element, out)
+}
+
+/// Writes `array` in the binary array format, each dimension starting at `lower`.
+fn write_binary(
+    array: &PgArray,
+    lower: i32,
+    element: Oid,
+    out: &mut BytesMut,
+) -> Result<(), PgError> {
     out.put_i32(array.dims.len() as i32);
     out.put_i32(i32::from(array.items.iter().any(Option::is_none)));
     out.put_u32(element);
     for len in &array.dims {
         out.put_i32(*len as i32);
-        out.put_i32(1);
+        out.put_i32(lower);
     }
     for item in &array.items {
         match item {

@@ -5,7 +5,7 @@ use bytes::{BufMut, BytesMut};
 use rusqlite::types::ValueRef;
 
 use crate::error::PgError;
-use crate::protocol::types::Oid;
+use crate::protocol::types::{Oid, element_of, subscript_element_of};
 
 use super::datetime::DateTimeType;
 use super::{Kind, NumberBuffers};
@@ -35,9 +35,17 @@ pub fn encode_binary(value: ValueRef<'_>, ty: Oid, out: &mut BytesMut) -> Result
                 return Err(e.to_pg(&text));
             }
         }
-        Kind::Other => match (crate::protocol::types::element_of(ty), value) {
-            (Some(element), ValueRef::Text(text)) => {
+        Kind::Other => match (element_of(ty), subscript_element_of(ty), value) {
+            (Some(element), _, ValueRef::Text(text)) => {
                 super::array::encode_binary(text, element, out)?
+            }
+            // int2vector, oidvector (one element reads back as an integer: the column's
+            // declared type gives it integer affinity)
+            (None, Some(element), ValueRef::Text(text)) => {
+                super::array::encode_vector_binary(text, element, out)?
+            }
+            (None, Some(element), ValueRef::Integer(n)) => {
+                super::array::encode_vector_binary(n.to_string().as_bytes(), element, out)?
             }
             _ => write_bytes(value, out),
         },

@@ -86,20 +86,63 @@ pub fn set_up(script: &str, test: &str) -> bool {
 
 /// Runs a client program against a fresh server (its address in PGSQLITE_TEST_HOST and
 /// PGSQLITE_TEST_PORT) and asserts that it exits successfully after printing `done`.
-pub fn run_against_server(mut cmd: Command, done: &str) {
+pub fn run_against_server(cmd: Command, done: &str) {
+    output_against_server(cmd, done);
+}
+
+/// [`run_against_server`], returning what the program printed.
+pub fn output_against_server(mut cmd: Command, done: &str) -> String {
     let server = start(WriterStrategy::best());
     let port = server.local_addr().expect("tcp").port().to_string();
     cmd.env("PGSQLITE_TEST_HOST", "127.0.0.1")
         .env("PGSQLITE_TEST_PORT", &port)
         .env("PYTHONUNBUFFERED", "1");
-    let output = run_client(&mut cmd);
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    checked_stdout(&mut cmd, done)
+}
+
+/// Runs a client program against a throwaway PostgreSQL 15 cluster
+/// (`scripts/with-postgres.sh`, which sets the same variables plus PGSQLITE_TEST_USER
+/// and PGSQLITE_TEST_DB) and returns what it printed, asserting that it exits
+/// successfully after printing `done`. `None`, after a loud message, where PostgreSQL 15
+/// is not installed; under CI that fails.
+pub fn output_against_postgres(cmd: &Command, done: &str) -> Option<String> {
+    let script = root().join("scripts/with-postgres.sh");
+    let mut wrapped = Command::new("bash");
+    wrapped
+        .arg(&script)
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .env("PYTHONUNBUFFERED", "1");
+    for (name, value) in cmd.get_envs() {
+        match value {
+            Some(value) => wrapped.env(name, value),
+            None => wrapped.env_remove(name),
+        };
+    }
+    let probe = run_client(Command::new("bash").arg(&script).arg("true"));
+    if probe.status.code() == Some(2) {
+        let message = format!(
+            "PostgreSQL 15 is not installed: {cmd:?} not compared with it\n{}",
+            String::from_utf8_lossy(&probe.stderr)
+        );
+        assert!(std::env::var_os("CI").is_none(), "{message}");
+        eprintln!("\n*** SKIPPED {message} ***");
+        return None;
+    }
+    Some(checked_stdout(&mut wrapped, done))
+}
+
+/// Runs `cmd`, asserting that it succeeds after printing `done`; its stdout.
+fn checked_stdout(cmd: &mut Command, done: &str) -> String {
+    let output = run_client(cmd);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(
         output.status.success() && stdout.contains(done),
         "{cmd:?} failed: {}\n{stdout}\n{}",
         output.status,
         String::from_utf8_lossy(&output.stderr)
     );
+    stdout
 }
 
 /// The Python of the project's virtualenv (`scripts/setup-python.sh`), or

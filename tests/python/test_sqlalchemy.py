@@ -7,9 +7,7 @@ query, a unique violation raised as IntegrityError and rolled back, and reflecti
 table names and columns through `inspect` (queries over pg_catalog). Prints one line
 per check and exits with status 1 at the first failure.
 
-Not covered yet: `get_pk_constraint`, `get_indexes` and `Table(..., autoload_with=...)`,
-whose queries run two set-returning functions in lockstep in a select list
-(`unnest(indkey), generate_subscripts(indkey, 1)`), which pgsqlite does not do.
+Reflection of keys, indexes and constraints: test_sqlalchemy_reflection.py.
 """
 
 import decimal

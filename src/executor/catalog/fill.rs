@@ -99,6 +99,7 @@ pub fn create_tables(conn: &Connection) -> rusqlite::Result<()> {
         ("pg_type", generated::PG_TYPE),
         ("pg_am", generated::PG_AM),
         ("pg_collation", generated::PG_COLLATION),
+        ("pg_opclass", generated::PG_OPCLASS),
     ] {
         sql.push_str(&format!(
             "INSERT INTO pg_catalog.{table} VALUES {};",
@@ -317,6 +318,13 @@ pub fn schema(conn: &Connection, state: &mut State) -> rusqlite::Result<()> {
          indkey, indcollation, indclass, indoption, indexprs, indpred) \
          VALUES (?1, ?2, ?3, ?3, ?4, 0, ?5, 0, 1, 0, 1, 0, 1, 1, 0, ?6, ?7, ?8, ?9, NULL, ?10)",
     )?;
+    // A key column's default btree operator class and its type's collation, as
+    // PostgreSQL fills indclass and indcollation (expressions get 0).
+    let mut opclass = conn.prepare_cached(
+        "SELECT coalesce((SELECT oid FROM pg_catalog.pg_opclass WHERE opcmethod = 403 \
+         AND opcdefault AND opcintype = ?2), 0), \
+         coalesce((SELECT typcollation FROM pg_catalog.pg_type WHERE oid = ?1), 0)",
+    )?;
     let mut constraint = conn.prepare_cached(
         "INSERT INTO pg_catalog.pg_constraint (oid, conname, connamespace, contype, \
          condeferrable, condeferred, convalidated, conrelid, contypid, conindid, conparentid, \
@@ -400,7 +408,21 @@ pub fn schema(conn: &Connection, state: &mut State) -> rusqlite::Result<()> {
                 "n",
             ])?;
             let keys: Vec<String> = index.keys.iter().map(|k| k.0.to_string()).collect();
-            let zeros = vec!["0"; index.keys.len()].join(" ");
+            let mut classes = Vec::with_capacity(index.keys.len());
+            let mut collations = Vec::with_capacity(index.keys.len());
+            for (attnum, _, _) in &index.keys {
+                let (class, collation) = usize::try_from(*attnum - 1)
+                    .ok()
+                    .and_then(|i| rel.columns.get(i))
+                    .map_or(Ok((0, 0)), |col| {
+                        let ty = column_type(&col.declared);
+                        opclass.query_row(params![ty, opclass_input_type(ty)], |r| {
+                            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+                        })
+                    })?;
+                classes.push(class.to_string());
+                collations.push(collation.to_string());
+            }
             let options: Vec<&str> = index
                 .keys
                 .iter()
@@ -413,8 +435,8 @@ pub fn schema(conn: &Connection, state: &mut State) -> rusqlite::Result<()> {
                 index.unique,
                 index.origin == "pk",
                 keys.join(" "),
-                zeros,
-                zeros,
+                collations.join(" "),
+                classes.join(" "),
                 options.join(" "),
                 index.predicate,
             ])?;
@@ -449,7 +471,30 @@ pub fn schema(conn: &Connection, state: &mut State) -> rusqlite::Result<()> {
                 .insert(*ioid, index.keys.iter().map(|k| k.1.clone()).collect());
         }
         for (con, coid) in rel.constraints.iter().zip(&n.constraint_oids) {
-            let index_oid = con.index.map(|i| n.index_oids[i]).unwrap_or(0);
+            // A foreign key's index is the referenced table's unique index on the
+            // referenced columns, as in PostgreSQL (pgjdbc's getImportedKeys joins it).
+            let index_oid = match (con.index, &con.references) {
+                (Some(i), _) => n.index_oids[i],
+                (None, Some((table, keys, _, _))) => numbered
+                    .iter()
+                    .find(|r| r.rel.name == *table)
+                    .and_then(|r| {
+                        let mut wanted = keys.clone();
+                        wanted.sort_unstable();
+                        r.rel
+                            .indexes
+                            .iter()
+                            .zip(&r.index_oids)
+                            .find_map(|(index, oid)| {
+                                let mut have: Vec<i64> = index.keys.iter().map(|k| k.0).collect();
+                                have.sort_unstable();
+                                (index.unique && index.predicate.is_none() && have == wanted)
+                                    .then_some(*oid)
+                            })
+                    })
+                    .unwrap_or(0),
+                (None, None) => 0,
+            };
             let (frel, fkeys, upd, del) = match &con.references {
                 Some((table, keys, upd, del)) => (
                     state.relation_oids.get(table).copied().unwrap_or(0),
@@ -974,6 +1019,18 @@ fn int_array(values: &[i64]) -> String {
 }
 
 /// The type of a column declared as `declared`; an untyped column is text.
+/// The input type of the btree operator class PostgreSQL picks for a column of type
+/// `ty`: `text` for `varchar` (binary coercible), `anyarray` for arrays, else `ty`.
+fn opclass_input_type(ty: Oid) -> Oid {
+    if crate::protocol::types::element_of(ty).is_some() {
+        oid::ANYARRAY
+    } else if ty == oid::VARCHAR {
+        oid::TEXT
+    } else {
+        ty
+    }
+}
+
 fn column_type(declared: &str) -> Oid {
     if declared.trim().is_empty() {
         return oid::TEXT;

@@ -229,6 +229,7 @@ pub fn register(conn: &Connection, state: Arc<Mutex<State>>) -> rusqlite::Result
                         .relations
                         .get(&o)
                         .map(|n| super::fill::quote_ident(n))
+                        .or_else(|| catalog_relation_name(o))
                 })
                 .unwrap_or_else(|| oid.to_string()),
         ))
@@ -333,9 +334,31 @@ fn relation_name(text: &str) -> String {
     out
 }
 
+/// A catalog relation's name as regclass prints it: bare for pg_catalog's (on the
+/// search path), qualified otherwise.
+fn catalog_relation_name(oid: u32) -> Option<String> {
+    let (name, _) = super::generated::RELATION_OIDS
+        .iter()
+        .find(|(_, o)| *o == oid)?;
+    Some(name.strip_prefix("pg_catalog.").unwrap_or(name).to_string())
+}
+
 /// The OID of the relation `text` names (`t`, `public.t`, `"T"`), if there is one.
+/// Catalog relations have PostgreSQL's OIDs; an unqualified name finds pg_catalog's
+/// first, as PostgreSQL's search path does.
 fn relation_oid(state: &std::sync::Mutex<super::State>, text: &str) -> Option<i64> {
     let name = relation_name(text);
+    let qualified = if name.contains('.') {
+        name.clone()
+    } else {
+        format!("pg_catalog.{name}")
+    };
+    if let Some((_, oid)) = super::generated::RELATION_OIDS
+        .iter()
+        .find(|(n, _)| *n == qualified)
+    {
+        return Some(i64::from(*oid));
+    }
     let name = name
         .strip_prefix("public.")
         .map(str::to_string)

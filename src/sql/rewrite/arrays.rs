@@ -9,8 +9,8 @@ use super::types::{expr_type, is_integer};
 use super::{call, number, placeholder};
 use crate::protocol::types::{Oid, element_of, oid, type_name};
 use sqlparser::ast::{
-    AccessExpr, BinaryOperator, Expr, Function, FunctionArguments, Ident, ObjectName, Subscript,
-    Value,
+    AccessExpr, BinaryOperator, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments,
+    Ident, ObjectName, Subscript, Value,
 };
 
 /// True for the array types pgsqlite knows.
@@ -103,6 +103,29 @@ pub fn subscriptable(chain: &[AccessExpr]) -> bool {
     }
 }
 
+/// `t.a[i]` as the parser reads it (`t` with the accesses `.a` and `[i]`): the leading
+/// `.name`s join the root, so that `t.a` is the array the subscripts apply to.
+pub fn fold_column_path(root: &mut Expr, chain: &mut Vec<AccessExpr>) {
+    let dots = chain
+        .iter()
+        .take_while(|a| matches!(a, AccessExpr::Dot(Expr::Identifier(_))))
+        .count();
+    if dots == 0 || dots == chain.len() {
+        return;
+    }
+    let mut parts = match root {
+        Expr::Identifier(i) => vec![i.clone()],
+        Expr::CompoundIdentifier(parts) => parts.clone(),
+        _ => return,
+    };
+    for access in chain.drain(..dots) {
+        if let AccessExpr::Dot(Expr::Identifier(i)) = access {
+            parts.push(i);
+        }
+    }
+    *root = Expr::CompoundIdentifier(parts);
+}
+
 /// `a[i]`, `a[i:j]` (and chains of indexes on one array); see [`subscriptable`].
 pub fn subscript(root: Expr, chain: &mut [AccessExpr]) -> Option<Expr> {
     if let [
@@ -166,8 +189,16 @@ fn take(e: &mut Expr) -> Expr {
     std::mem::replace(e, placeholder())
 }
 
-/// The rewrite of a call of an array function, or `None` if `f` is not one.
-pub fn function(name: &str, f: &mut Function) -> Option<Expr> {
+/// The rewrite of a call of an array function, or `None` if `f` is not one;
+/// `operand_type` gives an argument's type where it is known.
+pub fn function(
+    name: &str,
+    f: &mut Function,
+    operand_type: &dyn Fn(&Expr) -> Option<Oid>,
+) -> Option<Expr> {
+    if name == "array_agg" {
+        bool_elements(f, operand_type);
+    }
     let renamed = match name {
         "array_length" => "pg_array_length",
         "cardinality" => "pg_array_cardinality",
@@ -205,6 +236,39 @@ pub fn function(name: &str, f: &mut Function) -> Option<Expr> {
     }
     f.name = ObjectName::from(vec![Ident::new(renamed)]);
     None
+}
+
+/// `array_agg(b)` of booleans: SQLite's 1/0 become `t`/`f`, the elements of a `bool[]`.
+fn bool_elements(f: &mut Function, operand_type: &dyn Fn(&Expr) -> Option<Oid>) {
+    let FunctionArguments::List(list) = &mut f.args else {
+        return;
+    };
+    if let [FunctionArg::Unnamed(FunctionArgExpr::Expr(e))] = list.args.as_mut_slice() {
+        if operand_type(e) == Some(oid::BOOL) || is_predicate(e) {
+            *e = call("pg_array_bool", vec![take(e)]);
+        }
+    }
+}
+
+/// An expression whose value is a boolean whatever its operands' types.
+fn is_predicate(e: &Expr) -> bool {
+    use BinaryOperator::*;
+    match e {
+        Expr::Nested(inner) => is_predicate(inner),
+        Expr::BinaryOp { op, .. } => matches!(op, Eq | NotEq | Lt | LtEq | Gt | GtEq | And | Or),
+        Expr::UnaryOp {
+            op: sqlparser::ast::UnaryOperator::Not,
+            ..
+        } => true,
+        Expr::IsNull(_)
+        | Expr::IsNotNull(_)
+        | Expr::IsTrue(_)
+        | Expr::IsFalse(_)
+        | Expr::Between { .. }
+        | Expr::Like { .. }
+        | Expr::ILike { .. } => true,
+        _ => false,
+    }
 }
 
 fn function_name(f: &Function) -> Option<&str> {

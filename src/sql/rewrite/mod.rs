@@ -16,7 +16,6 @@
 //! - in `CREATE TABLE` ([`ddl`]): serial and identity columns become SQLite integer
 //!   keys, expression defaults are parenthesised.
 
-mod aggregates;
 mod arrays;
 mod casts;
 mod catalog;
@@ -146,6 +145,9 @@ impl VisitorMut for Rewriter<'_> {
     }
 
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        if let Expr::CompoundFieldAccess { root, access_chain } = expr {
+            arrays::fold_column_path(root, access_chain);
+        }
         let rewritten = match expr {
             Expr::Value(v) => match &mut v.value {
                 Value::Placeholder(p) => {
@@ -300,6 +302,9 @@ impl VisitorMut for Rewriter<'_> {
             {
                 arrays::subscript(take(root), access_chain)
             }
+            Expr::CompoundFieldAccess { .. } if self.target == Target::Query => {
+                srf::field_access(expr)
+            }
             Expr::ILike {
                 negated,
                 any,
@@ -324,11 +329,10 @@ impl VisitorMut for Rewriter<'_> {
                     };
                     if let Some(name) = &name {
                         sequence::unwrap_regclass(name, f);
-                        aggregates::boolean(name, f);
                     }
                     name.and_then(|name| {
                         json::function(&name, f)
-                            .or_else(|| arrays::function(&name, f))
+                            .or_else(|| arrays::function(&name, f, &|e| self.operand_type(e)))
                             .or_else(|| math::function(&name, f, &|e| self.operand_type(e)))
                     })
                     .or_else(|| datetime::function(f, &|e| self.operand_type(e)))

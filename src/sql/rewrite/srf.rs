@@ -1,16 +1,19 @@
-//! Set-returning functions (`unnest`, `jsonb_array_elements(_text)`, `jsonb_each(_text)`,
-//! `jsonb_object_keys`) on SQLite's table-valued `json_each`, and `generate_series` over
-//! numbers in `FROM` as a recursive query.
+//! Set-returning functions (`unnest`, `generate_subscripts`, `jsonb_array_elements(_text)`,
+//! `jsonb_each(_text)`, `jsonb_object_keys`) on SQLite's table-valued `json_each`, and
+//! `generate_series` over numbers in `FROM` as a recursive query.
 //!
 //! In `FROM` the call becomes a subquery over `json_each` with PostgreSQL's column names
 //! (`value`, `key`, the alias's column list, `ordinality`). In the select list
 //! (`SELECT id, unnest(tags) FROM t`) a `json_each` joins the `FROM` list, where SQLite
 //! lets it read the columns of the tables before it, and the call becomes a read of its
-//! row: one output row per element, as PostgreSQL gives.
+//! row: one output row per element, as PostgreSQL gives. Several calls over arrays in
+//! one select list (`unnest(indkey), generate_subscripts(indkey, 1)`, as SQLAlchemy's
+//! reflection sends) run in lockstep, as in PostgreSQL: one `json_each` over the longest
+//! array, each call reading its element at that position, NULL past its end.
 
 use sqlparser::ast::{
-    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, Query, SelectItem, SetExpr,
-    TableAlias, TableFactor, TableWithJoins,
+    AccessExpr, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, Query, SelectItem,
+    SetExpr, TableAlias, TableFactor, TableWithJoins,
 };
 use sqlparser::dialect::{PostgreSqlDialect, SQLiteDialect};
 use sqlparser::parser::Parser;
@@ -25,9 +28,33 @@ struct Shape {
     /// True when the function returns a scalar: an alias without a column list names
     /// its one column.
     scalar: bool,
+    /// True when `source` is a JSON array walked in order (`pg_e.key` is the position),
+    /// false for an object walked by its keys.
+    positional: bool,
 }
 
-fn shape(name: &str, x: &str) -> Option<Shape> {
+/// The shape of `name(args)`, `None` for a function this module does not rewrite.
+fn shape(name: &str, args: &[String]) -> Option<Shape> {
+    if let ("generate_subscripts", [x, dim]) = (name, args) {
+        return Some(Shape {
+            source: format!("pg_array_subscripts({x}, {dim})"),
+            columns: vec![("generate_subscripts", "pg_e.value".into())],
+            scalar: true,
+            positional: true,
+        });
+    }
+    let [x] = args else {
+        return None;
+    };
+    if name == "_pg_expandarray" {
+        // information_schema._pg_expandarray: each element and its position from 1.
+        return Some(Shape {
+            source: format!("pg_array_json({x})"),
+            columns: vec![("x", "pg_e.value".into()), ("n", "pg_e.key + 1".into())],
+            scalar: false,
+            positional: true,
+        });
+    }
     let (jsonb, base) = match name.strip_prefix("jsonb_") {
         Some(rest) => (true, rest),
         None => (false, name.strip_prefix("json_").unwrap_or(name)),
@@ -44,16 +71,19 @@ fn shape(name: &str, x: &str) -> Option<Shape> {
             source: format!("pg_array_json({x})"),
             columns: vec![("unnest", "pg_e.value".into())],
             scalar: true,
+            positional: true,
         },
         (_, "array_elements") => Shape {
             source: doc,
             columns: vec![("value", format!("{get}({x}, pg_e.key)"))],
             scalar: false,
+            positional: true,
         },
         (_, "array_elements_text") => Shape {
             source: doc,
             columns: vec![("value", format!("pg_json_get_text({x}, pg_e.key)"))],
             scalar: false,
+            positional: true,
         },
         (_, "each") => Shape {
             source: doc,
@@ -62,6 +92,7 @@ fn shape(name: &str, x: &str) -> Option<Shape> {
                 ("value", format!("{get}({x}, pg_e.key)")),
             ],
             scalar: false,
+            positional: false,
         },
         (_, "each_text") => Shape {
             source: doc,
@@ -70,6 +101,7 @@ fn shape(name: &str, x: &str) -> Option<Shape> {
                 ("value", format!("pg_json_get_text({x}, pg_e.key)")),
             ],
             scalar: false,
+            positional: false,
         },
         (_, "object_keys") => Shape {
             source: doc,
@@ -82,6 +114,7 @@ fn shape(name: &str, x: &str) -> Option<Shape> {
                 "pg_e.key".into(),
             )],
             scalar: true,
+            positional: false,
         },
         _ => return None,
     })
@@ -119,51 +152,128 @@ pub fn rewrite_query(query: &mut Query) {
         },
         _ => None,
     };
-    let mut added = 0;
-    let mut inner_items: Vec<String> = Vec::new();
-    let mut inner_from: Vec<String> = Vec::new();
-    for item in &mut select.projection {
+    // The set-returning calls of the select list: item position, shape, output name.
+    let mut calls: Vec<(usize, Shape, Ident)> = Vec::new();
+    for (at, item) in select.projection.iter().enumerate() {
         let (expr, alias) = match item {
             SelectItem::UnnamedExpr(e) => (e, None),
             SelectItem::ExprWithAlias { expr, alias } => (expr, Some(alias.clone())),
             _ => continue,
         };
-        let Expr::Function(f) = expr else { continue };
-        let Some(name) = single_name(&f.name) else {
+        // `(f(x)).field`: one field of a function returning a row.
+        let (f, field) = match expr {
+            Expr::Function(f) => (f, None),
+            Expr::CompoundFieldAccess { root, access_chain } => {
+                match (&**root, &access_chain[..]) {
+                    (Expr::Nested(inner), [AccessExpr::Dot(Expr::Identifier(field))]) => {
+                        match &**inner {
+                            Expr::Function(f) => (f, Some(field.value.to_ascii_lowercase())),
+                            _ => continue,
+                        }
+                    }
+                    _ => continue,
+                }
+            }
+            _ => continue,
+        };
+        let Some(name) = srf_name(&f.name) else {
             continue;
         };
-        let Some(x) = single_arg(&f.args) else {
+        let FunctionArguments::List(list) = &f.args else {
             continue;
         };
-        let Some(shape) = shape(&name, &x) else {
+        if !list.clauses.is_empty() {
+            continue;
+        }
+        let Some(args) = plain_args(&list.args) else {
             continue;
         };
+        let Some(mut shape) = shape(&name, &args) else {
+            continue;
+        };
+        match field {
+            Some(field) => shape.columns.retain(|(c, _)| *c == field),
+            // A row in a select list travels as a JSON object of its fields, which
+            // `(row).field` reads (see [`field_access`]).
+            None if shape.columns.len() > 1 => {
+                let fields: Vec<String> = shape
+                    .columns
+                    .iter()
+                    .map(|(c, v)| format!("'{c}', {v}"))
+                    .collect();
+                shape.columns = vec![("row", format!("json_object({})", fields.join(", ")))];
+                if name == "_pg_expandarray" {
+                    shape.columns[0].0 = "_pg_expandarray";
+                }
+            }
+            None => {}
+        }
         if shape.columns.len() != 1 {
             continue;
         }
-        added += 1;
-        let e = format!("pg_srf{added}");
-        let source = format!("json_each({}) AS {e}", shape.source);
-        let value = shape.columns[0].1.replace("pg_e.", &format!("{e}."));
         let alias = alias.unwrap_or_else(|| Ident::new(shape.columns[0].0));
-        if let Some((_, Some(_))) = &wrap {
-            inner_items.push(format!("{value} AS pg_srf_value{added}"));
-            inner_from.push(source);
-            *item = SelectItem::ExprWithAlias {
-                expr: Expr::Identifier(Ident::new(format!("pg_srf_value{added}"))),
-                alias,
-            };
-            continue;
-        }
-        let (Some(factor), Some(value)) = (parse_factor(&source), parse_expr(&value)) else {
-            continue;
-        };
-        select.from.push(TableWithJoins {
-            relation: factor,
-            joins: vec![],
-        });
-        *item = SelectItem::ExprWithAlias { expr: value, alias };
+        calls.push((at, shape, alias));
     }
+    // Several calls over arrays run in lockstep, as PostgreSQL runs them: one
+    // `json_each` over the longest array drives them all, each reading its element at
+    // the driver's position (NULL past its end).
+    let lockstep = calls.len() > 1 && calls.iter().all(|(_, s, _)| s.positional);
+    let mut sources: Vec<String> = Vec::new();
+    let mut values: Vec<String> = Vec::new();
+    if lockstep {
+        let pairs: Vec<String> = calls
+            .iter()
+            .map(|(_, s, _)| format!("json_array_length({0}), {0}", s.source))
+            .collect();
+        sources.push(format!(
+            "json_each(pg_srf_longest({})) AS pg_srf0",
+            pairs.join(", ")
+        ));
+        for (_, shape, _) in &calls {
+            let element = format!("json_extract({}, '$[' || pg_srf0.key || ']')", shape.source);
+            values.push(
+                shape.columns[0]
+                    .1
+                    .replace("pg_e.value", &element)
+                    .replace("pg_e.", "pg_srf0."),
+            );
+        }
+    } else {
+        for (n, (_, shape, _)) in calls.iter().enumerate() {
+            let e = format!("pg_srf{}", n + 1);
+            sources.push(format!("json_each({}) AS {e}", shape.source));
+            values.push(shape.columns[0].1.replace("pg_e.", &format!("{e}.")));
+        }
+    }
+    let mut inner_items: Vec<String> = Vec::new();
+    if let Some((_, Some(_))) = &wrap {
+        for (n, ((at, _, alias), value)) in calls.iter().zip(&values).enumerate() {
+            inner_items.push(format!("{value} AS pg_srf_value{}", n + 1));
+            select.projection[*at] = SelectItem::ExprWithAlias {
+                expr: Expr::Identifier(Ident::new(format!("pg_srf_value{}", n + 1))),
+                alias: alias.clone(),
+            };
+        }
+    } else {
+        let factors: Option<Vec<TableFactor>> = sources.iter().map(|s| parse_factor(s)).collect();
+        let exprs: Option<Vec<Expr>> = values.iter().map(|v| parse_expr(v)).collect();
+        let (Some(factors), Some(exprs)) = (factors, exprs) else {
+            return;
+        };
+        for relation in factors {
+            select.from.push(TableWithJoins {
+                relation,
+                joins: vec![],
+            });
+        }
+        for ((at, _, alias), expr) in calls.iter().zip(exprs) {
+            select.projection[*at] = SelectItem::ExprWithAlias {
+                expr,
+                alias: alias.clone(),
+            };
+        }
+    }
+    let inner_from = sources;
     if let (Some((relation, Some(name))), false) = (wrap, inner_items.is_empty()) {
         let sql = format!(
             "(SELECT {name}.*, {} FROM {relation}, {}) AS {name}",
@@ -172,25 +282,64 @@ pub fn rewrite_query(query: &mut Query) {
         );
         if let Some(factor) = parse_factor(&sql) {
             select.from[0].relation = factor;
+            // `schema.table.column` now reads the subquery, which has the table's name.
+            let _ = sqlparser::ast::visit_expressions_mut(&mut **select, |e| {
+                if let Expr::CompoundIdentifier(parts) = e {
+                    if parts.len() == 3 {
+                        let qualifier = format!("{}.{}", parts[0], parts[1]);
+                        if qualifier.eq_ignore_ascii_case(&relation) {
+                            parts.remove(0);
+                        }
+                    }
+                }
+                std::ops::ControlFlow::<()>::Continue(())
+            });
         }
     }
+}
+
+/// The name of a set-returning function call: unqualified, or
+/// `information_schema._pg_expandarray`.
+fn srf_name(name: &sqlparser::ast::ObjectName) -> Option<String> {
+    match name.0.as_slice() {
+        [schema, function]
+            if schema
+                .as_ident()?
+                .value
+                .eq_ignore_ascii_case("information_schema")
+                && function
+                    .as_ident()?
+                    .value
+                    .eq_ignore_ascii_case("_pg_expandarray") =>
+        {
+            Some("_pg_expandarray".to_string())
+        }
+        _ => single_name(name),
+    }
+}
+
+/// `(row).field` on a row value, which pgsqlite carries as a JSON object of its fields
+/// (a set-returning function's row in a select list): the field, read with
+/// `json_extract`. `None` for other expressions.
+pub fn field_access(expr: &Expr) -> Option<Expr> {
+    let Expr::CompoundFieldAccess { root, access_chain } = expr else {
+        return None;
+    };
+    let (Expr::Nested(inner), [AccessExpr::Dot(Expr::Identifier(field))]) =
+        (&**root, &access_chain[..])
+    else {
+        return None;
+    };
+    if !matches!(&**inner, Expr::Identifier(_) | Expr::CompoundIdentifier(_)) {
+        return None;
+    }
+    let field = field.value.to_ascii_lowercase();
+    parse_expr(&format!("json_extract({inner}, '$.{field}')"))
 }
 
 fn single_name(name: &sqlparser::ast::ObjectName) -> Option<String> {
     match name.0.as_slice() {
         [part] => Some(part.as_ident()?.value.to_ascii_lowercase()),
-        _ => None,
-    }
-}
-
-fn single_arg(args: &FunctionArguments) -> Option<String> {
-    let FunctionArguments::List(list) = args else {
-        return None;
-    };
-    match list.args.as_slice() {
-        [FunctionArg::Unnamed(FunctionArgExpr::Expr(e))] if list.clauses.is_empty() => {
-            Some(e.to_string())
-        }
         _ => None,
     }
 }
@@ -225,7 +374,7 @@ fn rewrite_factor(factor: &mut TableFactor) {
             with_ordinality,
             ..
         } if args.settings.is_none() => {
-            let Some(name) = single_name(name) else {
+            let Some(name) = srf_name(name) else {
                 return;
             };
             let Some(list) = plain_args(&args.args) else {
@@ -240,7 +389,7 @@ fn rewrite_factor(factor: &mut TableFactor) {
             with_ordinality,
             alias,
         } => {
-            let Some(name) = single_name(name) else {
+            let Some(name) = srf_name(name) else {
                 return;
             };
             let Some(list) = plain_args(args) else {
@@ -273,11 +422,8 @@ fn rewrite_factor(factor: &mut TableFactor) {
     let sql = if name == "generate_series" {
         series(&args, alias.as_ref(), ordinality).map(|body| format!("({body}) AS {alias_name}"))
     } else {
-        match args.as_slice() {
-            [x] => json_each_factor(&name, x, alias.as_ref(), ordinality)
-                .map(|body| format!("({body}) AS {alias_name}")),
-            _ => None,
-        }
+        json_each_factor(&name, &args, alias.as_ref(), ordinality)
+            .map(|body| format!("({body}) AS {alias_name}"))
     };
     match sql.as_deref().and_then(parse_factor) {
         Some(new) => *factor = new,
@@ -318,11 +464,11 @@ fn column_names(
 /// The subquery over `json_each` standing for set-returning function `name` of `x`.
 fn json_each_factor(
     name: &str,
-    x: &str,
+    args: &[String],
     alias: Option<&TableAlias>,
     ordinality: bool,
 ) -> Option<String> {
-    let shape = shape(name, x)?;
+    let shape = shape(name, args)?;
     let names = shape.columns.iter().map(|(n, _)| n.to_string()).collect();
     let names = column_names(names, shape.scalar, alias, ordinality);
     let mut values: Vec<String> = shape.columns.iter().map(|(_, v)| v.clone()).collect();
@@ -397,12 +543,20 @@ fn parse_factor(sql: &str) -> Option<TableFactor> {
     select.from.into_iter().next().map(|t| t.relation)
 }
 
+/// Parses `sql` as an expression, as [`parse_factor`] does (PostgreSQL's dialect, then
+/// SQLite's for `?1` parameters).
 fn parse_expr(sql: &str) -> Option<Expr> {
     Parser::new(&PostgreSqlDialect {})
         .try_with_sql(sql)
-        .ok()?
-        .parse_expr()
         .ok()
+        .and_then(|mut p| p.parse_expr().ok())
+        .or_else(|| {
+            Parser::new(&SQLiteDialect {})
+                .try_with_sql(sql)
+                .ok()?
+                .parse_expr()
+                .ok()
+        })
 }
 
 /// `pg_partition_ancestors(rel)` in `FROM` (psql's `\d` asks; a table is its own only

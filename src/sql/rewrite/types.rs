@@ -289,7 +289,8 @@ fn container_function_type(name: &str, f: &Function) -> Option<Oid> {
                 array_of(ty)?
             }
         }
-        "unnest" => element_of(expr_type(first_arg(f)?)?)?,
+        "unnest" => crate::protocol::types::subscript_element_of(expr_type(first_arg(f)?)?)?,
+        "generate_subscripts" => oid::INT4,
         _ => return None,
     })
 }

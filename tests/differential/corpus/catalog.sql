@@ -51,5 +51,18 @@ SELECT typname, typlen, typcategory FROM pg_catalog.pg_type WHERE oid IN (16, 23
 SELECT nspname FROM pg_namespace WHERE nspname !~ '^pg_' ORDER BY 1;
 SELECT 'cat_child'::regclass::text, pg_catalog.pg_table_is_visible('cat_child'::regclass);
 SELECT c.relname FROM pg_catalog.pg_class c WHERE c.relname OPERATOR(pg_catalog.~) '^(cat_parent)$' COLLATE pg_catalog.default;
+-- What SQLAlchemy's reflection reads: index keys with their positions (set-returning
+-- functions in one select list run in lockstep), operator classes, collations.
+SELECT c.relname, unnest(i.indkey) AS attnum, generate_subscripts(i.indkey, 1) AS ord FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 'cat_child'::regclass ORDER BY 1, 3;
+SELECT c.relname, i.indkey, i.indclass, i.indcollation, i.indoption, pg_typeof(i.indkey), pg_typeof(i.indclass) FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 'cat_parent'::regclass ORDER BY 1;
+SELECT o.opcname, o.opcdefault FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid JOIN pg_catalog.pg_opclass o ON o.oid::text = i.indclass::text WHERE c.relname = 'cat_child_note_idx';
+SELECT unnest(ARRAY[1, 2, 3]) AS a, unnest(ARRAY['x', 'y']) AS b;
+SELECT generate_subscripts(ARRAY[10, 20, 30], 1) AS s, unnest(ARRAY[10, 20, 30]) AS v;
+SELECT * FROM generate_subscripts(ARRAY['a', 'b'], 1);
+SELECT array_lower('{5,6}'::int[], 1);
+SELECT 'pg_constraint'::regclass::oid, 'pg_catalog.pg_class'::regclass::oid, 'pg_index'::regclass, 'information_schema.tables'::regclass::oid > 0;
+SELECT bool_and(attnotnull), bool_or(attnotnull), every(attnum > 0) FROM pg_catalog.pg_attribute WHERE attrelid = 'cat_child'::regclass AND attnum > 0;
+SELECT bool_and(x), bool_or(x) FROM (SELECT NULL::boolean AS x) s;
+SELECT array_agg(attnotnull ORDER BY attnum), array_agg(attnum = 1 ORDER BY attnum) FROM pg_catalog.pg_attribute WHERE attrelid = 'cat_child'::regclass AND attnum > 0;
 DROP TABLE cat_child;
 DROP TABLE cat_parent;
