@@ -46,6 +46,7 @@ pub use pool::{BufferPool, BufferPoolStats, global_buffer_pool, init_global_buff
 #[cfg(any(feature = "pooling", feature = "monitor"))]
 pub(crate) fn thread_slot() -> usize {
     use std::sync::atomic::{AtomicUsize, Ordering};
+    // Process-wide on purpose: a slot identifies a thread, whichever server it works for.
     static NEXT_SLOT: AtomicUsize = AtomicUsize::new(0);
     thread_local! {
         static SLOT: usize = NEXT_SLOT.fetch_add(1, Ordering::Relaxed);

@@ -10,20 +10,12 @@
 //! Then the runtime parks as usual and finds the socket ready at once. The cost is CPU
 //! time while idle, at most the budget after each burst of work.
 
+use crate::context::ServerContext;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-
-/// Spins of every worker so far, and those that ended with a readable socket.
-static SPINS: AtomicU64 = AtomicU64::new(0);
-static READY: AtomicU64 = AtomicU64::new(0);
-
-/// (spins, spins that found a request) over all workers of the process.
-pub(crate) fn stats() -> (u64, u64) {
-    (SPINS.load(Ordering::Relaxed), READY.load(Ordering::Relaxed))
-}
 
 /// One worker's busy-poll set.
 #[derive(Debug)]
@@ -31,6 +23,8 @@ pub(crate) struct BusyPoll {
     epoll: OwnedFd,
     budget: Duration,
     watched: AtomicUsize,
+    /// Where spins are counted (`workers.busy_poll_spins`, `workers.busy_poll_ready`).
+    context: Arc<ServerContext>,
 }
 
 /// A socket in a [`BusyPoll`] set, for as long as this value lives.
@@ -43,8 +37,9 @@ pub(crate) struct Watch {
 }
 
 impl BusyPoll {
-    /// An empty set; [`spin`](Self::spin) polls it for at most `budget`.
-    pub fn new(budget: Duration) -> io::Result<Arc<BusyPoll>> {
+    /// An empty set; [`spin`](Self::spin) polls it for at most `budget` and counts its
+    /// spins in `context`.
+    pub fn new(budget: Duration, context: Arc<ServerContext>) -> io::Result<Arc<BusyPoll>> {
         // SAFETY: epoll_create1 takes no pointers; the result is checked before use.
         #[allow(unsafe_code)]
         let fd = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
@@ -58,6 +53,7 @@ impl BusyPoll {
             epoll,
             budget,
             watched: AtomicUsize::new(0),
+            context,
         }))
     }
 
@@ -96,7 +92,6 @@ impl BusyPoll {
         if self.budget.is_zero() || self.watched.load(Ordering::Relaxed) == 0 || single_cpu() {
             return;
         }
-        SPINS.fetch_add(1, Ordering::Relaxed);
         let started = Instant::now();
         let mut events = [libc::epoll_event { events: 0, u64: 0 }];
         loop {
@@ -105,11 +100,12 @@ impl BusyPoll {
             let ready =
                 unsafe { libc::epoll_wait(self.epoll.as_raw_fd(), events.as_mut_ptr(), 1, 0) };
             if ready > 0 {
-                READY.fetch_add(1, Ordering::Relaxed);
+                self.context.counters().busy_poll_spun(true);
                 return;
             }
             if ready < 0 || started.elapsed() >= self.budget {
                 // Out of time, or an error (EINTR): the runtime takes over.
+                self.context.counters().busy_poll_spun(false);
                 return;
             }
             std::thread::yield_now();
@@ -154,9 +150,13 @@ mod tests {
     use std::io::Write;
     use std::os::unix::net::UnixStream;
 
+    fn default_context() -> Arc<ServerContext> {
+        ServerContext::default_context().clone()
+    }
+
     #[test]
     fn spin_returns_when_a_socket_is_readable() {
-        let poll = BusyPoll::new(Duration::from_secs(30)).unwrap();
+        let poll = BusyPoll::new(Duration::from_secs(30), default_context()).unwrap();
         let (server, mut client) = UnixStream::pair().unwrap();
         let _watch = poll.watch(&server).unwrap();
         client.write_all(b"Q").unwrap();
@@ -176,7 +176,7 @@ mod tests {
                 libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) == 0
             };
             assert!(bound, "cannot bind the test thread to CPU 0");
-            let poll = BusyPoll::new(Duration::from_secs(30)).unwrap();
+            let poll = BusyPoll::new(Duration::from_secs(30), default_context()).unwrap();
             let (server, _client) = UnixStream::pair().unwrap();
             let _watch = poll.watch(&server).unwrap();
             let started = Instant::now();
@@ -192,7 +192,7 @@ mod tests {
         if single_cpu() {
             return; // Nothing to measure: spinning is off on one CPU (tested above).
         }
-        let poll = BusyPoll::new(Duration::from_millis(20)).unwrap();
+        let poll = BusyPoll::new(Duration::from_millis(20), default_context()).unwrap();
         let (server, _client) = UnixStream::pair().unwrap();
         let watch = poll.watch(&server).unwrap();
         let started = Instant::now();
