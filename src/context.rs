@@ -19,11 +19,11 @@
 //! server. The pool's idle buffers, which are what costs memory, are dropped when the
 //! server stops ([`ServerContext::release_buffers`]).
 
+#[cfg(feature = "pooling")]
+use crate::memory::BufferPool;
 #[cfg(feature = "monitor")]
 use crate::memory::MemoryMonitor;
-#[cfg(feature = "pooling")]
-use crate::memory::{BufferPool, BufferPoolConfig};
-use crate::memory::{DefaultMonitor, MemoryMonitorConfig};
+use crate::memory::{BufferPoolConfig, DefaultMonitor, MemoryMonitorConfig};
 use std::cell::OnceCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -40,12 +40,13 @@ pub struct ServerContext {
 
 impl ServerContext {
     /// A context with its own pool and monitor, built from `pool` and `monitor`; the
-    /// monitor measures (and, with auto cleanup, shrinks) this context's pool.
-    #[cfg_attr(not(feature = "pooling"), allow(unused_variables))]
-    pub fn new(
-        #[cfg(feature = "pooling")] pool: BufferPoolConfig,
-        monitor: MemoryMonitorConfig,
-    ) -> ServerContext {
+    /// monitor measures (and, with auto cleanup, shrinks) this context's pool. Without
+    /// feature `pooling` (`monitor`) the pool (monitor) settings are unused.
+    #[cfg_attr(
+        not(all(feature = "pooling", feature = "monitor")),
+        allow(unused_variables)
+    )]
+    pub fn new(pool: BufferPoolConfig, monitor: MemoryMonitorConfig) -> ServerContext {
         #[cfg(feature = "pooling")]
         let pool: &'static BufferPool = Box::leak(Box::new(BufferPool::new(pool)));
         #[cfg(all(feature = "monitor", feature = "pooling"))]
@@ -54,10 +55,7 @@ impl ServerContext {
         #[cfg(all(feature = "monitor", not(feature = "pooling")))]
         let monitor: &'static MemoryMonitor = Box::leak(Box::new(MemoryMonitor::new(monitor)));
         #[cfg(not(feature = "monitor"))]
-        let monitor = {
-            let _ = monitor;
-            crate::memory::monitor::global_default_monitor()
-        };
+        let monitor = crate::memory::monitor::global_default_monitor();
         ServerContext {
             #[cfg(feature = "pooling")]
             pool,
@@ -68,11 +66,7 @@ impl ServerContext {
 
     /// A context built from a server configuration's pool and monitor settings.
     pub fn from_config(config: &crate::Config) -> ServerContext {
-        ServerContext::new(
-            #[cfg(feature = "pooling")]
-            config.buffer_pool.clone(),
-            config.memory_monitor.clone(),
-        )
+        ServerContext::new(config.buffer_pool.clone(), config.memory_monitor.clone())
     }
 
     /// The process's default context: the global pool and monitor, and counters for

@@ -56,6 +56,10 @@
 //! server.run_until(async { let _ = tokio::signal::ctrl_c().await; }).await
 //! # }
 //! ```
+//!
+//! Each server has its own [`ServerContext`] (buffer pool, memory monitor, statistics),
+//! so several servers can run in one process without sharing them;
+//! [`Server::bind_with_context`] takes one the embedding code built.
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]

@@ -235,7 +235,6 @@ mod tests {
             admission: Arc::new(Admission::new(100)),
             auth: Arc::new(Authenticator::trust()),
             server: Arc::new(ServerContext::new(
-                #[cfg(feature = "pooling")]
                 crate::memory::BufferPoolConfig::default(),
                 crate::memory::MemoryMonitorConfig::default(),
             )),

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{connect, start_with, stat};
+use common::{connect, start_with};
 use pgsqlite::writer::WriterStrategy;
 use std::collections::HashMap;
 use tokio_postgres::Client;
@@ -79,11 +79,11 @@ async fn two_servers_keep_separate_statistics() {
     // The server's stats and its handle's pool agree (one server's numbers, not a mix).
     #[cfg(feature = "pooling")]
     if WriterStrategy::best() == WriterStrategy::Pooled {
-        let misses: u64 = stat(&busy_client, "buffer_pool.misses")
+        let misses: u64 = common::stat(&busy_client, "buffer_pool.misses")
             .await
             .parse()
             .unwrap();
-        let hits: u64 = stat(&busy_client, "buffer_pool.hits")
+        let hits: u64 = common::stat(&busy_client, "buffer_pool.hits")
             .await
             .parse()
             .unwrap();

@@ -2,7 +2,7 @@
 //! flags, in increasing order of precedence.
 //!
 //! [`Config`] is a plain struct that embedding code fills in directly. The command line
-//! is declared for clap in [`cli`] (flags, variables, help, the `passwd` subcommand);
+//! is declared for clap in `config/cli.rs` (flags, variables, help, the `passwd` subcommand);
 //! [`Config::from_args`] lets clap find each value and where it came from, and converts
 //! it here, so that an invalid value is an error naming its flag or variable.
 
@@ -172,7 +172,7 @@ pub enum Command {
     },
 }
 
-/// How one option (clap id `id`, declared in [`cli::Cli`]) sets the config.
+/// How one option (clap id `id`, declared in `cli::Cli`) sets the config.
 struct Opt {
     id: &'static str,
     apply: fn(&mut Config, &str) -> Result<(), String>,

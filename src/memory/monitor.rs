@@ -376,7 +376,8 @@ fn read_rss_bytes() -> usize {
 #[cfg(feature = "monitor")]
 static GLOBAL_MONITOR: OnceLock<MemoryMonitor> = OnceLock::new();
 
-/// The process-wide monitor: built with the default configuration on first use unless
+/// The process's default monitor (the default [`ServerContext`](crate::ServerContext)'s;
+/// a server uses its own): built with the default configuration on first use unless
 /// [`init_global_memory_monitor`] ran first.
 #[cfg(feature = "monitor")]
 pub fn global_memory_monitor() -> &'static MemoryMonitor {
