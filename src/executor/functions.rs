@@ -147,6 +147,51 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_stats_view_measures_once_per_query() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let conn = Connection::open_in_memory().unwrap();
+        let calls = Arc::new(AtomicUsize::new(0));
+        let counted = calls.clone();
+        register_stats(
+            &conn,
+            Arc::new(move || {
+                let n = counted.fetch_add(1, Ordering::Relaxed);
+                vec![
+                    ("first", format!("{n}")),
+                    ("quote\"back\\slash", "\u{1}x".to_string()),
+                    ("last", format!("{n}")),
+                ]
+            }),
+        )
+        .unwrap();
+        let rows: Vec<(String, String)> = conn
+            .prepare("SELECT name, value FROM pgsqlite_stats")
+            .unwrap()
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            calls.load(Ordering::Relaxed),
+            1,
+            "one measurement for all rows"
+        );
+        assert_eq!(
+            rows,
+            [
+                ("first".to_string(), "0".to_string()),
+                ("quote\"back\\slash".to_string(), "\u{1}x".to_string()),
+                ("last".to_string(), "0".to_string()),
+            ]
+        );
+        let one: String = conn
+            .query_row("SELECT pgsqlite_stat('last')", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(one, "1");
+    }
+
+    #[test]
     fn functions_answer() {
         let conn = Connection::open_in_memory().unwrap();
         register(&conn).unwrap();
