@@ -23,6 +23,7 @@
 //! | [`session`] | the per-connection protocol state machine, generic over the above |
 //! | [`auth`] | authentication: SCRAM-SHA-256, MD5, cleartext, trust; users file; pacing |
 //! | [`server`] | listeners, worker threads, graceful shutdown |
+//! | [`context`] | what one server's sessions share: buffer pool, memory monitor, counters |
 //! | `tls` | TLS negotiation, certificates, channel-binding data (feature `tls`) |
 //! | [`stats`] | what `pgsqlite_stats` shows |
 //!
@@ -55,6 +56,10 @@
 //! server.run_until(async { let _ = tokio::signal::ctrl_c().await; }).await
 //! # }
 //! ```
+//!
+//! Each server has its own [`ServerContext`] (buffer pool, memory monitor, statistics),
+//! so several servers can run in one process without sharing them;
+//! [`Server::bind_with_context`] takes one the embedding code built.
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
@@ -64,6 +69,7 @@ pub mod auth;
 pub mod cancel;
 pub mod config;
 pub mod connection;
+pub mod context;
 pub mod copy;
 pub mod error;
 pub mod executor;
@@ -80,5 +86,6 @@ pub mod value;
 pub mod writer;
 
 pub use config::Config;
+pub use context::ServerContext;
 pub use error::{Error, PgError, Result, SqlState};
 pub use server::{Server, ServerHandle};

@@ -1,11 +1,17 @@
 //! Statistics users can see: the rows of `SELECT name, value FROM pgsqlite_stats`, and
 //! the periodic statistics log line.
+//!
+//! Every number comes from the server's own [`ServerContext`] (its pool, monitor and
+//! counters) and the parts of the server [`StatsContext`] names. A [`snapshot`] measures
+//! each group (pool, memory, counters, WAL) once and reads every name from that
+//! measurement, so the rows of one query agree with each other.
 
 use crate::auth::Authenticator;
 use crate::cancel::CancelRegistry;
-use crate::executor::GroupCommit;
+use crate::context::{CounterValues, ServerContext};
+use crate::executor::{GroupCommit, GroupCommitStats};
 use crate::server::admission::Admission;
-use crate::writer::{WriterStrategy, batch_stats};
+use crate::writer::WriterStrategy;
 use std::sync::Arc;
 
 /// Every statistic, in display order.
@@ -60,18 +66,59 @@ pub struct StatsContext {
     pub admission: Arc<Admission>,
     /// The authentication policy (method, failures).
     pub auth: Arc<Authenticator>,
+    /// The server's pool, monitor and counters.
+    pub server: Arc<ServerContext>,
+}
+
+/// One measurement of every group of statistics.
+struct Measured<'a> {
+    context: &'a StatsContext,
+    pool: PoolNumbers,
+    memory: MemoryNumbers,
+    counters: CounterValues,
+    wal: GroupCommitStats,
+}
+
+impl Measured<'_> {
+    fn take(context: &StatsContext) -> Measured<'_> {
+        let pool = pool_stats(&context.server);
+        Measured {
+            context,
+            memory: memory_stats(&context.server, &pool),
+            pool,
+            counters: context.server.counters().snapshot(),
+            wal: context
+                .group_commit
+                .as_ref()
+                .map(|group| group.stats())
+                .unwrap_or_default(),
+        }
+    }
 }
 
 /// The current value of statistic `name`, or `None` for an unknown name.
 pub fn value(name: &str, context: &StatsContext) -> Option<String> {
-    let pool = pool_stats();
-    let memory = memory_stats();
-    let batches = batch_stats();
-    let wal = context
-        .group_commit
-        .as_ref()
-        .map(|group| group.stats())
-        .unwrap_or_default();
+    read(name, &Measured::take(context))
+}
+
+/// Every statistic as (name, value), from one measurement.
+pub fn snapshot(context: &StatsContext) -> Vec<(&'static str, String)> {
+    let measured = Measured::take(context);
+    NAMES
+        .iter()
+        .filter_map(|name| read(name, &measured).map(|v| (*name, v)))
+        .collect()
+}
+
+/// Statistic `name` in `measured`.
+fn read(name: &str, measured: &Measured<'_>) -> Option<String> {
+    let Measured {
+        context,
+        pool,
+        memory,
+        counters,
+        wal,
+    } = measured;
     Some(match name {
         "sessions.active" => context.sessions.len().to_string(),
         "connections.max" => context.admission.max().to_string(),
@@ -88,20 +135,23 @@ pub fn value(name: &str, context: &StatsContext) -> Option<String> {
         "buffer_pool.current_pool_size" => pool.current_pool_size.to_string(),
         "buffer_pool.bytes_held" => pool.bytes_held.to_string(),
         "buffer_pool.discarded" => pool.discarded.to_string(),
-        "memory.mapped_values" => mapped().0.to_string(),
-        "memory.mapped_bytes" => mapped().1.to_string(),
+        "memory.mapped_values" => counters.mapped_values.to_string(),
+        "memory.mapped_bytes" => counters.mapped_bytes.to_string(),
         "memory.monitor" => cfg!(feature = "monitor").to_string(),
         "memory.total_bytes" => memory.total_bytes.to_string(),
         "memory.in_flight_bytes" => memory.in_flight_bytes.to_string(),
         "memory.rss_bytes" => memory.rss_bytes.to_string(),
         "memory.pressure_level" => memory.pressure.to_string(),
         "batching.enabled" => context.batching.to_string(),
-        "batching.flushes" => batches.flushes.to_string(),
-        "batching.rows_per_flush" => format!("{:.2}", batches.rows_per_flush()),
-        "statements.prepared" => crate::session::statement::prepared_count().to_string(),
-        "transactions.snapshot_restarts" => crate::executor::snapshot_restarts().to_string(),
-        "workers.busy_poll_spins" => crate::server::busy_poll::stats().0.to_string(),
-        "workers.busy_poll_ready" => crate::server::busy_poll::stats().1.to_string(),
+        "batching.flushes" => counters.batches.to_string(),
+        "batching.rows_per_flush" => match counters.batches {
+            0 => "0.00".to_string(),
+            batches => format!("{:.2}", counters.batched_rows as f64 / batches as f64),
+        },
+        "statements.prepared" => counters.prepared.to_string(),
+        "transactions.snapshot_restarts" => counters.snapshot_restarts.to_string(),
+        "workers.busy_poll_spins" => counters.busy_poll_spins.to_string(),
+        "workers.busy_poll_ready" => counters.busy_poll_ready.to_string(),
         "wal.group_commit" => context.group_commit.is_some().to_string(),
         "wal.commits" => wal.commits.to_string(),
         "wal.flushes" => wal.flushes.to_string(),
@@ -111,22 +161,6 @@ pub fn value(name: &str, context: &StatsContext) -> Option<String> {
         },
         _ => return None,
     })
-}
-
-/// Every statistic as (name, value).
-pub fn snapshot(context: &StatsContext) -> Vec<(&'static str, String)> {
-    NAMES
-        .iter()
-        .filter_map(|name| value(name, context).map(|v| (*name, v)))
-        .collect()
-}
-
-/// Values memory-mapped so far, and their bytes.
-fn mapped() -> (u64, u64) {
-    #[cfg(feature = "mmap")]
-    return crate::value::mapped::mapped_stats();
-    #[cfg(not(feature = "mmap"))]
-    (0, 0)
 }
 
 #[derive(Default)]
@@ -140,8 +174,8 @@ struct PoolNumbers {
 }
 
 #[cfg(feature = "pooling")]
-fn pool_stats() -> PoolNumbers {
-    let stats = crate::memory::global_buffer_pool().get_stats();
+fn pool_stats(server: &ServerContext) -> PoolNumbers {
+    let stats = server.pool().get_stats();
     PoolNumbers {
         reuse_rate: stats.reuse_rate(),
         hits: stats.hits,
@@ -153,7 +187,7 @@ fn pool_stats() -> PoolNumbers {
 }
 
 #[cfg(not(feature = "pooling"))]
-fn pool_stats() -> PoolNumbers {
+fn pool_stats(_server: &ServerContext) -> PoolNumbers {
     PoolNumbers::default()
 }
 
@@ -165,8 +199,8 @@ struct MemoryNumbers {
 }
 
 #[cfg(feature = "monitor")]
-fn memory_stats() -> MemoryNumbers {
-    let stats = crate::memory::global_memory_monitor().get_stats();
+fn memory_stats(server: &ServerContext, _pool: &PoolNumbers) -> MemoryNumbers {
+    let stats = server.monitor().get_stats();
     MemoryNumbers {
         total_bytes: stats.total_bytes(),
         in_flight_bytes: stats.in_flight_bytes,
@@ -176,11 +210,11 @@ fn memory_stats() -> MemoryNumbers {
 }
 
 #[cfg(not(feature = "monitor"))]
-fn memory_stats() -> MemoryNumbers {
+fn memory_stats(_server: &ServerContext, pool: &PoolNumbers) -> MemoryNumbers {
     // Without the monitor nothing tracks in-flight bytes; the pool's idle bytes are
     // still known.
     MemoryNumbers {
-        total_bytes: pool_stats().bytes_held,
+        total_bytes: pool.bytes_held,
         in_flight_bytes: 0,
         rss_bytes: 0,
         pressure: crate::memory::MemoryPressure::Low.as_str(),
@@ -200,6 +234,10 @@ mod tests {
             group_commit: None,
             admission: Arc::new(Admission::new(100)),
             auth: Arc::new(Authenticator::trust()),
+            server: Arc::new(ServerContext::new(
+                crate::memory::BufferPoolConfig::default(),
+                crate::memory::MemoryMonitorConfig::default(),
+            )),
         };
         let rows = snapshot(&context);
         assert_eq!(rows.len(), NAMES.len());

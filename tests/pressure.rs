@@ -1,14 +1,13 @@
 //! The memory monitor on the serving path: with thresholds below what the server's
 //! buffers hold and auto cleanup on, pressure is reported and the pool is shrunk.
-//! (Its own test binary: the monitor and pool are process-wide, and this test
-//! configures them.)
+//! The server has its own monitor and pool (its context), read here through its handle.
 
 #![cfg(all(feature = "monitor", feature = "pooling"))]
 
 mod common;
 
 use common::connect;
-use pgsqlite::memory::{MemoryMonitorConfig, MemoryPressure, global_memory_monitor};
+use pgsqlite::memory::{MemoryMonitorConfig, MemoryPressure};
 use pgsqlite::writer::WriterStrategy;
 use pgsqlite::{Config, Server};
 use std::time::Duration;
@@ -35,7 +34,7 @@ async fn pressure_is_detected_and_the_pool_shrinks() {
     // Let the background check see the buffers (4 KiB each, above both thresholds).
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     loop {
-        let stats = global_memory_monitor().get_stats();
+        let stats = server.context().monitor().get_stats();
         if stats.cleanups > 0 && stats.pressure_level == MemoryPressure::High {
             break;
         }

@@ -10,8 +10,8 @@ use std::path::Path;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let command = match Config::from_args(std::env::args().skip(1), |name| std::env::var(name).ok())
-    {
+    // clap reads the command line and the `PGSQLITE_*` variables of the environment.
+    let command = match Config::from_args(std::env::args().skip(1), |_| None) {
         Ok(command) => command,
         Err(err) => {
             eprintln!("pgsqlite: {err}");

@@ -53,22 +53,58 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// Registers `pgsqlite_stat(name)` and the temporary view `pgsqlite_stats(name, value)`
-/// listing every statistic in [`crate::stats::NAMES`].
+/// Registers `pgsqlite_stat(name)`, `pgsqlite_stats_snapshot()` and the temporary view
+/// `pgsqlite_stats(name, value)` listing every statistic in [`crate::stats::NAMES`].
+///
+/// The view reads one snapshot per query: `pgsqlite_stats_snapshot()` returns every
+/// statistic as one JSON object (in display order), which `json_each` turns into rows,
+/// so the function runs once however many rows are read.
 pub fn register_stats(conn: &Connection, provider: super::StatsProvider) -> rusqlite::Result<()> {
+    let one = provider.clone();
     conn.create_scalar_function("pgsqlite_stat", 1, FunctionFlags::SQLITE_UTF8, move |ctx| {
         let name: String = ctx.get(0)?;
-        Ok(provider(&name))
+        Ok(one()
+            .into_iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, value)| value))
     })?;
-    let names: Vec<String> = crate::stats::NAMES
-        .iter()
-        .map(|n| format!("('{n}')"))
-        .collect();
-    conn.execute_batch(&format!(
+    conn.create_scalar_function(
+        "pgsqlite_stats_snapshot",
+        0,
+        FunctionFlags::SQLITE_UTF8,
+        move |_| Ok(stats_json(&provider())),
+    )?;
+    conn.execute_batch(
         "CREATE TEMP VIEW pgsqlite_stats(name, value) AS \
-         SELECT column1, pgsqlite_stat(column1) FROM (VALUES {})",
-        names.join(", ")
-    ))
+         SELECT CAST(key AS TEXT), CAST(value AS TEXT) FROM json_each(pgsqlite_stats_snapshot())",
+    )
+}
+
+/// `rows` as one JSON object of strings, in order.
+fn stats_json(rows: &[(&'static str, String)]) -> String {
+    fn push_string(out: &mut String, text: &str) {
+        out.push('"');
+        for c in text.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+    }
+    let mut out = String::from("{");
+    for (i, (name, value)) in rows.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        push_string(&mut out, name);
+        out.push(':');
+        push_string(&mut out, value);
+    }
+    out.push('}');
+    out
 }
 
 /// The current time as timestamptz text (`2024-01-02 03:04:05.678901+00`).
@@ -110,6 +146,51 @@ fn random_uuid() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_stats_view_measures_once_per_query() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let conn = Connection::open_in_memory().unwrap();
+        let calls = Arc::new(AtomicUsize::new(0));
+        let counted = calls.clone();
+        register_stats(
+            &conn,
+            Arc::new(move || {
+                let n = counted.fetch_add(1, Ordering::Relaxed);
+                vec![
+                    ("first", format!("{n}")),
+                    ("quote\"back\\slash", "\u{1}x".to_string()),
+                    ("last", format!("{n}")),
+                ]
+            }),
+        )
+        .unwrap();
+        let rows: Vec<(String, String)> = conn
+            .prepare("SELECT name, value FROM pgsqlite_stats")
+            .unwrap()
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            calls.load(Ordering::Relaxed),
+            1,
+            "one measurement for all rows"
+        );
+        assert_eq!(
+            rows,
+            [
+                ("first".to_string(), "0".to_string()),
+                ("quote\"back\\slash".to_string(), "\u{1}x".to_string()),
+                ("last".to_string(), "0".to_string()),
+            ]
+        );
+        let one: String = conn
+            .query_row("SELECT pgsqlite_stat('last')", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(one, "1");
+    }
 
     #[test]
     fn functions_answer() {

@@ -8,19 +8,11 @@
 //! [`Isolation::RepeatableRead`] and [`Isolation::Serializable`] the snapshot is kept
 //! and such a conflict is a serialization failure (40001), as in PostgreSQL.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
-/// Transactions started afresh for a stale snapshot, process-wide.
-static SNAPSHOT_RESTARTS: AtomicU64 = AtomicU64::new(0);
-
-/// How many READ COMMITTED transactions were started afresh at their first write
-/// because their snapshot was stale (or to take the write lock for `FOR UPDATE`).
-pub fn snapshot_restarts() -> u64 {
-    SNAPSHOT_RESTARTS.load(Ordering::Relaxed)
-}
-
+/// Counts a READ COMMITTED transaction started afresh at its first write because its
+/// snapshot was stale (or to take the write lock for `FOR UPDATE`), in the context of
+/// the server this thread works for.
 pub(super) fn record_snapshot_restart() {
-    SNAPSHOT_RESTARTS.fetch_add(1, Ordering::Relaxed);
+    crate::context::with_current(|context| context.counters().snapshot_restarted());
 }
 
 /// The isolation level of a session's transaction.

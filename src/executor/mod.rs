@@ -32,7 +32,7 @@ mod testing;
 
 pub use errors::{pg_function_error, sqlite_error};
 pub use group_commit::{GroupCommit, GroupCommitStats};
-pub use isolation::{Isolation, snapshot_restarts};
+pub use isolation::Isolation;
 #[cfg(feature = "mmap")]
 pub use mapped::MemoryMappedExecutor;
 pub use sqlite::{Database, SqliteExecutor, StatsProvider};

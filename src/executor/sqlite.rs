@@ -35,8 +35,8 @@ pub struct Database {
     exclusive: bool,
 }
 
-/// Answers `pgsqlite_stat(name)`: the value of one statistic.
-pub type StatsProvider = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+/// Answers `pgsqlite_stats`: every statistic as (name, value), measured once per call.
+pub type StatsProvider = Arc<dyn Fn() -> Vec<(&'static str, String)> + Send + Sync>;
 
 impl std::fmt::Debug for Database {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -73,6 +73,8 @@ impl Database {
     /// A fresh in-memory database that every connection opened from this value (and its
     /// clones) shares; it lives as long as any clone does.
     pub fn memory() -> Result<Database, Error> {
+        // Process-wide on purpose: the memdb VFS's names are shared by every connection
+        // of the process, whichever server opened it, so they must never repeat.
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let uri = format!("file:/pgsqlite-{}-{n}?vfs=memdb", std::process::id());

@@ -10,7 +10,8 @@
 //! A thread whose shard is empty may steal from the others with `try_lock`, never blocking,
 //! which also lets a buffer released on one thread be reused on another. Buffers that grew
 //! past `max_buffer_capacity` are dropped on release rather than pinned in the pool.
-//! `global_buffer_pool` is the process-wide instance the pooled writer uses;
+//! A server has a pool of its own (see [`crate::context`]); `global_buffer_pool` is the
+//! process's default pool, for writers built outside a server, and
 //! `init_global_buffer_pool` configures it once.
 //!
 //! ## Memory monitor (feature `monitor`, no-op without it)
@@ -46,6 +47,7 @@ pub use pool::{BufferPool, BufferPoolStats, global_buffer_pool, init_global_buff
 #[cfg(any(feature = "pooling", feature = "monitor"))]
 pub(crate) fn thread_slot() -> usize {
     use std::sync::atomic::{AtomicUsize, Ordering};
+    // Process-wide on purpose: a slot identifies a thread, whichever server it works for.
     static NEXT_SLOT: AtomicUsize = AtomicUsize::new(0);
     thread_local! {
         static SLOT: usize = NEXT_SLOT.fetch_add(1, Ordering::Relaxed);

@@ -119,9 +119,17 @@ pub type DefaultMonitor = MemoryMonitor;
 #[cfg(not(feature = "monitor"))]
 pub type DefaultMonitor = NoopMonitor;
 
-/// The monitor the pipeline uses: the global `MemoryMonitor` with feature `monitor`, a
-/// static [`NoopMonitor`] without. Coerces to `&'static dyn Monitor`.
+/// The monitor the pipeline uses: on a server's worker thread, that server's (see
+/// [`crate::context`]); elsewhere the process's default one (`global_memory_monitor()`
+/// with feature `monitor`, a static [`NoopMonitor`] without). Coerces to
+/// `&'static dyn Monitor`.
 pub fn default_monitor() -> &'static DefaultMonitor {
+    crate::context::with_current(|context| context.monitor())
+}
+
+/// The process's default monitor: the global `MemoryMonitor` with feature `monitor`, a
+/// static [`NoopMonitor`] without.
+pub(crate) fn global_default_monitor() -> &'static DefaultMonitor {
     #[cfg(feature = "monitor")]
     {
         global_memory_monitor()
@@ -368,7 +376,8 @@ fn read_rss_bytes() -> usize {
 #[cfg(feature = "monitor")]
 static GLOBAL_MONITOR: OnceLock<MemoryMonitor> = OnceLock::new();
 
-/// The process-wide monitor: built with the default configuration on first use unless
+/// The process's default monitor (the default [`ServerContext`](crate::ServerContext)'s;
+/// a server uses its own): built with the default configuration on first use unless
 /// [`init_global_memory_monitor`] ran first.
 #[cfg(feature = "monitor")]
 pub fn global_memory_monitor() -> &'static MemoryMonitor {

@@ -301,7 +301,8 @@ fn shard_count_for(max_pool_size: usize) -> usize {
 
 static GLOBAL_POOL: OnceLock<BufferPool> = OnceLock::new();
 
-/// The process-wide pool: built with the default configuration on first use unless
+/// The process's default pool (the default [`ServerContext`](crate::ServerContext)'s; a
+/// server uses its own): built with the default configuration on first use unless
 /// [`init_global_buffer_pool`] ran first.
 pub fn global_buffer_pool() -> &'static BufferPool {
     GLOBAL_POOL.get_or_init(|| BufferPool::new(BufferPoolConfig::default()))

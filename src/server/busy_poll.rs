@@ -10,20 +10,14 @@
 //! Then the runtime parks as usual and finds the socket ready at once. The cost is CPU
 //! time while idle, at most the budget after each burst of work.
 
+use crate::context::ServerContext;
+use rustix::event::epoll;
 use std::io;
-use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
+use std::mem::MaybeUninit;
+use std::os::fd::{AsFd, OwnedFd};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-
-/// Spins of every worker so far, and those that ended with a readable socket.
-static SPINS: AtomicU64 = AtomicU64::new(0);
-static READY: AtomicU64 = AtomicU64::new(0);
-
-/// (spins, spins that found a request) over all workers of the process.
-pub(crate) fn stats() -> (u64, u64) {
-    (SPINS.load(Ordering::Relaxed), READY.load(Ordering::Relaxed))
-}
 
 /// One worker's busy-poll set.
 #[derive(Debug)]
@@ -31,6 +25,8 @@ pub(crate) struct BusyPoll {
     epoll: OwnedFd,
     budget: Duration,
     watched: AtomicUsize,
+    /// Where spins are counted (`workers.busy_poll_spins`, `workers.busy_poll_ready`).
+    context: Arc<ServerContext>,
 }
 
 /// A socket in a [`BusyPoll`] set, for as long as this value lives.
@@ -43,45 +39,27 @@ pub(crate) struct Watch {
 }
 
 impl BusyPoll {
-    /// An empty set; [`spin`](Self::spin) polls it for at most `budget`.
-    pub fn new(budget: Duration) -> io::Result<Arc<BusyPoll>> {
-        // SAFETY: epoll_create1 takes no pointers; the result is checked before use.
-        #[allow(unsafe_code)]
-        let fd = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
-        if fd < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: `fd` is a fresh descriptor that nothing else owns.
-        #[allow(unsafe_code)]
-        let epoll = unsafe { OwnedFd::from_raw_fd(fd) };
+    /// An empty set; [`spin`](Self::spin) polls it for at most `budget` and counts its
+    /// spins in `context`.
+    pub fn new(budget: Duration, context: Arc<ServerContext>) -> io::Result<Arc<BusyPoll>> {
+        let epoll = epoll::create(epoll::CreateFlags::CLOEXEC)?;
         Ok(Arc::new(BusyPoll {
             epoll,
             budget,
             watched: AtomicUsize::new(0),
+            context,
         }))
     }
 
     /// Adds a client socket to the set.
     pub fn watch(self: &Arc<BusyPoll>, socket: impl AsFd) -> io::Result<Watch> {
         let fd = socket.as_fd().try_clone_to_owned()?;
-        let mut event = libc::epoll_event {
-            events: (libc::EPOLLIN | libc::EPOLLRDHUP) as u32,
-            u64: 0,
-        };
-        // SAFETY: both descriptors are open for the duration of the call and `event`
-        // is a valid epoll_event the kernel only reads.
-        #[allow(unsafe_code)]
-        let rc = unsafe {
-            libc::epoll_ctl(
-                self.epoll.as_raw_fd(),
-                libc::EPOLL_CTL_ADD,
-                fd.as_raw_fd(),
-                &mut event,
-            )
-        };
-        if rc < 0 {
-            return Err(io::Error::last_os_error());
-        }
+        epoll::add(
+            &self.epoll,
+            &fd,
+            epoll::EventData::new_u64(0),
+            epoll::EventFlags::IN | epoll::EventFlags::RDHUP,
+        )?;
         self.watched.fetch_add(1, Ordering::Relaxed);
         Ok(Watch {
             poll: self.clone(),
@@ -96,20 +74,21 @@ impl BusyPoll {
         if self.budget.is_zero() || self.watched.load(Ordering::Relaxed) == 0 || single_cpu() {
             return;
         }
-        SPINS.fetch_add(1, Ordering::Relaxed);
         let started = Instant::now();
-        let mut events = [libc::epoll_event { events: 0, u64: 0 }];
+        let mut events = [MaybeUninit::<epoll::Event>::uninit()];
+        let now = rustix::event::Timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
         loop {
-            // SAFETY: `events` is a valid buffer of one entry; timeout 0 never blocks.
-            #[allow(unsafe_code)]
-            let ready =
-                unsafe { libc::epoll_wait(self.epoll.as_raw_fd(), events.as_mut_ptr(), 1, 0) };
-            if ready > 0 {
-                READY.fetch_add(1, Ordering::Relaxed);
+            let ready = epoll::wait(&self.epoll, &mut events, Some(&now));
+            if matches!(&ready, Ok((found, _)) if !found.is_empty()) {
+                self.context.counters().busy_poll_spun(true);
                 return;
             }
-            if ready < 0 || started.elapsed() >= self.budget {
+            if ready.is_err() || started.elapsed() >= self.budget {
                 // Out of time, or an error (EINTR): the runtime takes over.
+                self.context.counters().busy_poll_spun(false);
                 return;
             }
             std::thread::yield_now();
@@ -120,30 +99,13 @@ impl BusyPoll {
 /// True if the calling thread is allowed on one CPU only (`taskset`, cgroups cpusets).
 /// Checked at every spin: affinity can change while the server runs.
 fn single_cpu() -> bool {
-    // SAFETY: cpu_set_t is plain data (all zeroes is a valid empty set); the kernel
-    // writes at most `size_of::<cpu_set_t>()` bytes into it.
-    #[allow(unsafe_code)]
-    unsafe {
-        let mut set: libc::cpu_set_t = std::mem::zeroed();
-        if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) != 0 {
-            return false;
-        }
-        libc::CPU_COUNT(&set) == 1
-    }
+    rustix::thread::sched_getaffinity(None).is_ok_and(|set| set.count() == 1)
 }
 
 impl Drop for Watch {
     fn drop(&mut self) {
-        // SAFETY: both descriptors are open; a null event is allowed for EPOLL_CTL_DEL.
-        #[allow(unsafe_code)]
-        unsafe {
-            libc::epoll_ctl(
-                self.poll.epoll.as_raw_fd(),
-                libc::EPOLL_CTL_DEL,
-                self.fd.as_raw_fd(),
-                std::ptr::null_mut(),
-            );
-        }
+        // Fails only if the socket was never added, which `watch` rules out.
+        let _ = epoll::delete(&self.poll.epoll, &self.fd);
         self.poll.watched.fetch_sub(1, Ordering::Relaxed);
     }
 }
@@ -154,9 +116,13 @@ mod tests {
     use std::io::Write;
     use std::os::unix::net::UnixStream;
 
+    fn default_context() -> Arc<ServerContext> {
+        ServerContext::default_context().clone()
+    }
+
     #[test]
     fn spin_returns_when_a_socket_is_readable() {
-        let poll = BusyPoll::new(Duration::from_secs(30)).unwrap();
+        let poll = BusyPoll::new(Duration::from_secs(30), default_context()).unwrap();
         let (server, mut client) = UnixStream::pair().unwrap();
         let _watch = poll.watch(&server).unwrap();
         client.write_all(b"Q").unwrap();
@@ -168,15 +134,11 @@ mod tests {
     #[test]
     fn a_thread_bound_to_one_cpu_does_not_spin() {
         std::thread::spawn(|| {
-            // SAFETY: a zeroed cpu_set_t is an empty set; CPU 0 is added to it.
-            #[allow(unsafe_code)]
-            let bound = unsafe {
-                let mut set: libc::cpu_set_t = std::mem::zeroed();
-                libc::CPU_SET(0, &mut set);
-                libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) == 0
-            };
+            let mut set = rustix::thread::CpuSet::new();
+            set.set(0);
+            let bound = rustix::thread::sched_setaffinity(None, &set).is_ok();
             assert!(bound, "cannot bind the test thread to CPU 0");
-            let poll = BusyPoll::new(Duration::from_secs(30)).unwrap();
+            let poll = BusyPoll::new(Duration::from_secs(30), default_context()).unwrap();
             let (server, _client) = UnixStream::pair().unwrap();
             let _watch = poll.watch(&server).unwrap();
             let started = Instant::now();
@@ -192,7 +154,7 @@ mod tests {
         if single_cpu() {
             return; // Nothing to measure: spinning is off on one CPU (tested above).
         }
-        let poll = BusyPoll::new(Duration::from_millis(20)).unwrap();
+        let poll = BusyPoll::new(Duration::from_millis(20), default_context()).unwrap();
         let (server, _client) = UnixStream::pair().unwrap();
         let watch = poll.watch(&server).unwrap();
         let started = Instant::now();

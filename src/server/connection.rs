@@ -218,8 +218,11 @@ async fn session<S: SplitStream>(stream: S, link: Link, shared: &Shared) -> Resu
         }
         #[cfg(feature = "pooling")]
         WriterStrategy::Pooled => {
-            let writer =
-                crate::writer::PooledDirectWriter::with_global_pool(write, config.batching.clone());
+            let writer = crate::writer::PooledDirectWriter::with_pool(
+                write,
+                shared.context.pool(),
+                config.batching.clone(),
+            );
             Session::new(input, writer, values, exec, options)
                 .run()
                 .await

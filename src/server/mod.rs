@@ -13,6 +13,7 @@ mod worker;
 use crate::auth::Authenticator;
 use crate::cancel::CancelRegistry;
 use crate::config::Config;
+use crate::context::ServerContext;
 use crate::error::Error;
 use crate::executor::Database;
 use crate::stats::StatsContext;
@@ -36,6 +37,8 @@ pub(crate) struct Shared {
     pub shutdown: watch::Receiver<bool>,
     pub auth: Arc<Authenticator>,
     pub admission: Arc<Admission>,
+    /// The pool, monitor and counters of this server.
+    pub context: Arc<ServerContext>,
     /// The certificate and rustls setup, when TLS is configured.
     #[cfg(feature = "tls")]
     pub tls: Option<crate::tls::TlsServer>,
@@ -65,9 +68,21 @@ pub struct Server {
 }
 
 impl Server {
-    /// Opens the database and binds the listeners the configuration asks for.
-    /// Must be called inside a tokio runtime.
+    /// Opens the database and binds the listeners the configuration asks for, with a
+    /// [`ServerContext`] of its own built from the configuration's pool and monitor
+    /// settings. Must be called inside a tokio runtime.
     pub async fn bind(config: Config) -> Result<Server, Error> {
+        let context = Arc::new(ServerContext::from_config(&config));
+        Server::bind_with_context(config, context).await
+    }
+
+    /// Like [`bind`](Self::bind), with a context the embedding code built (and may
+    /// share between servers, or read itself). The configuration's pool and monitor
+    /// settings are then unused.
+    pub async fn bind_with_context(
+        config: Config,
+        context: Arc<ServerContext>,
+    ) -> Result<Server, Error> {
         config.check_exposure()?;
         config.validate_tls()?;
         #[cfg(feature = "tls")]
@@ -89,11 +104,10 @@ impl Server {
             group_commit: database.group_commit().cloned(),
             admission: admission.clone(),
             auth: auth.clone(),
+            server: context.clone(),
         };
         let provider = stats.clone();
-        let database = database.with_stats(Arc::new(move |name: &str| {
-            crate::stats::value(name, &provider)
-        }));
+        let database = database.with_stats(Arc::new(move || crate::stats::snapshot(&provider)));
         // Fail now, not at the first client, if the database cannot be opened.
         drop(database.connect()?);
 
@@ -130,6 +144,7 @@ impl Server {
                 shutdown,
                 auth,
                 admission,
+                context,
                 #[cfg(feature = "tls")]
                 tls,
             }),
@@ -145,6 +160,11 @@ impl Server {
     /// The Unix socket path, if any.
     pub fn socket_path(&self) -> Option<&Path> {
         self.unix.as_ref().map(|(_, p)| p.as_path())
+    }
+
+    /// The server's pool, monitor and counters.
+    pub fn context(&self) -> &Arc<ServerContext> {
+        &self.shared.context
     }
 
     /// Serves until `signal` completes, then shuts down gracefully: stops accepting,
@@ -179,7 +199,12 @@ impl Server {
                 "trust authentication on a non-loopback address (--allow-trust-remote): anyone who can reach the port can read and change the database"
             );
         }
-        services::start(config, shared.stats.clone(), &shared.shutdown);
+        services::start(
+            config,
+            &shared.context,
+            shared.stats.clone(),
+            &shared.shutdown,
+        );
         let workers: Vec<Worker> = (0..config.workers.max(1))
             .map(|i| Worker::start(i, shared.clone()))
             .collect::<Result<_, _>>()?;
@@ -231,6 +256,7 @@ impl Server {
         })
         .await
         .ok();
+        shared.context.release_buffers();
         tracing::info!("stopped");
         Ok(())
     }
@@ -238,7 +264,17 @@ impl Server {
     /// Starts the server on its own thread, for tests and embedding: returns once it
     /// listens. The server stops when the handle is shut down or dropped.
     pub fn start(config: Config) -> Result<ServerHandle, Error> {
+        let context = Arc::new(ServerContext::from_config(&config));
+        Server::start_with_context(config, context)
+    }
+
+    /// Like [`start`](Self::start), with a context the embedding code built.
+    pub fn start_with_context(
+        config: Config,
+        context: Arc<ServerContext>,
+    ) -> Result<ServerHandle, Error> {
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let handle_context = context.clone();
         let (stop_tx, mut stop_rx) = watch::channel(false);
         let thread = std::thread::Builder::new()
             .name("pgsqlite-accept".to_string())
@@ -247,7 +283,7 @@ impl Server {
                     .enable_all()
                     .build()?;
                 runtime.block_on(async move {
-                    let server = match Server::bind(config).await {
+                    let server = match Server::bind_with_context(config, context).await {
                         Ok(server) => server,
                         Err(err) => {
                             let _ = ready_tx.send(Err(err));
@@ -272,6 +308,7 @@ impl Server {
         Ok(ServerHandle {
             addr,
             socket,
+            context: handle_context,
             stop: stop_tx,
             thread: Some(thread),
         })
@@ -310,6 +347,7 @@ async fn accept_failed(err: std::io::Error) {
 pub struct ServerHandle {
     addr: Option<SocketAddr>,
     socket: Option<PathBuf>,
+    context: Arc<ServerContext>,
     stop: watch::Sender<bool>,
     thread: Option<std::thread::JoinHandle<Result<(), Error>>>,
 }
@@ -323,6 +361,11 @@ impl ServerHandle {
     /// The Unix socket path, if any.
     pub fn socket_path(&self) -> Option<&Path> {
         self.socket.as_deref()
+    }
+
+    /// The server's pool, monitor and counters.
+    pub fn context(&self) -> &Arc<ServerContext> {
+        &self.context
     }
 
     /// Shuts the server down gracefully and waits for it.

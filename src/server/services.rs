@@ -1,25 +1,25 @@
-//! Server-wide background services: the buffer pool and memory monitor set up from the
-//! configuration, the monitor's periodic check, and the statistics log.
+//! Server-wide background services: the memory monitor's periodic check, and the
+//! statistics log.
 
 use crate::config::Config;
+use crate::context::ServerContext;
 use crate::stats::{StatsContext, snapshot};
 use std::time::Duration;
 use tokio::sync::watch;
 
-/// Configures the process-wide pool and monitor from `config` (the first server in a
-/// process wins; later ones share them) and starts the periodic tasks, which end when
-/// `stop` turns true.
-pub(crate) fn start(config: &Config, context: StatsContext, stop: &watch::Receiver<bool>) {
-    #[cfg(feature = "pooling")]
-    if crate::memory::init_global_buffer_pool(config.buffer_pool.clone()).is_err() {
-        tracing::debug!("buffer pool already configured by an earlier server in this process");
-    }
+/// Starts the periodic tasks of a server with `server`'s monitor: the monitor's checks
+/// (feature `monitor`) and, when `config` asks for monitoring, the statistics log. They
+/// end when `stop` turns true.
+#[cfg_attr(not(feature = "monitor"), allow(unused_variables))]
+pub(crate) fn start(
+    config: &Config,
+    server: &ServerContext,
+    context: StatsContext,
+    stop: &watch::Receiver<bool>,
+) {
     #[cfg(feature = "monitor")]
     {
-        let monitor = match crate::memory::init_global_memory_monitor(config.memory_monitor.clone())
-        {
-            Ok(monitor) | Err(monitor) => monitor,
-        };
+        let monitor = server.monitor();
         let mut stop = stop.clone();
         tokio::spawn(async move {
             monitor

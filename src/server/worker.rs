@@ -40,7 +40,7 @@ impl Worker {
         let (sender, receiver) = mpsc::unbounded_channel();
         let busy_poll = match shared.config.busy_poll {
             budget if budget.is_zero() => None,
-            budget => Some(BusyPoll::new(budget)?),
+            budget => Some(BusyPoll::new(budget, shared.context.clone())?),
         };
         let mut runtime = tokio::runtime::Builder::new_current_thread();
         runtime.enable_all();
@@ -52,6 +52,8 @@ impl Worker {
         let thread = std::thread::Builder::new()
             .name(format!("pgsqlite-worker-{index}"))
             .spawn(move || {
+                // Sessions on this thread count and measure in the server's context.
+                shared.context.enter();
                 let local = LocalSet::new();
                 local.block_on(&runtime, serve(receiver, shared, busy_poll));
             })?;

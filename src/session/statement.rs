@@ -15,7 +15,6 @@ use crate::sql::translate::translate;
 use smallvec::SmallVec;
 use std::collections::HashMap;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A result column of a prepared statement.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -69,19 +68,11 @@ pub enum Prepared {
     Edit(crate::sql::alter::TableEdit),
 }
 
-/// Statements parsed, translated and described so far, by every session: each is a
-/// statement-cache miss.
-static PREPARED: AtomicU64 = AtomicU64::new(0);
-
-/// How many statements sessions have prepared (cache misses), process-wide.
-pub fn prepared_count() -> u64 {
-    PREPARED.load(Ordering::Relaxed)
-}
-
 impl Prepared {
     /// Parses, translates and describes one statement.
     pub fn new<E: Executor>(exec: &mut E, statement: &str) -> Result<Prepared, Error> {
-        PREPARED.fetch_add(1, Ordering::Relaxed);
+        // A statement-cache miss, counted for `statements.prepared`.
+        crate::context::with_current(|context| context.counters().statement_prepared());
         // Nothing but whitespace, semicolons and comments: PostgreSQL answers such a
         // statement with EmptyQueryResponse, in either protocol.
         if crate::sql::split::split_statements(statement).is_empty() {

@@ -8,7 +8,6 @@ use rusqlite::types::ValueRef;
 use std::io::{self, Write};
 use std::ops::Range;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A value on its way to the client, held in the cheapest way that keeps it valid.
 #[derive(Debug, Clone)]
@@ -77,17 +76,6 @@ impl AsRef<[u8]> for MappedRegion {
     }
 }
 
-static MAPPED_VALUES: AtomicU64 = AtomicU64::new(0);
-static MAPPED_BYTES: AtomicU64 = AtomicU64::new(0);
-
-/// Values mapped so far and their bytes, process-wide.
-pub fn mapped_stats() -> (u64, u64) {
-    (
-        MAPPED_VALUES.load(Ordering::Relaxed),
-        MAPPED_BYTES.load(Ordering::Relaxed),
-    )
-}
-
 /// Decides, value by value, between [`MappedValue`]'s variants: values of at least the
 /// threshold (`PGSQLITE_MMAP_THRESHOLD`, 8192 bytes by default) are sent by reference
 /// and, when they must outlive their row, mapped from a temporary file in
@@ -151,8 +139,7 @@ impl MappedValueFactory {
         // it; nothing else can truncate or modify it while it is mapped.
         #[allow(unsafe_code)]
         let map = unsafe { Mmap::map(&file)? };
-        MAPPED_VALUES.fetch_add(1, Ordering::Relaxed);
-        MAPPED_BYTES.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        crate::context::with_current(|context| context.counters().value_mapped(bytes.len()));
         Ok(MappedRegion {
             map: Arc::new(map),
             range: 0..bytes.len(),

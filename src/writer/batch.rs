@@ -2,7 +2,6 @@
 
 use crate::memory::MemoryPressure;
 use crate::protocol::backend::tag;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// How DataRows are batched: `BatchConfig`, with its defaults.
 ///
@@ -49,10 +48,7 @@ impl BatchConfig {
     }
 }
 
-static BATCHES: AtomicU64 = AtomicU64::new(0);
-static BATCHED_ROWS: AtomicU64 = AtomicU64::new(0);
-
-/// Batching statistics, process-wide.
+/// Batching statistics of one server context.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct BatchStats {
     /// Batches that ended with at least one DataRow in them.
@@ -72,11 +68,13 @@ impl BatchStats {
     }
 }
 
-/// The batching counters so far.
+/// The batching counters so far, in the context of the server this thread works for
+/// (see [`crate::context`]).
 pub fn batch_stats() -> BatchStats {
+    let counters = crate::context::with_current(|context| context.counters().snapshot());
     BatchStats {
-        flushes: BATCHES.load(Ordering::Relaxed),
-        rows: BATCHED_ROWS.load(Ordering::Relaxed),
+        flushes: counters.batches,
+        rows: counters.batched_rows,
     }
 }
 
@@ -145,8 +143,7 @@ impl Batcher {
 
     fn end_batch(&mut self) {
         if self.rows > 0 {
-            BATCHES.fetch_add(1, Ordering::Relaxed);
-            BATCHED_ROWS.fetch_add(self.rows as u64, Ordering::Relaxed);
+            crate::context::with_current(|context| context.counters().batch_ended(self.rows));
             self.rows = 0;
         }
     }

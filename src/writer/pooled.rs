@@ -56,6 +56,11 @@ impl<W: AsyncWrite + Unpin> PooledDirectWriter<W> {
         Self::from_pool(io, PoolRef::Global(global_buffer_pool()), batch_config)
     }
 
+    /// A writer on `pool` (a server's, see [`crate::context`]).
+    pub fn with_pool(io: W, pool: &'static BufferPool, batch_config: BatchConfig) -> Self {
+        Self::from_pool(io, PoolRef::Global(pool), batch_config)
+    }
+
     /// A writer with its own pool, as the `advanced_configuration` example builds it.
     pub fn with_config(io: W, pool_config: BufferPoolConfig, batch_config: BatchConfig) -> Self {
         Self::from_pool(

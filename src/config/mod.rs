@@ -1,5 +1,12 @@
 //! Server configuration: defaults, `PGSQLITE_*` environment variables and command-line
 //! flags, in increasing order of precedence.
+//!
+//! [`Config`] is a plain struct that embedding code fills in directly. The command line
+//! is declared for clap in `config/cli.rs` (flags, variables, help, the `passwd` subcommand);
+//! [`Config::from_args`] lets clap find each value and where it came from, and converts
+//! it here, so that an invalid value is an error naming its flag or variable.
+
+mod cli;
 
 use crate::auth::users::Users;
 use crate::auth::{AuthMethod, Authenticator};
@@ -165,12 +172,9 @@ pub enum Command {
     },
 }
 
-/// One option: its flag, its environment variable, and how it sets the config.
+/// How one option (clap id `id`, declared in `cli::Cli`) sets the config.
 struct Opt {
-    flag: &'static str,
-    env: &'static str,
-    value: &'static str,
-    help: &'static str,
+    id: &'static str,
     apply: fn(&mut Config, &str) -> Result<(), String>,
     /// The Cargo feature the setting is for, and whether this build has it.
     feature: Option<(&'static str, bool)>,
@@ -215,10 +219,7 @@ fn time_span(value: &str, bare_unit: Duration) -> Result<Duration, String> {
 
 const OPTIONS: &[Opt] = &[
     Opt {
-        flag: "--database",
-        env: "PGSQLITE_DATABASE",
-        value: "PATH",
-        help: "SQLite database file (created if missing; WAL mode). Default: a shared in-memory database",
+        id: "database",
         apply: |c, v| {
             c.database = match v {
                 "" | ":memory:" => None,
@@ -229,10 +230,7 @@ const OPTIONS: &[Opt] = &[
         feature: ALWAYS,
     },
     Opt {
-        flag: "--port",
-        env: "PGSQLITE_PORT",
-        value: "N",
-        help: "TCP port, also used in the Unix socket name .s.PGSQL.N. Default: 5432",
+        id: "port",
         apply: |c, v| {
             c.port = number(v)?;
             Ok(())
@@ -240,10 +238,7 @@ const OPTIONS: &[Opt] = &[
         feature: ALWAYS,
     },
     Opt {
-        flag: "--listen",
-        env: "PGSQLITE_LISTEN",
-        value: "ADDR",
-        help: "TCP listen address, or \"none\" for no TCP. Default: 127.0.0.1",
+        id: "listen",
         apply: |c, v| {
             c.listen = match v.trim() {
                 "none" | "" => None,
@@ -259,10 +254,7 @@ const OPTIONS: &[Opt] = &[
         feature: ALWAYS,
     },
     Opt {
-        flag: "--auth-method",
-        env: "PGSQLITE_AUTH_METHOD",
-        value: "METHOD",
-        help: "scram-sha-256, md5, password or trust. Default: scram-sha-256 if a password or users file is given, else trust",
+        id: "auth_method",
         apply: |c, v| {
             c.auth_method = Some(v.parse()?);
             Ok(())
@@ -270,10 +262,7 @@ const OPTIONS: &[Opt] = &[
         feature: ALWAYS,
     },
     Opt {
-        flag: "--user",
-        env: "PGSQLITE_USER",
-        value: "NAME",
-        help: "The user --password belongs to; alone, under trust, the only user name accepted. Default: postgres",
+        id: "user",
         apply: |c, v| {
             crate::auth::users::check_user_name(v)?;
             c.user = Some(v.to_string());
@@ -282,10 +271,7 @@ const OPTIONS: &[Opt] = &[
         feature: ALWAYS,
     },
     Opt {
-        flag: "--password",
-        env: "PGSQLITE_PASSWORD",
-        value: "PASSWORD",
-        help: "Password of --user (prefer the variable: flags show in ps). Default: none",
+        id: "password",
         apply: |c, v| {
             c.password = (!v.is_empty()).then(|| Password(v.to_string()));
             Ok(())
@@ -293,10 +279,7 @@ const OPTIONS: &[Opt] = &[
         feature: ALWAYS,
     },
     Opt {
-        flag: "--users-file",
-        env: "PGSQLITE_USERS_FILE",
-        value: "PATH",
-        help: "File of user:SCRAM-verifier lines, written by `pgsqlite passwd`. Default: none",
+        id: "users_file",
         apply: |c, v| {
             c.users_file = (!v.is_empty()).then(|| PathBuf::from(v));
             Ok(())
@@ -304,10 +287,7 @@ const OPTIONS: &[Opt] = &[
         feature: ALWAYS,
     },
     Opt {
-        flag: "--allow-trust-remote",
-        env: "PGSQLITE_ALLOW_TRUST_REMOTE",
-        value: "BOOL",
-        help: "Start with trust authentication on a non-loopback address (anyone who reaches the port gets the database). Default: 0",
+        id: "allow_trust_remote",
         apply: |c, v| {
             c.allow_trust_remote = flag(v)?;
             Ok(())
@@ -315,10 +295,7 @@ const OPTIONS: &[Opt] = &[
         feature: ALWAYS,
     },
     Opt {
-        flag: "--max-connections",
-        env: "PGSQLITE_MAX_CONNECTIONS",
-        value: "N",
-        help: "Most client connections at once; more get 53300. Default: 100",
+        id: "max_connections",
         apply: |c, v| {
             c.max_connections = positive(v)?;
             Ok(())
@@ -326,10 +303,7 @@ const OPTIONS: &[Opt] = &[
         feature: ALWAYS,
     },
     Opt {
-        flag: "--authentication-timeout",
-        env: "PGSQLITE_AUTHENTICATION_TIMEOUT",
-        value: "SECONDS",
-        help: "Time a client has to finish startup and authentication (or a span: 500ms, 1min). Default: 60",
+        id: "authentication_timeout",
         apply: |c, v| {
             let span = time_span(v, Duration::from_secs(1))?;
             if span.is_zero() {
@@ -341,10 +315,7 @@ const OPTIONS: &[Opt] = &[
         feature: ALWAYS,
     },
     Opt {
-        flag: "--idle-in-transaction-session-timeout",
-        env: "PGSQLITE_IDLE_IN_TRANSACTION_SESSION_TIMEOUT",
-        value: "MS",
-        help: "Close sessions idle inside a transaction this long (25P03; or a span: 5s, 1min; 0: never). Default: 0",
+        id: "idle_in_transaction_session_timeout",
         apply: |c, v| {
             c.idle_in_transaction_session_timeout = time_span(v, Duration::from_millis(1))?;
             Ok(())
@@ -352,10 +323,7 @@ const OPTIONS: &[Opt] = &[
         feature: ALWAYS,
     },
     Opt {
-        flag: "--idle-session-timeout",
-        env: "PGSQLITE_IDLE_SESSION_TIMEOUT",
-        value: "MS",
-        help: "Close sessions idle outside a transaction this long (57P05; or a span; 0: never). Default: 0",
+        id: "idle_session_timeout",
         apply: |c, v| {
             c.idle_session_timeout = time_span(v, Duration::from_millis(1))?;
             Ok(())
@@ -363,10 +331,7 @@ const OPTIONS: &[Opt] = &[
         feature: ALWAYS,
     },
     Opt {
-        flag: "--tls-cert",
-        env: "PGSQLITE_TLS_CERT",
-        value: "FILE",
-        help: "PEM certificate chain for TLS (with --tls-key); SSLRequest is then answered S. Default: none",
+        id: "tls_cert",
         apply: |c, v| {
             c.tls_cert = (!v.is_empty()).then(|| PathBuf::from(v));
             Ok(())
@@ -374,10 +339,7 @@ const OPTIONS: &[Opt] = &[
         feature: Some(("tls", cfg!(feature = "tls"))),
     },
     Opt {
-        flag: "--tls-key",
-        env: "PGSQLITE_TLS_KEY",
-        value: "FILE",
-        help: "PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1). Default: none",
+        id: "tls_key",
         apply: |c, v| {
             c.tls_key = (!v.is_empty()).then(|| PathBuf::from(v));
             Ok(())
@@ -385,10 +347,7 @@ const OPTIONS: &[Opt] = &[
         feature: Some(("tls", cfg!(feature = "tls"))),
     },
     Opt {
-        flag: "--tls-self-signed",
-        env: "PGSQLITE_TLS_SELF_SIGNED",
-        value: "0|1",
-        help: "Generate a self-signed certificate for localhost/127.0.0.1 at start (development only). Default: 0",
+        id: "tls_self_signed",
         apply: |c, v| {
             c.tls_self_signed = flag(v)?;
             Ok(())
@@ -396,10 +355,7 @@ const OPTIONS: &[Opt] = &[
         feature: Some(("tls", cfg!(feature = "tls"))),
     },
     Opt {
-        flag: "--require-tls",
-        env: "PGSQLITE_REQUIRE_TLS",
-        value: "0|1",
-        help: "Refuse TCP clients that do not use TLS (28000). Default: 0",
+        id: "require_tls",
         apply: |c, v| {
             c.require_tls = flag(v)?;
             Ok(())
@@ -407,10 +363,7 @@ const OPTIONS: &[Opt] = &[
         feature: Some(("tls", cfg!(feature = "tls"))),
     },
     Opt {
-        flag: "--socket-dir",
-        env: "PGSQLITE_SOCKET_DIR",
-        value: "DIR",
-        help: "Also listen on the Unix socket DIR/.s.PGSQL.<port> (psql -h DIR). Default: none",
+        id: "socket_dir",
         apply: |c, v| {
             c.socket_dir = (!v.is_empty()).then(|| PathBuf::from(v));
             Ok(())
@@ -418,10 +371,7 @@ const OPTIONS: &[Opt] = &[
         feature: ALWAYS,
     },
     Opt {
-        flag: "--writer",
-        env: "PGSQLITE_WRITER",
-        value: "STRATEGY",
-        help: "Writer strategy: framed, direct or pooled (as compiled in). Default: the best compiled in",
+        id: "writer",
         apply: |c, v| {
             c.writer = v.parse()?;
             Ok(())
@@ -429,10 +379,7 @@ const OPTIONS: &[Opt] = &[
         feature: ALWAYS,
     },
     Opt {
-        flag: "--log-level",
-        env: "PGSQLITE_LOG_LEVEL",
-        value: "LEVEL",
-        help: "error, warn, info, debug or trace. Default: info",
+        id: "log_level",
         apply: |c, v| {
             c.log_level = v
                 .parse()
@@ -442,10 +389,7 @@ const OPTIONS: &[Opt] = &[
         feature: ALWAYS,
     },
     Opt {
-        flag: "--workers",
-        env: "PGSQLITE_WORKERS",
-        value: "N",
-        help: "Worker threads serving sessions. Default: the number of CPUs",
+        id: "workers",
         apply: |c, v| {
             c.workers = positive(v)?;
             Ok(())
@@ -453,10 +397,7 @@ const OPTIONS: &[Opt] = &[
         feature: ALWAYS,
     },
     Opt {
-        flag: "--max-message-size",
-        env: "PGSQLITE_MAX_MESSAGE_SIZE",
-        value: "BYTES",
-        help: "Largest message accepted from a client. Default: 1073741823",
+        id: "max_message_size",
         apply: |c, v| {
             c.max_message_size = positive(v)?;
             Ok(())
@@ -464,10 +405,7 @@ const OPTIONS: &[Opt] = &[
         feature: ALWAYS,
     },
     Opt {
-        flag: "--read-ahead",
-        env: "PGSQLITE_READ_AHEAD",
-        value: "BYTES",
-        help: "Input read ahead of a busy session (pipelining clients); 0 reads inline. Default: 16777216",
+        id: "read_ahead",
         apply: |c, v| {
             c.read_ahead_bytes = number(v)?;
             Ok(())
@@ -475,10 +413,7 @@ const OPTIONS: &[Opt] = &[
         feature: ALWAYS,
     },
     Opt {
-        flag: "--busy-timeout",
-        env: "PGSQLITE_BUSY_TIMEOUT",
-        value: "MS",
-        help: "Milliseconds a statement waits for another session's lock. Default: 5000",
+        id: "busy_timeout",
         apply: |c, v| {
             c.busy_timeout = Duration::from_millis(number(v)?);
             Ok(())
@@ -486,10 +421,7 @@ const OPTIONS: &[Opt] = &[
         feature: ALWAYS,
     },
     Opt {
-        flag: "--busy-poll",
-        env: "PGSQLITE_BUSY_POLL",
-        value: "US",
-        help: "Microseconds an idle worker polls its clients' sockets before sleeping (0: off). Default: 50",
+        id: "busy_poll",
         apply: |c, v| {
             c.busy_poll = Duration::from_micros(number(v)?);
             Ok(())
@@ -497,10 +429,7 @@ const OPTIONS: &[Opt] = &[
         feature: ALWAYS,
     },
     Opt {
-        flag: "--exclusive-access",
-        env: "PGSQLITE_EXCLUSIVE_ACCESS",
-        value: "BOOL",
-        help: "Lock the database file against other processes while serving (0: share it, at two fcntl calls per transaction). Default: 1",
+        id: "exclusive_access",
         apply: |c, v| {
             c.exclusive_access = flag(v)?;
             Ok(())
@@ -508,10 +437,7 @@ const OPTIONS: &[Opt] = &[
         feature: ALWAYS,
     },
     Opt {
-        flag: "--group-commit",
-        env: "PGSQLITE_GROUP_COMMIT",
-        value: "BOOL",
-        help: "Concurrent commits share one WAL sync, each acknowledged once on disk (0: one sync per commit). Default: 1",
+        id: "group_commit",
         apply: |c, v| {
             c.group_commit = flag(v)?;
             Ok(())
@@ -519,10 +445,7 @@ const OPTIONS: &[Opt] = &[
         feature: ALWAYS,
     },
     Opt {
-        flag: "--shutdown-timeout",
-        env: "PGSQLITE_SHUTDOWN_TIMEOUT",
-        value: "MS",
-        help: "Milliseconds shutdown waits for running statements. Default: 5000",
+        id: "shutdown_timeout",
         apply: |c, v| {
             c.shutdown_timeout = Duration::from_millis(number(v)?);
             Ok(())
@@ -530,10 +453,7 @@ const OPTIONS: &[Opt] = &[
         feature: ALWAYS,
     },
     Opt {
-        flag: "--buffer-pool-size",
-        env: "PGSQLITE_BUFFER_POOL_SIZE",
-        value: "N",
-        help: "Buffers the global pool keeps. Default: 50",
+        id: "buffer_pool_size",
         apply: |c, v| {
             c.buffer_pool.max_pool_size = number(v)?;
             Ok(())
@@ -541,10 +461,7 @@ const OPTIONS: &[Opt] = &[
         feature: Some(("pooling", cfg!(feature = "pooling"))),
     },
     Opt {
-        flag: "--buffer-initial-capacity",
-        env: "PGSQLITE_BUFFER_INITIAL_CAPACITY",
-        value: "BYTES",
-        help: "Capacity of a new pooled buffer. Default: 4096",
+        id: "buffer_initial_capacity",
         apply: |c, v| {
             c.buffer_pool.initial_buffer_capacity = number(v)?;
             Ok(())
@@ -552,10 +469,7 @@ const OPTIONS: &[Opt] = &[
         feature: Some(("pooling", cfg!(feature = "pooling"))),
     },
     Opt {
-        flag: "--buffer-max-capacity",
-        env: "PGSQLITE_BUFFER_MAX_CAPACITY",
-        value: "BYTES",
-        help: "Buffers that grew past this are dropped, not pooled. Default: 65536",
+        id: "buffer_max_capacity",
         apply: |c, v| {
             c.buffer_pool.max_buffer_capacity = number(v)?;
             Ok(())
@@ -563,10 +477,7 @@ const OPTIONS: &[Opt] = &[
         feature: Some(("pooling", cfg!(feature = "pooling"))),
     },
     Opt {
-        flag: "--buffer-monitoring",
-        env: "PGSQLITE_BUFFER_MONITORING",
-        value: "0|1",
-        help: "Log buffer pool statistics periodically. Default: 0",
+        id: "buffer_monitoring",
         apply: |c, v| {
             c.buffer_pool.enable_monitoring = flag(v)?;
             Ok(())
@@ -574,10 +485,7 @@ const OPTIONS: &[Opt] = &[
         feature: Some(("pooling", cfg!(feature = "pooling"))),
     },
     Opt {
-        flag: "--memory-threshold",
-        env: "PGSQLITE_MEMORY_THRESHOLD",
-        value: "BYTES",
-        help: "Buffer bytes at which memory pressure is Medium. Default: 67108864",
+        id: "memory_threshold",
         apply: |c, v| {
             c.memory_monitor.memory_threshold = number(v)?;
             Ok(())
@@ -585,10 +493,7 @@ const OPTIONS: &[Opt] = &[
         feature: Some(("monitor", cfg!(feature = "monitor"))),
     },
     Opt {
-        flag: "--high-memory-threshold",
-        env: "PGSQLITE_HIGH_MEMORY_THRESHOLD",
-        value: "BYTES",
-        help: "Buffer bytes at which memory pressure is High. Default: 134217728",
+        id: "high_memory_threshold",
         apply: |c, v| {
             c.memory_monitor.high_memory_threshold = number(v)?;
             Ok(())
@@ -596,10 +501,7 @@ const OPTIONS: &[Opt] = &[
         feature: Some(("monitor", cfg!(feature = "monitor"))),
     },
     Opt {
-        flag: "--memory-check-interval",
-        env: "PGSQLITE_MEMORY_CHECK_INTERVAL",
-        value: "SECONDS",
-        help: "Seconds between memory checks. Default: 10",
+        id: "memory_check_interval",
         apply: |c, v| {
             c.memory_monitor.check_interval = Duration::from_secs(positive(v)? as u64);
             Ok(())
@@ -607,10 +509,7 @@ const OPTIONS: &[Opt] = &[
         feature: Some(("monitor", cfg!(feature = "monitor"))),
     },
     Opt {
-        flag: "--auto-cleanup",
-        env: "PGSQLITE_AUTO_CLEANUP",
-        value: "0|1",
-        help: "Under memory pressure, shrink the pool and batch earlier. Default: 0",
+        id: "auto_cleanup",
         apply: |c, v| {
             c.memory_monitor.enable_auto_cleanup = flag(v)?;
             Ok(())
@@ -618,10 +517,7 @@ const OPTIONS: &[Opt] = &[
         feature: Some(("monitor", cfg!(feature = "monitor"))),
     },
     Opt {
-        flag: "--memory-monitoring",
-        env: "PGSQLITE_MEMORY_MONITORING",
-        value: "0|1",
-        help: "Log every memory check (at info). Default: 0",
+        id: "memory_monitoring",
         apply: |c, v| {
             c.memory_monitor.enable_detailed_monitoring = flag(v)?;
             Ok(())
@@ -629,10 +525,7 @@ const OPTIONS: &[Opt] = &[
         feature: Some(("monitor", cfg!(feature = "monitor"))),
     },
     Opt {
-        flag: "--enable-batching",
-        env: "PGSQLITE_ENABLE_BATCHING",
-        value: "0|1",
-        help: "Batch DataRows by count and bytes. Default: 0",
+        id: "enable_batching",
         apply: |c, v| {
             c.batching.enable_batching = flag(v)?;
             Ok(())
@@ -640,10 +533,7 @@ const OPTIONS: &[Opt] = &[
         feature: Some(("batching", cfg!(feature = "batching"))),
     },
     Opt {
-        flag: "--batch-size",
-        env: "PGSQLITE_BATCH_SIZE",
-        value: "N",
-        help: "DataRows per batch. Default: 50",
+        id: "batch_size",
         apply: |c, v| {
             c.batching.max_batch_size = number(v)?;
             Ok(())
@@ -651,10 +541,7 @@ const OPTIONS: &[Opt] = &[
         feature: Some(("batching", cfg!(feature = "batching"))),
     },
     Opt {
-        flag: "--batch-bytes",
-        env: "PGSQLITE_BATCH_BYTES",
-        value: "BYTES",
-        help: "Bytes per batch. Default: 32768",
+        id: "batch_bytes",
         apply: |c, v| {
             c.batching.max_batch_bytes = number(v)?;
             Ok(())
@@ -662,10 +549,7 @@ const OPTIONS: &[Opt] = &[
         feature: Some(("batching", cfg!(feature = "batching"))),
     },
     Opt {
-        flag: "--mmap-threshold",
-        env: "PGSQLITE_MMAP_THRESHOLD",
-        value: "BYTES",
-        help: "Values this large are sent by reference and kept memory-mapped. Default: 8192",
+        id: "mmap_threshold",
         apply: |c, v| {
             c.mmap.threshold = number(v)?;
             Ok(())
@@ -673,10 +557,7 @@ const OPTIONS: &[Opt] = &[
         feature: Some(("mmap", cfg!(feature = "mmap"))),
     },
     Opt {
-        flag: "--enable-mmap",
-        env: "PGSQLITE_ENABLE_MMAP",
-        value: "0|1",
-        help: "Memory-map large values. Default: 1",
+        id: "enable_mmap",
         apply: |c, v| {
             c.mmap.enabled = flag(v)?;
             Ok(())
@@ -684,10 +565,7 @@ const OPTIONS: &[Opt] = &[
         feature: Some(("mmap", cfg!(feature = "mmap"))),
     },
     Opt {
-        flag: "--temp-dir",
-        env: "PGSQLITE_TEMP_DIR",
-        value: "DIR",
-        help: "Where memory-mapped temporary files are made. Default: the system temp dir",
+        id: "temp_dir",
         apply: |c, v| {
             c.mmap.temp_dir = (!v.is_empty()).then(|| PathBuf::from(v));
             Ok(())
@@ -697,65 +575,51 @@ const OPTIONS: &[Opt] = &[
 ];
 
 impl Config {
-    /// Reads the environment (through `env`) and then the command-line arguments
-    /// (without the program name). An invalid value is an error naming the flag or
-    /// variable it came from; it is never replaced by a default.
+    /// Parses the command-line arguments (without the program name) and the
+    /// `PGSQLITE_*` variables: those of the process environment (read by clap), and
+    /// then, for variables the process lacks, those `env` finds (embedding code and
+    /// tests supply variables this way; the binary passes `|_| None`). A flag beats its
+    /// variable. An invalid value is an error naming the flag or variable it came from;
+    /// it is never replaced by a default.
     pub fn from_args<I, S>(args: I, env: impl Fn(&str) -> Option<String>) -> Result<Command, Error>
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        let mut args = args.into_iter().map(Into::into).peekable();
-        if args.peek().is_some_and(|a| a == "passwd") {
-            args.next();
-            return passwd_args(args, env);
+        use clap::CommandFactory;
+        use clap::parser::ValueSource;
+        let args = std::iter::once("pgsqlite".to_string()).chain(args.into_iter().map(Into::into));
+        let command = cli::Cli::command();
+        let matches = match command.clone().try_get_matches_from(args) {
+            Ok(matches) => matches,
+            Err(err) => return clap_outcome(err),
+        };
+        if let Some(("passwd", sub)) = matches.subcommand() {
+            return passwd_args(sub, &env);
         }
         let mut config = Config::default();
         for opt in OPTIONS {
-            if let Some(value) = env(opt.env) {
-                (opt.apply)(&mut config, &value).map_err(|message| Error::Config {
-                    name: opt.env.to_string(),
-                    message,
-                })?;
-                config.note_missing_feature(opt, opt.env);
-            }
-        }
-        while let Some(arg) = args.next() {
-            match arg.as_str() {
-                "-h" | "--help" => return Ok(Command::Print(usage())),
-                "-V" | "--version" => {
-                    return Ok(Command::Print(format!(
-                        "pgsqlite {}",
-                        env!("CARGO_PKG_VERSION")
-                    )));
-                }
-                _ => {}
-            }
-            let (flag, inline) = match arg.split_once('=') {
-                Some((flag, value)) => (flag.to_string(), Some(value.to_string())),
-                None => (arg.clone(), None),
+            let Some(arg) = command.get_arguments().find(|a| a.get_id() == opt.id) else {
+                continue;
             };
-            let opt = OPTIONS
-                .iter()
-                .find(|o| o.flag == flag)
-                .ok_or_else(|| Error::Config {
-                    name: flag.clone(),
-                    message: "unknown option (see --help)".to_string(),
-                })?;
-            let value = match inline.or_else(|| args.next()) {
-                Some(value) => value,
-                None => {
-                    return Err(Error::Config {
-                        name: flag,
-                        message: format!("missing value {}", opt.value),
-                    });
-                }
+            let variable = arg.get_env().and_then(|v| v.to_str()).unwrap_or_default();
+            let flag = format!("--{}", arg.get_long().unwrap_or(opt.id));
+            let (value, source) = match (
+                matches.get_one::<String>(opt.id),
+                matches.value_source(opt.id),
+            ) {
+                (Some(value), Some(ValueSource::CommandLine)) => (value.clone(), flag),
+                (Some(value), _) => (value.clone(), variable.to_string()),
+                (None, _) => match env(variable) {
+                    Some(value) => (value, variable.to_string()),
+                    None => continue,
+                },
             };
             (opt.apply)(&mut config, &value).map_err(|message| Error::Config {
-                name: opt.flag.to_string(),
+                name: source.clone(),
                 message,
             })?;
-            config.note_missing_feature(opt, opt.flag);
+            config.note_missing_feature(opt, &source);
         }
         config.validate()?;
         config.check_exposure()?;
@@ -770,43 +634,69 @@ impl Config {
     }
 }
 
-/// Parses `passwd [--users-file PATH] USER` (after `passwd`).
-fn passwd_args(
-    args: impl Iterator<Item = String>,
-    env: impl Fn(&str) -> Option<String>,
-) -> Result<Command, Error> {
-    let usage = || {
-        Error::Config {
-        name: "passwd".to_string(),
-        message: "usage: pgsqlite passwd [--users-file PATH] USER (the password is read from the terminal or stdin)"
-            .to_string(),
-    }
-    };
-    let mut users_file = env("PGSQLITE_USERS_FILE").filter(|v| !v.is_empty());
-    let mut user = None;
-    let mut args = args;
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "-h" | "--help" => return Err(usage()),
-            "--users-file" => users_file = Some(args.next().ok_or_else(usage)?),
-            a if a.starts_with("--users-file=") => {
-                users_file = Some(a["--users-file=".len()..].to_string())
+/// What a clap "error" means: help or version text to print, or a mistake on the
+/// command line, named by the option clap found at fault.
+fn clap_outcome(err: clap::Error) -> Result<Command, Error> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    match err.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => Ok(Command::Print(
+            err.render().to_string().trim_end().to_string(),
+        )),
+        _ => {
+            let name = match err.get(ContextKind::InvalidArg) {
+                Some(ContextValue::String(arg)) => {
+                    // "--port <N>": the option's name without its value name.
+                    arg.split_whitespace().next().unwrap_or(arg).to_string()
+                }
+                Some(ContextValue::Strings(args)) => args.join(", "),
+                _ => "the command line".to_string(),
+            };
+            // clap's message without its "error: " prefix, the usage and the pointer
+            // to --help.
+            let text = err.render().to_string();
+            let mut message = String::new();
+            for line in text.lines().map(str::trim) {
+                if line.starts_with("Usage:") || line.starts_with("For more information") {
+                    break;
+                }
+                if line.is_empty() {
+                    continue;
+                }
+                if !message.is_empty() {
+                    message.push_str(if message.ends_with(':') { " " } else { "; " });
+                }
+                message.push_str(line.trim_start_matches("error: "));
             }
-            a if a.starts_with('-') => return Err(usage()),
-            a if user.is_none() => user = Some(a.to_string()),
-            _ => return Err(usage()),
+            Err(Error::Config { name, message })
         }
     }
-    let user = user.ok_or_else(usage)?;
+}
+
+/// The `passwd` subcommand's arguments.
+fn passwd_args(
+    matches: &clap::ArgMatches,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<Command, Error> {
+    let user = matches
+        .get_one::<String>("user")
+        .cloned()
+        .unwrap_or_default();
     crate::auth::users::check_user_name(&user).map_err(|message| Error::Config {
         name: "passwd".to_string(),
         message,
     })?;
-    let users_file = users_file.ok_or_else(|| Error::Config {
-        name: "--users-file".to_string(),
-        message: "passwd needs the users file (--users-file PATH or PGSQLITE_USERS_FILE)"
-            .to_string(),
-    })?;
+    let users_file = matches
+        .get_one::<String>("users_file")
+        .cloned()
+        .or_else(|| env("PGSQLITE_USERS_FILE"))
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| Error::Config {
+            name: "--users-file".to_string(),
+            message: "passwd needs the users file (--users-file PATH or PGSQLITE_USERS_FILE)"
+                .to_string(),
+        })?;
     Ok(Command::Passwd {
         users_file: PathBuf::from(users_file),
         user,
@@ -957,18 +847,8 @@ impl Config {
 
 /// The `--help` text.
 pub fn usage() -> String {
-    let mut text = String::from(
-        "pgsqlite: a PostgreSQL wire-protocol server over SQLite\n\n\
-         Usage: pgsqlite [OPTIONS]\n\
-         \x20      pgsqlite passwd [--users-file PATH] USER   (write USER's SCRAM verifier;\n\
-         \x20                                                 the password comes from the terminal or stdin)\n\n\
-         Every option can also be set with the environment variable shown.\n\n",
-    );
-    for opt in OPTIONS {
-        let head = format!("  {} {}", opt.flag, opt.value);
-        text.push_str(&format!("{head:<30} [{}]\n      {}\n", opt.env, opt.help));
-    }
-    text
+    use clap::CommandFactory;
+    cli::Cli::command().render_long_help().to_string()
 }
 
 #[cfg(test)]
@@ -1206,15 +1086,39 @@ mod tests {
 
     #[test]
     fn help_lists_every_option() {
+        use clap::CommandFactory;
         let text = usage();
+        let command = cli::Cli::command();
         for opt in OPTIONS {
+            let arg = command
+                .get_arguments()
+                .find(|a| a.get_id() == opt.id)
+                .unwrap_or_else(|| panic!("{} is not declared for clap", opt.id));
+            let flag = format!("--{}", arg.get_long().unwrap());
+            let variable = arg.get_env().unwrap().to_str().unwrap();
+            assert!(variable.starts_with("PGSQLITE_"), "{variable}");
             assert!(
-                text.contains(opt.flag) && text.contains(opt.env),
-                "{}",
-                opt.flag
+                text.contains(&flag) && text.contains(variable),
+                "{flag} {variable}"
             );
         }
-        assert!(text.contains("pgsqlite passwd"));
+        // Every declared option is applied (none is declared and forgotten).
+        for arg in command.get_arguments() {
+            let id = arg.get_id().as_str();
+            assert!(
+                ["help", "version"].contains(&id) || OPTIONS.iter().any(|o| o.id == id),
+                "{id} has no Opt"
+            );
+        }
+        assert!(text.contains("passwd"));
+        match Config::from_args(["--help"], |_| None).unwrap() {
+            Command::Print(help) => assert!(help.contains("--max-connections")),
+            other => panic!("{other:?}"),
+        }
+        match Config::from_args(["--version"], |_| None).unwrap() {
+            Command::Print(version) => assert!(version.contains(env!("CARGO_PKG_VERSION"))),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
