@@ -132,15 +132,21 @@ where
 
     /// `SELECT ... FOR UPDATE` (or `FOR SHARE`) inside a transaction: the write lock is
     /// taken before it reads, so the rows it returns stay as they are until the
-    /// transaction ends and its later writes never meet a stale snapshot. Outside a
-    /// transaction the locks would end with the statement: nothing to do.
+    /// transaction ends and its later writes never meet a stale snapshot. A statement
+    /// calling `nextval`/`setval` takes it too, in or out of a transaction (it writes
+    /// the sequence, which SQLite cannot tell from the statement); outside a
+    /// transaction it is released when the statement ends.
     ///
     /// A statement that writes fails with 25006 in a read-only transaction.
     pub(super) async fn lock_rows_first(&mut self, stmt: &SqlStatement) -> Result<(), Error> {
         if !stmt.read_only {
             self.check_writable(&stmt.tag.text)?;
         }
-        if stmt.locks_rows && !self.exec.is_autocommit() {
+        if stmt.locks_rows {
+            if stmt.read_only {
+                // nextval in a read-only transaction: PostgreSQL refuses it too.
+                self.check_writable(&stmt.tag.text)?;
+            }
             self.exec.reserve_write().await?;
         }
         Ok(())
