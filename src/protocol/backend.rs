@@ -275,7 +275,10 @@ impl DataRow {
     /// [`begin_sized`](DataRow::begin_sized)).
     #[inline]
     pub fn external_field(&self, buf: &mut BytesMut, len: usize) {
-        debug_assert!(self.length_at.is_none(), "external field in a back-patched row");
+        debug_assert!(
+            self.length_at.is_none(),
+            "external field in a back-patched row"
+        );
         debug_assert!(len <= i32::MAX as usize);
         buf.put_u32(u32::try_from(len).unwrap_or(u32::MAX));
     }
@@ -362,7 +365,9 @@ pub fn begin_field(buf: &mut BytesMut) -> usize {
 /// Ends a field started with [`begin_field`]: back-patches its length.
 #[inline]
 pub fn finish_field(buf: &mut BytesMut, start: usize) {
-    let len = buf.len().saturating_sub(start.saturating_add(FIELD_HEAD_LEN));
+    let len = buf
+        .len()
+        .saturating_sub(start.saturating_add(FIELD_HEAD_LEN));
     patch_u32(buf, start, len);
 }
 
@@ -747,7 +752,11 @@ mod tests {
             })
             .unwrap_err();
         assert_eq!(err.message, "bad");
-        assert_eq!(&buf[4..], b"D\0\0\0\0\0\x02\0\0\0\x01a", "the failed field is gone");
+        assert_eq!(
+            &buf[4..],
+            b"D\0\0\0\0\0\x02\0\0\0\x01a",
+            "the failed field is gone"
+        );
         row.abort(&mut buf);
         assert_eq!(&buf[..], b"keep");
     }
@@ -763,12 +772,8 @@ mod tests {
             row.finish(b);
         });
         let mut buf = BytesMut::new();
-        let row = DataRow::begin_sized(
-            &mut buf,
-            2,
-            field_len(2) + field_len(b"large value".len()),
-        )
-        .unwrap();
+        let row = DataRow::begin_sized(&mut buf, 2, field_len(2) + field_len(b"large value".len()))
+            .unwrap();
         row.field(&mut buf, b"id");
         row.external_field(&mut buf, b"large value".len());
         let mut wire = buf.to_vec();

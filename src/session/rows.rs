@@ -207,11 +207,8 @@ impl<'a, W: ProtocolWriter, V: ValueHandler> RowEncoder<'a, W, V> {
                 }
             }
         }
-        let data_row = DataRow::begin_sized(
-            self.writer.buffer(),
-            self.types.len() as u16,
-            fields_len,
-        )?;
+        let data_row =
+            DataRow::begin_sized(self.writer.buffer(), self.types.len() as u16, fields_len)?;
         for part in parts {
             match part {
                 Part::Small(range) => self.writer.buffer().extend_from_slice(&self.scratch[range]),
