@@ -48,8 +48,10 @@ impl BatchConfig {
     }
 }
 
-static BATCHES: AtomicU64 = AtomicU64::new(0);
-static BATCHED_ROWS: AtomicU64 = AtomicU64::new(0);
+/// Batches ended with at least one DataRow (counted by the `Batched` policy).
+pub(super) static BATCHES: AtomicU64 = AtomicU64::new(0);
+/// DataRows in those batches.
+pub(super) static BATCHED_ROWS: AtomicU64 = AtomicU64::new(0);
 
 /// Batching statistics, process-wide.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -76,14 +78,6 @@ pub fn batch_stats() -> BatchStats {
     BatchStats {
         flushes: BATCHES.load(Ordering::Relaxed),
         rows: BATCHED_ROWS.load(Ordering::Relaxed),
-    }
-}
-
-/// Ends a batch of `rows` DataRows (none: nothing happened), for [`batch_stats`].
-pub(crate) fn count_batch(rows: usize) {
-    if rows > 0 {
-        BATCHES.fetch_add(1, Ordering::Relaxed);
-        BATCHED_ROWS.fetch_add(rows as u64, Ordering::Relaxed);
     }
 }
 

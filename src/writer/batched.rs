@@ -1,10 +1,11 @@
 //! `Batched`: the flush policy that sends DataRows in batches (feature `batching`).
 
-use super::batch::{BatchConfig, FromBatchConfig, count_batch};
+use super::batch::{BATCHED_ROWS, BATCHES, BatchConfig, FromBatchConfig};
 use super::compose::{Action, Buffering, FlushPolicy};
 use super::direct::WhenWaiting;
 use crate::memory::MemoryPressure;
 use crate::protocol::backend::tag;
+use std::sync::atomic::Ordering;
 
 /// Writes DataRows in batches: once `max_batch_size` DataRows or `max_batch_bytes` bytes
 /// are waiting (half the limits at `Medium` memory pressure, a quarter at `High`), so a
@@ -32,8 +33,14 @@ impl Batched {
         }
     }
 
+    /// Ends the current batch, counting it for [`batch_stats`](super::batch_stats) if it
+    /// has rows.
     fn end_batch(&mut self) {
-        count_batch(std::mem::take(&mut self.rows));
+        if self.rows > 0 {
+            BATCHES.fetch_add(1, Ordering::Relaxed);
+            BATCHED_ROWS.fetch_add(self.rows as u64, Ordering::Relaxed);
+            self.rows = 0;
+        }
     }
 }
 

@@ -209,6 +209,23 @@ mod framed {
     }
 
     #[tokio::test]
+    async fn composed_with_a_monitor_it_reports_its_buffer_and_ignores_pressure() {
+        let monitor = TestMonitor::default();
+        let mut w = Writer::from_parts(
+            MockIo::default(),
+            OwnedBuffer::with_capacity(1024),
+            PerMessage,
+            monitor.clone(),
+        );
+        assert_eq!(monitor.held(), 1024);
+        monitor.set(MemoryPressure::High);
+        response(&mut w, 2).await.unwrap();
+        assert_eq!(w.get_ref().writes, [20, 20, 14, 6]);
+        drop(w);
+        assert_eq!(monitor.held(), 0);
+    }
+
+    #[tokio::test]
     async fn write_direct_sends_the_buffer_then_the_bytes() {
         let mut w = FramedWriter::new(MockIo::default());
         w.buffer().extend_from_slice(b"head");
