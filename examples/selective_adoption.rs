@@ -63,10 +63,10 @@ async fn serve(stream: TcpStream) -> Result<(), pgsqlite::Error> {
                 let mut digits = itoa::Buffer::new();
                 for (name, moons) in PLANETS {
                     let buf = writer.buffer();
-                    let start = backend::begin_data_row(buf, 2);
-                    backend::put_field(buf, name.as_bytes());
-                    backend::put_field(buf, digits.format(*moons).as_bytes());
-                    backend::finish(buf, start);
+                    let row = backend::DataRow::begin(buf, 2);
+                    row.field(buf, name.as_bytes());
+                    row.field(buf, digits.format(*moons).as_bytes());
+                    row.finish(buf);
                     writer.message_done(tag::DATA_ROW).await?;
                 }
                 backend::command_complete_count(writer.buffer(), "SELECT", PLANETS.len() as u64);

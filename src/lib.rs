@@ -15,7 +15,7 @@
 //! | [`protocol`] | wire codec: decode frontend messages, encode backend messages (no features, no I/O) |
 //! | [`connection`] | the read side: decoding ahead of the session (stream splitting) |
 //! | [`copy`] | COPY data formats (text, CSV, binary): rows in and out, PostgreSQL's options |
-//! | [`writer`] | [`ProtocolWriter`](writer::ProtocolWriter) strategies: framed, direct, pooled; batching |
+//! | [`writer`] | [`ProtocolWriter`](writer::ProtocolWriter): one [`Writer`](writer::Writer) composed of a buffer source, a flush policy and a monitor; the strategies framed, direct, pooled are compositions |
 //! | [`memory`] | buffer pool and memory monitor |
 //! | [`value`] | [`ValueHandler`](value::ValueHandler): SQLite values to PostgreSQL text/binary and back |
 //! | [`sql`] | SQL text: statement splitting, classification, translation, type hints |

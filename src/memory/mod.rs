@@ -24,9 +24,11 @@
 //! auto cleanup is on, shrinks the pool under pressure. Without the feature,
 //! [`default_monitor`] is a [`NoopMonitor`] that always answers `Low` and compiles away.
 //!
-//! Writers take `&'static dyn Monitor` (or the concrete [`DefaultMonitor`]) so the same code
-//! runs with and without the feature; configuration lives in [`config`] and is always
-//! compiled, so the server can parse and validate the environment in every build.
+//! A writer is generic over its monitor (a part of [`crate::writer::Writer`]): the
+//! buffering strategies hold `&'static` [`DefaultMonitor`], the framed one a
+//! [`NoopMonitor`] by value, so the same code runs with and without the feature;
+//! configuration lives in [`config`] and is always compiled, so the server can parse and
+//! validate the environment in every build.
 
 pub mod config;
 pub mod monitor;

@@ -110,6 +110,25 @@ impl Monitor for NoopMonitor {
     fn buffer_released(&self, _bytes: usize) {}
 }
 
+/// A monitor shared by reference (the process-wide one) is a monitor: writers hold
+/// `&'static MemoryMonitor` or a [`NoopMonitor`] by value.
+impl<T: Monitor + ?Sized> Monitor for &'static T {
+    #[inline]
+    fn pressure(&self) -> MemoryPressure {
+        (**self).pressure()
+    }
+
+    #[inline]
+    fn buffer_acquired(&self, bytes: usize) {
+        (**self).buffer_acquired(bytes);
+    }
+
+    #[inline]
+    fn buffer_released(&self, bytes: usize) {
+        (**self).buffer_released(bytes);
+    }
+}
+
 /// The monitor type [`default_monitor`] returns: `MemoryMonitor` with feature `monitor`,
 /// [`NoopMonitor`] without.
 #[cfg(feature = "monitor")]

@@ -6,7 +6,7 @@
 
 use bytes::{BufMut, BytesMut};
 
-use crate::error::PgError;
+use crate::error::{PgError, SqlState};
 use crate::protocol::types::{Format, Oid};
 
 /// Backend message tags.
@@ -171,10 +171,167 @@ fn empty(buf: &mut BytesMut, tag: u8) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// DataRow pieces
+// DataRow: the one place a DataRow is framed
 // ---------------------------------------------------------------------------------------------
 
-/// Starts a DataRow with `columns` fields; end it with [`finish`].
+/// Bytes a DataRow's length word counts before its first field: the length word itself and
+/// the column count.
+pub const DATA_ROW_HEAD_LEN: usize = 4 + 2;
+
+/// Bytes of a field's length word (DataRow fields, binary COPY fields, function results).
+pub const FIELD_HEAD_LEN: usize = 4;
+
+/// A DataRow being encoded: the one place pgsqlite frames a DataRow.
+///
+/// The session writes a row's fields through it: [`null`](DataRow::null),
+/// [`field`](DataRow::field) for bytes at hand, [`field_with`](DataRow::field_with) for a
+/// body a value handler encodes in place, and [`external_field`](DataRow::external_field)
+/// for a field whose bytes reach the client by another path (a large or mapped value
+/// written straight from where it lies). [`finish`](DataRow::finish) completes the
+/// message; [`abort`](DataRow::abort) removes it.
+///
+/// A row started with [`begin`](DataRow::begin) has its length back-patched by `finish`,
+/// so its bytes must stay in the buffer until then. A row with external fields leaves
+/// the buffer in pieces, so its length is declared up front:
+/// [`begin_sized`](DataRow::begin_sized).
+#[derive(Debug)]
+#[must_use = "a DataRow must be finished or aborted"]
+pub struct DataRow {
+    /// Where the message (its tag) starts in the buffer.
+    mark: usize,
+    /// The offset of the length word to back-patch, or `None` when declared up front.
+    length_at: Option<usize>,
+}
+
+impl DataRow {
+    /// Starts a DataRow with `columns` fields; its length is back-patched by
+    /// [`finish`](DataRow::finish).
+    #[inline]
+    pub fn begin(buf: &mut BytesMut, columns: u16) -> DataRow {
+        let mark = buf.len();
+        let length_at = begin(buf, tag::DATA_ROW);
+        buf.put_u16(columns);
+        DataRow {
+            mark,
+            length_at: Some(length_at),
+        }
+    }
+
+    /// Starts a DataRow with `columns` fields that take `fields_len` bytes on the wire,
+    /// their length words included (see [`field_len`]). Used for rows with
+    /// [external fields](DataRow::external_field), whose bytes leave the buffer before the
+    /// row is complete. A row longer than an Int32 length can say cannot be sent:
+    /// `program_limit_exceeded`.
+    pub fn begin_sized(
+        buf: &mut BytesMut,
+        columns: u16,
+        fields_len: usize,
+    ) -> Result<DataRow, PgError> {
+        let total = fields_len
+            .checked_add(DATA_ROW_HEAD_LEN)
+            .and_then(|total| i32::try_from(total).ok())
+            .ok_or_else(|| {
+                PgError::new(
+                    SqlState::PROGRAM_LIMIT_EXCEEDED,
+                    "row is too large to send (over 2 GB)",
+                )
+            })?;
+        let mark = buf.len();
+        buf.put_u8(tag::DATA_ROW);
+        buf.put_i32(total);
+        buf.put_u16(columns);
+        Ok(DataRow {
+            mark,
+            length_at: None,
+        })
+    }
+
+    /// A NULL field.
+    #[inline]
+    pub fn null(&self, buf: &mut BytesMut) {
+        put_null_field(buf);
+    }
+
+    /// A field holding `value`.
+    #[inline]
+    pub fn field(&self, buf: &mut BytesMut, value: &[u8]) {
+        put_field(buf, value);
+    }
+
+    /// A field whose body `encode` appends in place (a value handler's text or binary
+    /// form). On error the field's bytes are removed and the error returned; the row can
+    /// then only be [aborted](DataRow::abort).
+    #[inline]
+    pub fn field_with(
+        &self,
+        buf: &mut BytesMut,
+        encode: impl FnOnce(&mut BytesMut) -> Result<(), PgError>,
+    ) -> Result<(), PgError> {
+        field_with(buf, encode)
+    }
+
+    /// The length word of a field whose `len` body bytes follow separately, straight
+    /// from where they lie, not through this buffer (only in a row started with
+    /// [`begin_sized`](DataRow::begin_sized)).
+    #[inline]
+    pub fn external_field(&self, buf: &mut BytesMut, len: usize) {
+        debug_assert!(
+            self.length_at.is_none(),
+            "external field in a back-patched row"
+        );
+        debug_assert!(len <= i32::MAX as usize);
+        buf.put_u32(u32::try_from(len).unwrap_or(u32::MAX));
+    }
+
+    /// Completes the row: back-patches its length unless it was declared up front.
+    #[inline]
+    pub fn finish(self, buf: &mut BytesMut) {
+        if let Some(at) = self.length_at {
+            finish(buf, at);
+        }
+    }
+
+    /// Removes the row from the buffer (a value failed to encode). Only for rows whose
+    /// bytes are all still in the buffer.
+    #[inline]
+    pub fn abort(self, buf: &mut BytesMut) {
+        buf.truncate(self.mark);
+    }
+}
+
+/// Bytes a field with a body of `body_len` bytes takes in a DataRow (its length word
+/// included); what [`DataRow::begin_sized`] adds up.
+#[inline]
+pub const fn field_len(body_len: usize) -> usize {
+    FIELD_HEAD_LEN + body_len
+}
+
+/// One length-prefixed field whose body `encode` appends in place: the framing DataRow
+/// fields, binary COPY fields and function results share. On error nothing is appended.
+/// A body over `i32::MAX` bytes cannot be framed: `program_limit_exceeded`.
+#[inline]
+pub fn field_with(
+    buf: &mut BytesMut,
+    encode: impl FnOnce(&mut BytesMut) -> Result<(), PgError>,
+) -> Result<(), PgError> {
+    let start = begin_field(buf);
+    if let Err(e) = encode(buf) {
+        buf.truncate(start);
+        return Err(e);
+    }
+    if buf.len() - start - FIELD_HEAD_LEN > i32::MAX as usize {
+        buf.truncate(start);
+        return Err(PgError::new(
+            SqlState::PROGRAM_LIMIT_EXCEEDED,
+            "field value too large to send",
+        ));
+    }
+    finish_field(buf, start);
+    Ok(())
+}
+
+/// Starts a DataRow with `columns` fields; end it with [`finish`]. The
+/// [`DataRow`] encoder does the same with its state kept for you.
 #[inline]
 pub fn begin_data_row(buf: &mut BytesMut, columns: u16) -> usize {
     let start = begin(buf, tag::DATA_ROW);
@@ -208,7 +365,9 @@ pub fn begin_field(buf: &mut BytesMut) -> usize {
 /// Ends a field started with [`begin_field`]: back-patches its length.
 #[inline]
 pub fn finish_field(buf: &mut BytesMut, start: usize) {
-    let len = buf.len().saturating_sub(start.saturating_add(4));
+    let len = buf
+        .len()
+        .saturating_sub(start.saturating_add(FIELD_HEAD_LEN));
     patch_u32(buf, start, len);
 }
 
@@ -556,6 +715,73 @@ mod tests {
             finish(b, row);
         });
         assert_eq!(check_frame(&m, b'D'), b"\0\x01\0\0\0\0");
+    }
+
+    #[test]
+    fn data_row_encoder_matches_the_free_functions() {
+        let by_parts = encode(|b| {
+            let row = begin_data_row(b, 3);
+            put_null_field(b);
+            put_field(b, b"ab");
+            put_field(b, b"xyz");
+            finish(b, row);
+        });
+        let by_encoder = encode(|b| {
+            let row = DataRow::begin(b, 3);
+            row.null(b);
+            row.field(b, b"ab");
+            row.field_with(b, |b| {
+                b.put_slice(b"xyz");
+                Ok(())
+            })
+            .unwrap();
+            row.finish(b);
+        });
+        assert_eq!(by_parts, by_encoder);
+    }
+
+    #[test]
+    fn data_row_encoder_failed_field_and_abort() {
+        let mut buf = BytesMut::from(&b"keep"[..]);
+        let row = DataRow::begin(&mut buf, 2);
+        row.field(&mut buf, b"a");
+        let err = row
+            .field_with(&mut buf, |b| {
+                b.put_slice(b"half");
+                Err(PgError::new(SqlState::INVALID_TEXT_REPRESENTATION, "bad"))
+            })
+            .unwrap_err();
+        assert_eq!(err.message, "bad");
+        assert_eq!(
+            &buf[4..],
+            b"D\0\0\0\0\0\x02\0\0\0\x01a",
+            "the failed field is gone"
+        );
+        row.abort(&mut buf);
+        assert_eq!(&buf[..], b"keep");
+    }
+
+    #[test]
+    fn data_row_sized_with_external_field() {
+        // A row whose second field's bytes leave separately: header and length words in
+        // the buffer, the body elsewhere; together they equal the back-patched row.
+        let whole = encode(|b| {
+            let row = DataRow::begin(b, 2);
+            row.field(b, b"id");
+            row.field(b, b"large value");
+            row.finish(b);
+        });
+        let mut buf = BytesMut::new();
+        let row = DataRow::begin_sized(&mut buf, 2, field_len(2) + field_len(b"large value".len()))
+            .unwrap();
+        row.field(&mut buf, b"id");
+        row.external_field(&mut buf, b"large value".len());
+        let mut wire = buf.to_vec();
+        wire.extend_from_slice(b"large value");
+        row.finish(&mut buf);
+        assert_eq!(wire, whole);
+        let err = DataRow::begin_sized(&mut buf, 1, i32::MAX as usize).unwrap_err();
+        assert_eq!(err.code, SqlState::PROGRAM_LIMIT_EXCEEDED);
     }
 
     #[test]

@@ -117,13 +117,12 @@ impl<W: ProtocolWriter, V: ValueHandler> CopyOutSink<'_, W, V> {
                 self.scratch.clear();
                 if let Err(err) =
                     self.values
-                        .encode_field(value, self.types[i], Format::Text, &mut self.scratch)
+                        .encode_value(value, self.types[i], Format::Text, &mut self.scratch)
                 {
                     result = Err(err);
                     break;
                 }
-                // The field's Int32 length comes first.
-                let text = self.scratch.get(4..).unwrap_or_default();
+                let text = &self.scratch[..];
                 if csv {
                     let force = self.force_quote.get(i).copied().unwrap_or(false);
                     csv::write_field(text, &syntax, force, count == 1, buf);

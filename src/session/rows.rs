@@ -3,12 +3,12 @@
 use super::statement::Column;
 use crate::error::{Error, PgError, SqlState};
 use crate::executor::{Row, RowSink};
-use crate::protocol::backend::{self, FieldDescription, tag};
+use crate::protocol::backend::{self, DataRow, FieldDescription, tag};
 use crate::protocol::types::{Format, Oid, oid, type_len};
 use crate::value::large::{KeptValue, LargeField, LargeValuePolicy};
 use crate::value::{ValueHandler, oid_for_value};
 use crate::writer::ProtocolWriter;
-use bytes::{BufMut, BytesMut};
+use bytes::BytesMut;
 use rusqlite::types::{Value, ValueRef};
 use smallvec::SmallVec;
 use std::collections::VecDeque;
@@ -51,15 +51,19 @@ pub fn encode_data_row<R: Row + ?Sized, V: ValueHandler>(
             "cached plan must not change result type",
         ));
     }
-    let mark = buf.len();
-    let start = backend::begin_data_row(buf, types.len() as u16);
+    let data_row = DataRow::begin(buf, types.len() as u16);
     for (i, (&ty, &format)) in types.iter().zip(formats).enumerate() {
-        if let Err(err) = values.encode_field(row.value(i), ty, format, buf) {
-            buf.truncate(mark);
+        let value = row.value(i);
+        if let ValueRef::Null = value {
+            data_row.null(buf);
+        } else if let Err(err) =
+            data_row.field_with(buf, |buf| values.encode_value(value, ty, format, buf))
+        {
+            data_row.abort(buf);
             return Err(err);
         }
     }
-    backend::finish(buf, start);
+    data_row.finish(buf);
     Ok(())
 }
 
@@ -186,39 +190,31 @@ impl<'a, W: ProtocolWriter, V: ValueHandler> RowEncoder<'a, W, V> {
         }
         self.scratch.clear();
         let mut parts: SmallVec<[Part<'_>; 16]> = SmallVec::new();
-        let mut total: usize = 4 + 2;
+        let mut fields_len: usize = 0;
         for (i, (&ty, &format)) in self.types.iter().zip(&self.formats).enumerate() {
             let value = row.value(i);
             match self.values.large_field(value, ty, format, threshold) {
                 Some(large) => {
-                    total += 4 + large.wire_len();
+                    fields_len += backend::field_len(large.wire_len());
                     parts.push(Part::Large(large));
                 }
                 None => {
                     let start = self.scratch.len();
                     self.values
                         .encode_field(value, ty, format, &mut self.scratch)?;
-                    total += self.scratch.len() - start;
+                    fields_len += self.scratch.len() - start;
                     parts.push(Part::Small(start..self.scratch.len()));
                 }
             }
         }
-        let total = i32::try_from(total).map_err(|_| {
-            PgError::new(
-                SqlState::PROGRAM_LIMIT_EXCEEDED,
-                "row is too large to send (over 2 GB)",
-            )
-        })?;
-        let buf = self.writer.buffer();
-        buf.put_u8(tag::DATA_ROW);
-        buf.put_i32(total);
-        buf.put_u16(self.types.len() as u16);
+        let data_row =
+            DataRow::begin_sized(self.writer.buffer(), self.types.len() as u16, fields_len)?;
         for part in parts {
             match part {
                 Part::Small(range) => self.writer.buffer().extend_from_slice(&self.scratch[range]),
                 Part::Large(large) => {
                     let buf = self.writer.buffer();
-                    buf.put_i32(large.wire_len() as i32);
+                    data_row.external_field(buf, large.wire_len());
                     buf.extend_from_slice(large.prefix);
                     if large.hex {
                         buf.extend_from_slice(b"\\x");
@@ -232,6 +228,7 @@ impl<'a, W: ProtocolWriter, V: ValueHandler> RowEncoder<'a, W, V> {
                 }
             }
         }
+        data_row.finish(self.writer.buffer());
         Ok(())
     }
 }

@@ -24,6 +24,7 @@ use bytes::{BufMut, BytesMut};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 
 use crate::error::{PgError, SqlState};
+use crate::protocol::backend;
 use crate::protocol::types::{Format, Oid, oid};
 
 use self::datetime::{DateTimeError, DateTimeType};
@@ -31,15 +32,35 @@ use self::numeric::Decimal;
 
 /// Converts values between SQLite's storage classes and PostgreSQL's wire formats.
 pub trait ValueHandler {
-    /// Appends one DataRow field for `value`, declared as PostgreSQL type `ty`, in `format`:
-    /// Int32 length then the bytes, or Int32 -1 for NULL. On error nothing is appended.
-    fn encode_field(
+    /// Appends the body of the field for `value`, declared as PostgreSQL type `ty`, in
+    /// `format`: the value's text or binary form, nothing else. Framing (the length word,
+    /// NULL) is the protocol layer's ([`crate::protocol::backend::DataRow`]); `value` is
+    /// never NULL when pgsqlite calls this. On error the caller drops what was appended.
+    fn encode_value(
         &self,
         value: ValueRef<'_>,
         ty: Oid,
         format: Format,
         out: &mut BytesMut,
     ) -> Result<(), PgError>;
+
+    /// Appends one length-prefixed field for `value` (Int32 length then the body from
+    /// [`encode_value`](ValueHandler::encode_value), or Int32 -1 for NULL), framed by
+    /// [`backend::field_with`]: a DataRow field or a binary COPY field. On error nothing
+    /// is appended.
+    fn encode_field(
+        &self,
+        value: ValueRef<'_>,
+        ty: Oid,
+        format: Format,
+        out: &mut BytesMut,
+    ) -> Result<(), PgError> {
+        if let ValueRef::Null = value {
+            backend::put_null_field(out);
+            return Ok(());
+        }
+        backend::field_with(out, |out| self.encode_value(value, ty, format, out))
+    }
 
     /// Decodes one Bind parameter (None = SQL NULL) of type `ty` in `format` into a value SQLite
     /// binds. Borrows from `raw` whenever the stored form equals the wire form (text, bytea
@@ -93,38 +114,18 @@ pub trait ValueHandler {
 pub struct StandardValueHandler;
 
 impl ValueHandler for StandardValueHandler {
-    fn encode_field(
+    #[inline]
+    fn encode_value(
         &self,
         value: ValueRef<'_>,
         ty: Oid,
         format: Format,
         out: &mut BytesMut,
     ) -> Result<(), PgError> {
-        if let ValueRef::Null = value {
-            out.put_i32(-1);
-            return Ok(());
-        }
-        let start = out.len();
-        out.put_i32(0);
-        let result = match format {
+        match format {
             Format::Text => text::encode_text(value, ty, out),
             Format::Binary => binary::encode_binary(value, ty, out),
-        };
-        if let Err(e) = result {
-            out.truncate(start);
-            return Err(e);
         }
-        let Ok(len) = i32::try_from(out.len() - start - 4) else {
-            out.truncate(start);
-            return Err(PgError::new(
-                SqlState::PROGRAM_LIMIT_EXCEEDED,
-                "field value too large to send",
-            ));
-        };
-        if let Some(slot) = out.get_mut(start..start + 4) {
-            slot.copy_from_slice(&len.to_be_bytes());
-        }
-        Ok(())
     }
 
     fn decode_param<'a>(

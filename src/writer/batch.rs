@@ -1,7 +1,5 @@
-//! DataRow batching: when a buffering writer hands what it holds to the socket.
-
-use crate::memory::MemoryPressure;
-use crate::protocol::backend::tag;
+//! DataRow batching configuration and statistics, and the flush policy a buffering
+//! writer gets from a [`BatchConfig`].
 
 /// How DataRows are batched: `BatchConfig`, with its defaults.
 ///
@@ -78,113 +76,28 @@ pub fn batch_stats() -> BatchStats {
     }
 }
 
-/// The per-connection batching state a writer consults after each message.
-#[derive(Clone, Debug)]
-pub struct Batcher {
-    config: BatchConfig,
-    high_water: usize,
-    rows: usize,
+/// A flush policy built from a [`BatchConfig`] and the buffer's high-water mark.
+pub trait FromBatchConfig {
+    /// The policy `config` asks for; without batching the writer writes at `high_water`
+    /// bytes.
+    fn from_batch_config(config: BatchConfig, high_water: usize) -> Self;
 }
 
-impl Batcher {
-    /// A batcher with `config`; without batching the writer writes at `high_water` bytes.
-    pub fn new(mut config: BatchConfig, high_water: usize) -> Batcher {
-        config.enable_batching &= cfg!(feature = "batching");
-        Batcher {
-            config,
-            high_water: high_water.max(1),
-            rows: 0,
-        }
-    }
+/// The flush policy the buffering strategies take from a [`BatchConfig`]: with feature
+/// `batching`, [`Batching`](super::Batching) (batched or not, as the configuration
+/// says); without it, [`WhenWaiting`](super::WhenWaiting).
+#[cfg(feature = "batching")]
+pub type ByConfig = super::Batching;
 
-    /// True if batching is in force.
-    pub fn enabled(&self) -> bool {
-        self.config.enable_batching
-    }
-
-    /// Called after a message with `tag` was appended; `buffered` bytes are waiting.
-    /// True means: write the buffer now.
-    pub fn after_message(&mut self, tag: u8, buffered: usize, pressure: MemoryPressure) -> bool {
-        if !self.config.enable_batching {
-            return buffered >= self.high_water;
-        }
-        let shift = match pressure {
-            MemoryPressure::Low => 0,
-            MemoryPressure::Medium => 1,
-            MemoryPressure::High => 2,
-        };
-        match tag {
-            tag::DATA_ROW => {
-                self.rows += 1;
-                let full = self.rows >= (self.config.max_batch_size >> shift).max(1)
-                    || buffered >= (self.config.max_batch_bytes >> shift).max(1);
-                if full {
-                    self.end_batch();
-                }
-                full
-            }
-            tag::COMMAND_COMPLETE
-            | tag::READY_FOR_QUERY
-            | tag::ERROR_RESPONSE
-            | tag::PORTAL_SUSPENDED => {
-                // The batch ends here; its rows leave with the rest of the response,
-                // in the write the session makes before it waits for the client.
-                self.end_batch();
-                buffered >= self.high_water
-            }
-            _ => buffered >= self.high_water,
-        }
-    }
-
-    /// The writer wrote everything out (before waiting for the client, or on Flush).
-    pub fn written(&mut self) {
-        self.end_batch();
-    }
-
-    fn end_batch(&mut self) {
-        if self.rows > 0 {
-            crate::context::with_current(|context| context.counters().batch_ended(self.rows));
-            self.rows = 0;
-        }
-    }
-}
+/// The flush policy the buffering strategies take from a [`BatchConfig`]: with feature
+/// `batching`, `Batching` (batched or not, as the configuration says); without it,
+/// [`WhenWaiting`](super::WhenWaiting).
+#[cfg(all(feature = "direct-writer", not(feature = "batching")))]
+pub type ByConfig = super::WhenWaiting;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn without_batching_only_the_high_water_mark_writes() {
-        let mut b = Batcher::new(BatchConfig::default(), 1000);
-        assert!(!b.after_message(tag::DATA_ROW, 999, MemoryPressure::High));
-        assert!(b.after_message(tag::DATA_ROW, 1000, MemoryPressure::Low));
-    }
-
-    #[cfg(feature = "batching")]
-    #[test]
-    fn batches_end_by_count_bytes_and_boundaries() {
-        let config = BatchConfig {
-            max_batch_size: 3,
-            max_batch_bytes: 100,
-            enable_batching: true,
-        };
-        let mut b = Batcher::new(config, 1 << 20);
-        assert!(!b.after_message(tag::DATA_ROW, 10, MemoryPressure::Low));
-        assert!(!b.after_message(tag::DATA_ROW, 20, MemoryPressure::Low));
-        assert!(
-            b.after_message(tag::DATA_ROW, 30, MemoryPressure::Low),
-            "3 rows"
-        );
-        assert!(
-            b.after_message(tag::DATA_ROW, 100, MemoryPressure::Low),
-            "100 bytes"
-        );
-        assert!(!b.after_message(tag::DATA_ROW, 10, MemoryPressure::Low));
-        assert!(!b.after_message(tag::COMMAND_COMPLETE, 20, MemoryPressure::Low));
-        assert_eq!(b.rows, 0, "CommandComplete ends the batch");
-        // Under high pressure the count limit is a quarter (at least one row).
-        assert!(b.after_message(tag::DATA_ROW, 10, MemoryPressure::High));
-    }
 
     #[test]
     fn validation() {

@@ -1,67 +1,41 @@
 //! `FramedWriter`: the conventional baseline, one write per message.
 
-use super::{ProtocolWriter, WriterStrategy};
-use bytes::BytesMut;
-use std::io;
-use tokio::io::{AsyncWrite, AsyncWriteExt};
+use super::compose::{Action, FlushPolicy, Named, Writer};
+use super::{OwnedBuffer, WriterStrategy};
+use crate::memory::{MemoryPressure, NoopMonitor};
+
+/// The flush policy of a framed codec: every message is written and flushed on its own.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PerMessage;
+
+impl FlushPolicy for PerMessage {
+    #[inline]
+    fn after_message(&mut self, _tag: u8, _buffered: usize, _pressure: MemoryPressure) -> Action {
+        Action::WriteAndFlush
+    }
+}
+
+/// Whatever the buffer, writing each message on its own is the framed strategy.
+impl<B: super::BufferSource> Named for (B, PerMessage) {
+    const STRATEGY: WriterStrategy = WriterStrategy::Framed;
+}
 
 /// Writes and flushes every message as its own unit, the way a server built on a
-/// framed codec does (`sink.send(message).await` per message).
+/// framed codec does (`sink.send(message).await` per message): an [`OwnedBuffer`] with
+/// the [`PerMessage`] policy.
 ///
 /// It is the baseline the other strategies are measured against: simple and always
 /// correct, but one `write` system call per message, DataRows included.
-#[derive(Debug)]
-pub struct FramedWriter<W> {
-    io: W,
-    buf: BytesMut,
-}
+pub type FramedWriter<W> = Writer<W, OwnedBuffer, PerMessage, NoopMonitor>;
 
-impl<W: AsyncWrite + Unpin> FramedWriter<W> {
+impl<W> FramedWriter<W> {
     /// Wraps the write side of a connection.
     pub fn new(io: W) -> Self {
-        FramedWriter {
+        Writer::from_parts(
             io,
-            buf: BytesMut::with_capacity(1024),
-        }
-    }
-
-    /// The underlying writer.
-    pub fn get_ref(&self) -> &W {
-        &self.io
-    }
-
-    /// Gives the underlying writer back.
-    pub fn into_inner(self) -> W {
-        self.io
-    }
-}
-
-impl<W: AsyncWrite + Unpin> ProtocolWriter for FramedWriter<W> {
-    fn buffer(&mut self) -> &mut BytesMut {
-        &mut self.buf
-    }
-
-    async fn message_done(&mut self, _tag: u8) -> io::Result<()> {
-        self.io.write_all(&self.buf).await?;
-        self.buf.clear();
-        self.io.flush().await
-    }
-
-    async fn flush(&mut self) -> io::Result<()> {
-        if !self.buf.is_empty() {
-            self.io.write_all(&self.buf).await?;
-            self.buf.clear();
-        }
-        self.io.flush().await
-    }
-
-    async fn write_direct(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.io.write_all(&self.buf).await?;
-        self.buf.clear();
-        self.io.write_all(bytes).await
-    }
-
-    fn strategy(&self) -> WriterStrategy {
-        WriterStrategy::Framed
+            OwnedBuffer::with_capacity(1024),
+            PerMessage,
+            NoopMonitor,
+        )
     }
 }

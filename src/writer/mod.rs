@@ -3,34 +3,58 @@
 //! Every strategy implements [`ProtocolWriter`]. The session encodes each message straight
 //! into [`ProtocolWriter::buffer`] with the encoders in [`crate::protocol::backend`], then
 //! calls [`ProtocolWriter::message_done`]; strategies differ only in when bytes reach
-//! the socket:
+//! the socket.
 //!
-//! | strategy | feature | writes |
-//! |---|---|---|
-//! | [`FramedWriter`] | always | every message on its own, as codec-based servers do |
-//! | [`DirectWriter`] | `direct-writer` | when the client waits for output or the buffer is full |
-//! | [`PooledDirectWriter`] | `pooling` | as direct, with buffers borrowed from a `BufferPool` |
+//! There is one writer, [`Writer`], composed of three parts: a [`BufferSource`] (where
+//! unsent bytes are kept), a [`FlushPolicy`] (when they are written) and a memory
+//! [`Monitor`](crate::memory::Monitor) (told what the buffers hold). Each Cargo feature
+//! adds a part; the named strategies are compositions:
 //!
-//! Buffering writers consult a [`Batcher`] after each message: with batching on
-//! (feature `batching`, [`BatchConfig`]) DataRows leave in batches by count and bytes.
+//! | strategy | feature | buffer source | flush policy | monitor |
+//! |---|---|---|---|---|
+//! | [`FramedWriter`] | always | [`OwnedBuffer`] | [`PerMessage`] | `NoopMonitor` |
+//! | [`DirectWriter`] | `direct-writer` | [`OwnedBuffer`] | `WhenWaiting` (or `Batching`) | `DefaultMonitor` |
+//! | [`PooledDirectWriter`] | `pooling` | `PooledBuffer` | `WhenWaiting` (or `Batching`) | `DefaultMonitor` |
+//!
+//! `WhenWaiting` writes when the client waits for output or the buffer passes its
+//! high-water mark; `Batched` (feature `batching`) sends DataRows in batches by a
+//! [`BatchConfig`]; `Batching` is the one of the two a configuration selects.
 //!
 //! Because encoding is shared, every strategy sends byte-identical output for the same
 //! session; only the number and size of `write` calls differ.
 
 pub mod batch;
+mod compose;
 mod framed;
-pub use batch::{BatchConfig, BatchStats, Batcher, batch_stats};
-pub use framed::FramedWriter;
+mod owned;
+pub use batch::{BatchConfig, BatchStats, FromBatchConfig, batch_stats};
+pub use compose::{Action, BufferSource, Buffering, FlushPolicy, Named, Writer};
+pub use framed::{FramedWriter, PerMessage};
+pub use owned::OwnedBuffer;
 
 #[cfg(feature = "direct-writer")]
 pub mod direct;
 #[cfg(feature = "direct-writer")]
+pub use batch::ByConfig;
+#[cfg(feature = "direct-writer")]
 pub use direct::DirectWriter;
+#[cfg(feature = "direct-writer")]
+pub use direct::WhenWaiting;
 
 #[cfg(feature = "pooling")]
 mod pooled;
 #[cfg(feature = "pooling")]
+pub use pooled::PooledBuffer;
+#[cfg(feature = "pooling")]
 pub use pooled::PooledDirectWriter;
+
+#[cfg(feature = "batching")]
+mod batched;
+#[cfg(feature = "batching")]
+pub use batched::{Batched, Batching};
+
+#[cfg(test)]
+mod tests;
 
 use bytes::BytesMut;
 use std::fmt;
