@@ -9,6 +9,7 @@
 //! its referenced row). A type change also converts the stored values to the new type's
 //! storage class. The executor applies a [`TableEdit`] (`Executor::edit_table`).
 
+use super::sequence::object_name;
 use crate::error::{PgError, SqlState};
 use sqlparser::ast::{
     AlterColumnOperation, AlterTableOperation, ColumnOption, ColumnOptionDef, DataType, Expr,
@@ -93,7 +94,7 @@ pub fn edit_of(statement: &mut Statement) -> Option<TableEdit> {
     let Statement::AlterTable(alter) = statement else {
         return None;
     };
-    let table = table_name(&alter.name)?;
+    let table = object_name(&alter.name)?;
     let if_exists = alter.if_exists;
     let change = match alter.operations.as_slice() {
         [AlterTableOperation::AlterColumn { column_name, op }] => {
@@ -123,7 +124,7 @@ pub fn edit_of(statement: &mut Statement) -> Option<TableEdit> {
             let mut constraint = constraint.clone();
             if let TableConstraint::ForeignKey(key) = &mut constraint {
                 // SQLite names the referenced table without its schema.
-                let referenced = table_name(&key.foreign_table)?;
+                let referenced = object_name(&key.foreign_table)?;
                 key.foreign_table =
                     ObjectName::from(vec![sqlparser::ast::Ident::with_quote('"', referenced)]);
             }
@@ -143,19 +144,6 @@ pub fn edit_of(statement: &mut Statement) -> Option<TableEdit> {
         table,
         if_exists,
         change,
-    })
-}
-
-fn table_name(name: &ObjectName) -> Option<String> {
-    let parts: Vec<_> = name.0.iter().filter_map(|p| p.as_ident()).collect();
-    let ident = match parts.as_slice() {
-        [ident] => ident,
-        [schema, ident] if schema.value.eq_ignore_ascii_case("public") => ident,
-        _ => return None,
-    };
-    Some(match ident.quote_style {
-        Some(_) => ident.value.clone(),
-        None => ident.value.to_lowercase(),
     })
 }
 

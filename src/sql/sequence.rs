@@ -225,7 +225,8 @@ fn integer(expr: &Expr, option: &str) -> Result<i64, PgError> {
     })
 }
 
-/// The unqualified name of a sequence (`public.s` is `s`), as SQLite names its table.
+/// The unqualified name of a relation (`public.s` is `s`), folded as PostgreSQL folds
+/// it: the name of its SQLite table.
 pub fn object_name(name: &ObjectName) -> Option<String> {
     let parts: Vec<_> = name.0.iter().filter_map(|p| p.as_ident()).collect();
     let ident = match parts.as_slice() {
