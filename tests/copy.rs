@@ -1113,3 +1113,42 @@ async fn generate_series_in_from_as_server_side_generation_uses_it() {
         "step size cannot equal zero"
     );
 }
+
+/// numeric(p, s) values go out with the column's scale, as PostgreSQL prints them: in
+/// COPY TO text and binary (dscale in the binary header) and in query results, also for
+/// expressions whose scale the statement fixes.
+#[tokio::test]
+async fn numeric_columns_keep_their_scale() {
+    let server = start(WriterStrategy::Framed);
+    let client = connect(&server).await;
+    client
+        .batch_execute(
+            "CREATE TABLE prices (p numeric(10,2)); \
+             INSERT INTO prices VALUES (1.5), (100), (12.345), (-0.004)",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        copy_out(&client, "COPY prices TO STDOUT").await,
+        b"1.50\n100.00\n12.35\n0.00\n"
+    );
+    assert_eq!(
+        simple_rows(
+            &client,
+            "SELECT p * 2, p + 0.001, sum(p) OVER () FROM prices"
+        )
+        .await,
+        "3.00|1.501|113.85\n200.00|100.001|113.85\n24.70|12.351|113.85\n0.00|0.001|113.85\n"
+    );
+    // Binary: after the 19-byte header and each tuple's field count (2 bytes) and field
+    // length (4), a numeric is ndigits, weight, sign, dscale (Int16 each), then digits.
+    let bin = copy_out(
+        &client,
+        "COPY (SELECT p FROM prices LIMIT 2) TO STDOUT (FORMAT binary)",
+    )
+    .await;
+    let first = &bin[19 + 6..];
+    assert_eq!(&first[..12], &[0, 2, 0, 0, 0, 0, 0, 2, 0, 1, 0x13, 0x88]);
+    let second = &first[12 + 6..];
+    assert_eq!(&second[..10], &[0, 1, 0, 0, 0, 0, 0, 2, 0, 100]);
+}

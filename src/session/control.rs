@@ -22,6 +22,7 @@ pub(super) fn columns(command: &Command, settings: &Settings) -> Vec<Column> {
     let text = |name: &str| Column {
         name: name.to_string(),
         ty: Some(oid::TEXT),
+        scale: None,
     };
     match command {
         Command::Show(name) if name == "all" => {
@@ -327,6 +328,7 @@ where
                 row.as_slice(),
                 &types,
                 &formats,
+                &[],
             )?;
             self.writer.message_done(tag::DATA_ROW).await?;
         }

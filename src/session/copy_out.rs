@@ -6,6 +6,7 @@
 //! and a client that reads slowly holds the statement where it is.
 
 use super::Session;
+use super::rows::encode_scaled_numeric;
 use super::statement::{Column, Prepared};
 use crate::connection::MessageSource;
 use crate::copy::binary;
@@ -36,6 +37,12 @@ struct CopyOutSink<'a, W, V> {
     /// Binary: the file header goes in front of the first row (or the trailer).
     header_pending: bool,
     started: bool,
+}
+
+/// The display scale of column `i` if it is a numeric column with one.
+fn scale_of(columns: &[Column], types: &[Oid], i: usize) -> Option<u16> {
+    let scale = columns.get(i)?.scale?;
+    (types.get(i) == Some(&oid::NUMERIC)).then_some(scale)
 }
 
 impl<W: ProtocolWriter, V: ValueHandler> CopyOutSink<'_, W, V> {
@@ -93,8 +100,15 @@ impl<W: ProtocolWriter, V: ValueHandler> CopyOutSink<'_, W, V> {
             }
             binary::write_tuple_start(buf, u16::try_from(count).unwrap_or(u16::MAX));
             (0..count).try_for_each(|i| {
-                self.values
-                    .encode_field(row.value(i), self.types[i], Format::Binary, buf)
+                match (row.value(i), scale_of(self.columns, &self.types, i)) {
+                    (ValueRef::Null, _) | (_, None) => {
+                        self.values
+                            .encode_field(row.value(i), self.types[i], Format::Binary, buf)
+                    }
+                    (value, Some(scale)) => backend::field_with(buf, |buf| {
+                        encode_scaled_numeric(self.values, value, scale, Format::Binary, buf)
+                    }),
+                }
             })
         } else {
             let csv = self.options.format == CopyFormat::Csv;
@@ -115,10 +129,22 @@ impl<W: ProtocolWriter, V: ValueHandler> CopyOutSink<'_, W, V> {
                     continue;
                 }
                 self.scratch.clear();
-                if let Err(err) =
-                    self.values
-                        .encode_value(value, self.types[i], Format::Text, &mut self.scratch)
-                {
+                let encoded = match scale_of(self.columns, &self.types, i) {
+                    Some(scale) => encode_scaled_numeric(
+                        self.values,
+                        value,
+                        scale,
+                        Format::Text,
+                        &mut self.scratch,
+                    ),
+                    None => self.values.encode_value(
+                        value,
+                        self.types[i],
+                        Format::Text,
+                        &mut self.scratch,
+                    ),
+                };
+                if let Err(err) = encoded {
                     result = Err(err);
                     break;
                 }

@@ -367,6 +367,7 @@ where
                     &portal.column_formats,
                     0,
                 )
+                .with_scales(&stmt.columns)
                 .with_large_values(large);
                 let mut batch = 0u32;
                 while max_rows == 0 || batch < max_rows {
@@ -421,6 +422,7 @@ where
             &portal.column_formats,
             u64::from(max_rows),
         )
+        .with_scales(&stmt.columns)
         .with_large_values(large);
         let outcome = self.exec.run(&stmt.sql, &params, &mut sink).await?;
         let sent = sink.sent();

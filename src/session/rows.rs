@@ -44,6 +44,7 @@ pub fn encode_data_row<R: Row + ?Sized, V: ValueHandler>(
     row: &R,
     types: &[Oid],
     formats: &[Format],
+    scales: &[Option<u16>],
 ) -> Result<(), PgError> {
     if row.len() != types.len() {
         return Err(PgError::new(
@@ -54,17 +55,48 @@ pub fn encode_data_row<R: Row + ?Sized, V: ValueHandler>(
     let data_row = DataRow::begin(buf, types.len() as u16);
     for (i, (&ty, &format)) in types.iter().zip(formats).enumerate() {
         let value = row.value(i);
+        let scale = scales
+            .get(i)
+            .copied()
+            .flatten()
+            .filter(|_| ty == oid::NUMERIC);
         if let ValueRef::Null = value {
             data_row.null(buf);
-        } else if let Err(err) =
-            data_row.field_with(buf, |buf| values.encode_value(value, ty, format, buf))
-        {
+        } else if let Err(err) = data_row.field_with(buf, |buf| match scale {
+            Some(scale) => encode_scaled_numeric(values, value, scale, format, buf),
+            None => values.encode_value(value, ty, format, buf),
+        }) {
             data_row.abort(buf);
             return Err(err);
         }
     }
     data_row.finish(buf);
     Ok(())
+}
+
+/// Writes a numeric value with a fixed display scale (see [`Column::scale`]): rounded
+/// or padded to the scale; the text form straight into the field, the binary form from
+/// that text.
+pub(super) fn encode_scaled_numeric<V: ValueHandler>(
+    values: &V,
+    value: ValueRef<'_>,
+    scale: u16,
+    format: Format,
+    out: &mut BytesMut,
+) -> Result<(), PgError> {
+    let mut numbers = crate::value::NumberBuffers::default();
+    let decimal = crate::value::coerce_decimal(value, &mut numbers)?;
+    match format {
+        Format::Text => {
+            decimal.write_text_scaled(scale, out);
+            Ok(())
+        }
+        Format::Binary => {
+            let mut text = Vec::new();
+            decimal.write_text_scaled(scale, &mut text);
+            values.encode_value(ValueRef::Text(&text), oid::NUMERIC, format, out)
+        }
+    }
 }
 
 /// Writes a RowDescription for `columns` with the given types and formats.
@@ -99,6 +131,8 @@ pub struct RowEncoder<'a, W, V> {
     columns: &'a [Column],
     types: SmallVec<[Oid; 16]>,
     formats: SmallVec<[Format; 16]>,
+    /// Display scales of numeric columns (see [`Column::scale`]); empty when none.
+    scales: SmallVec<[Option<u16>; 16]>,
     /// Column types not known yet (simple query): taken from the first row.
     pending: SmallVec<[bool; 16]>,
     describe: bool,
@@ -123,6 +157,7 @@ impl<'a, W: ProtocolWriter, V: ValueHandler> RowEncoder<'a, W, V> {
             columns,
             types: columns.iter().map(|c| c.ty.unwrap_or(oid::TEXT)).collect(),
             formats: SmallVec::from_elem(Format::Text, columns.len()),
+            scales: scales_of(columns),
             pending,
             describe: true,
             limit: 0,
@@ -148,6 +183,7 @@ impl<'a, W: ProtocolWriter, V: ValueHandler> RowEncoder<'a, W, V> {
             columns: &[],
             types: types.into(),
             formats: formats.into(),
+            scales: SmallVec::new(),
             pending: SmallVec::new(),
             describe: false,
             limit,
@@ -156,6 +192,12 @@ impl<'a, W: ProtocolWriter, V: ValueHandler> RowEncoder<'a, W, V> {
             large: None,
             scratch: BytesMut::new(),
         }
+    }
+
+    /// Prints numeric columns with the display scales of `columns` (the statement's).
+    pub fn with_scales(mut self, columns: &[Column]) -> Self {
+        self.scales = scales_of(columns);
+        self
     }
 
     /// Sends large values by reference and keeps them by `policy` (see
@@ -233,6 +275,14 @@ impl<'a, W: ProtocolWriter, V: ValueHandler> RowEncoder<'a, W, V> {
     }
 }
 
+/// The display scales of `columns`; empty when no column has one.
+fn scales_of(columns: &[Column]) -> SmallVec<[Option<u16>; 16]> {
+    if columns.iter().all(|c| c.scale.is_none()) {
+        return SmallVec::new();
+    }
+    columns.iter().map(|c| c.scale).collect()
+}
+
 /// Values smaller than this are copied into the write buffer even when large-value
 /// handling is on: the size at which buffering writers write anyway.
 pub const STREAM_MIN: usize = 64 * 1024;
@@ -300,6 +350,7 @@ impl<W: ProtocolWriter, V: ValueHandler> RowSink for RowEncoder<'_, W, V> {
             row,
             &self.types,
             &self.formats,
+            &self.scales,
         )?;
         self.sent += 1;
         self.writer.message_done(tag::DATA_ROW).await?;

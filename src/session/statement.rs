@@ -24,6 +24,9 @@ pub struct Column {
     /// The type, if the declared column type or the expression tells it; `None` means
     /// "take it from the first row's value" (simple query) or text (extended query).
     pub ty: Option<Oid>,
+    /// For `numeric` columns: the display scale every value is printed with, where the
+    /// column's declaration or the statement fixes it.
+    pub scale: Option<u16>,
 }
 
 /// A statement for SQLite.
@@ -189,8 +192,14 @@ impl Prepared {
                             || t == oid::JSONB
                             || crate::protocol::types::element_of(t).is_some()
                     });
+                    // A column straight from a table has its declared scale.
+                    let scale = match &c.declared_type {
+                        Some(declared) => crate::sql::describe::declared_scale(declared),
+                        None => d.scale,
+                    };
                     Column {
                         name: d.name,
+                        scale,
                         ty: declared_oid(&c)
                             .or(container)
                             .or(d.ty)
@@ -254,6 +263,10 @@ fn token_columns(statement: &str, columns: Vec<crate::executor::ColumnInfo>) -> 
             let hinted = if hints_align { hints[i] } else { None };
             let pg_name = names.get_mut(i).and_then(Option::take);
             Column {
+                scale: c
+                    .declared_type
+                    .as_deref()
+                    .and_then(crate::sql::describe::declared_scale),
                 ty: declared_oid(&c).or(hinted),
                 name: pg_name.unwrap_or(c.name),
             }

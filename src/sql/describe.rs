@@ -31,6 +31,10 @@ pub struct ResultColumn {
     pub name: String,
     /// The type, where the statement and the schema tell it.
     pub ty: Option<Oid>,
+    /// For `numeric`: the display scale (digits after the point) its values are printed
+    /// with, where the statement fixes it (a `numeric(p, s)` column or cast, a literal,
+    /// `+ - *` and aggregates over those); `None` prints each value's own digits.
+    pub scale: Option<u16>,
 }
 
 /// What describing a statement found.
@@ -143,28 +147,33 @@ impl Describer<'_> {
             SetExpr::Query(q) => self.query(q),
             SetExpr::SetOperation { left, right, .. } => {
                 let mut columns = self.set_expr(left)?;
-                // Untyped columns on the left (NULL, say) take the right side's type.
-                if columns.iter().any(|c| c.ty.is_none())
-                    && let Some(other) = self.set_expr(right)
-                {
-                    for (c, o) in columns.iter_mut().zip(other) {
-                        c.ty = c.ty.or(o.ty);
+                // Untyped columns on the left (NULL, say) take the right side's type; a
+                // numeric scale holds only if both sides have it.
+                let other = self.set_expr(right).unwrap_or_default();
+                for (i, c) in columns.iter_mut().enumerate() {
+                    let o = other.get(i);
+                    c.ty = c.ty.or(o.and_then(|o| o.ty));
+                    if o.is_none_or(|o| o.scale != c.scale) {
+                        c.scale = None;
                     }
                 }
                 Some(columns)
             }
             SetExpr::Values(values) => {
                 let first = values.rows.first()?;
-                Some(
-                    first
-                        .iter()
-                        .enumerate()
-                        .map(|(i, e)| ResultColumn {
-                            name: format!("column{}", i + 1),
-                            ty: self.expr_type(e, &[]),
-                        })
-                        .collect(),
-                )
+                let mut columns: Vec<ResultColumn> = first
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| self.result_column(format!("column{}", i + 1), e, &[]))
+                    .collect();
+                for row in &values.rows[1..] {
+                    for (c, e) in columns.iter_mut().zip(row.iter()) {
+                        if c.scale.is_some() && self.expr_scale(e, &[]) != c.scale {
+                            c.scale = None;
+                        }
+                    }
+                }
+                Some(columns)
             }
             _ => None,
         }
@@ -179,14 +188,13 @@ impl Describer<'_> {
         let mut out = Vec::with_capacity(items.len());
         for item in items {
             match item {
-                SelectItem::UnnamedExpr(e) => out.push(ResultColumn {
-                    name: self.column_name(e).unwrap_or_else(|| "?column?".into()),
-                    ty: self.expr_type(e, scope),
-                }),
-                SelectItem::ExprWithAlias { expr, alias } => out.push(ResultColumn {
-                    name: folded(alias),
-                    ty: self.expr_type(expr, scope),
-                }),
+                SelectItem::UnnamedExpr(e) => {
+                    let name = self.column_name(e).unwrap_or_else(|| "?column?".into());
+                    out.push(self.result_column(name, e, scope));
+                }
+                SelectItem::ExprWithAlias { expr, alias } => {
+                    out.push(self.result_column(folded(alias), expr, scope));
+                }
                 SelectItem::Wildcard(_) => {
                     if scope.is_empty() {
                         return None;
@@ -288,6 +296,7 @@ impl Describer<'_> {
             return Some(vec![ResultColumn {
                 name: function.to_string(),
                 ty: Some(oid::INT4),
+                scale: None,
             }]);
         }
         if function != "generate_series" || !(2..=3).contains(&args.len()) {
@@ -309,6 +318,7 @@ impl Describer<'_> {
         Some(vec![ResultColumn {
             name: function.to_string(),
             ty: Some(widest),
+            scale: None,
         }])
     }
 
@@ -322,6 +332,7 @@ impl Describer<'_> {
                     columns
                         .into_iter()
                         .map(|c| ResultColumn {
+                            scale: declared_scale(&c.declared),
                             name: c.name,
                             ty: (c.ty != oid::UNSPECIFIED).then_some(c.ty),
                         })
@@ -399,6 +410,129 @@ impl Describer<'_> {
                 _ => "btrim",
             }),
             Expr::Subquery(q) => Some((self.query(q)?.into_iter().next()?.name, 2)),
+            _ => None,
+        }
+    }
+
+    /// A result column named `name` for the expression `e`.
+    fn result_column(&mut self, name: String, e: &Expr, scope: &[Source]) -> ResultColumn {
+        let ty = self.expr_type(e, scope);
+        let scale = match ty {
+            Some(oid::NUMERIC) => self.expr_scale(e, scope),
+            _ => None,
+        };
+        ResultColumn { name, ty, scale }
+    }
+
+    /// The column `e` names in `scope`, if it is a column reference.
+    fn column_ref<'s>(&self, e: &Expr, scope: &'s [Source]) -> Option<&'s ResultColumn> {
+        let (table, column) = match e {
+            Expr::Identifier(id) => (None, folded(id)),
+            Expr::CompoundIdentifier(parts) if parts.len() >= 2 => (
+                Some(folded(&parts[parts.len() - 2])),
+                folded(&parts[parts.len() - 1]),
+            ),
+            _ => return None,
+        };
+        scope
+            .iter()
+            .filter(|s| table.as_ref().is_none_or(|t| *t == s.name))
+            .find_map(|s| {
+                s.columns
+                    .as_ref()?
+                    .iter()
+                    .find(|c| c.name.eq_ignore_ascii_case(&column))
+            })
+    }
+
+    /// The display scale of the numeric values of `e`, where every value has the same one
+    /// (PostgreSQL's numeric carries its scale per value): the declared scale of a
+    /// `numeric(p, s)` column or cast, the digits a literal is written with, 0 for
+    /// integers; the larger scale of `+`, `-` and `%` operands, their sum for `*`; the
+    /// argument's for `sum`, `min`, `max` and `abs`, `n` for `round(x, n)`/`trunc(x, n)`.
+    /// `None` where values may differ (division and `avg`, whose scale depends on the
+    /// values; plain `numeric` columns; CASE and COALESCE over different scales).
+    fn expr_scale(&mut self, e: &Expr, scope: &[Source]) -> Option<u16> {
+        let integer = |ty: Option<Oid>| matches!(ty, Some(oid::INT2 | oid::INT4 | oid::INT8));
+        match e {
+            Expr::Identifier(_) | Expr::CompoundIdentifier(_) => {
+                let column = self.column_ref(e, scope)?;
+                match column.scale {
+                    Some(scale) => Some(scale),
+                    None if integer(column.ty) => Some(0),
+                    None => None,
+                }
+            }
+            Expr::Value(v) => match &v.value {
+                Value::Number(text, _) => {
+                    let scale = crate::value::numeric::Decimal::parse(text.as_bytes())
+                        .ok()?
+                        .dscale();
+                    u16::try_from(scale).ok()
+                }
+                _ => None,
+            },
+            Expr::Nested(inner) => self.expr_scale(inner, scope),
+            Expr::UnaryOp {
+                op: UnaryOperator::Minus | UnaryOperator::Plus,
+                expr,
+            } => self.expr_scale(expr, scope),
+            Expr::Cast {
+                expr, data_type, ..
+            } => match data_type_oid(data_type) {
+                oid::NUMERIC => match numeric_type_scale(data_type) {
+                    Some(scale) => Some(scale),
+                    None => match self.expr_type(expr, scope) {
+                        Some(oid::NUMERIC) => self.expr_scale(expr, scope),
+                        ty if integer(ty) => Some(0),
+                        _ => None,
+                    },
+                },
+                oid::INT2 | oid::INT4 | oid::INT8 => Some(0),
+                _ => None,
+            },
+            Expr::BinaryOp { left, op, right } => {
+                let l = self.expr_scale(left, scope)?;
+                let r = self.expr_scale(right, scope)?;
+                match op {
+                    BinaryOperator::Plus | BinaryOperator::Minus | BinaryOperator::Modulo => {
+                        Some(l.max(r))
+                    }
+                    BinaryOperator::Multiply => l.checked_add(r),
+                    _ => None,
+                }
+            }
+            Expr::Ceil { expr, .. } | Expr::Floor { expr, .. } => {
+                self.expr_scale(expr, scope).map(|_| 0)
+            }
+            Expr::Subquery(q) => self.query(q)?.into_iter().next()?.scale,
+            Expr::Function(f) => {
+                let name = last_name(&f.name)?;
+                let args = function_args(&f.args);
+                match (name.as_str(), args.as_slice()) {
+                    ("sum" | "min" | "max" | "abs", [arg]) => self.expr_scale(arg, scope),
+                    ("round" | "trunc", [_]) | ("ceil" | "ceiling" | "floor", [_]) => Some(0),
+                    ("round" | "trunc", [_, places]) => match places {
+                        Expr::Value(v) => match &v.value {
+                            Value::Number(n, _) => {
+                                Some(n.parse::<i64>().ok()?.clamp(0, 1000) as u16)
+                            }
+                            _ => None,
+                        },
+                        _ => None,
+                    },
+                    ("coalesce" | "greatest" | "least" | "nullif", [first, rest @ ..]) => {
+                        let scale = self.expr_scale(first, scope)?;
+                        for arg in rest {
+                            if self.expr_scale(arg, scope)? != scale {
+                                return None;
+                            }
+                        }
+                        Some(scale)
+                    }
+                    _ => None,
+                }
+            }
             _ => None,
         }
     }
@@ -574,6 +708,36 @@ impl Describer<'_> {
     }
 }
 
+/// The scale of a `numeric(p, s)` type (0 for `numeric(p)`); `None` for plain `numeric`
+/// and other types.
+fn numeric_type_scale(data_type: &sqlparser::ast::DataType) -> Option<u16> {
+    use sqlparser::ast::{DataType, ExactNumberInfo};
+    match data_type {
+        DataType::Numeric(info) | DataType::Decimal(info) | DataType::Dec(info) => match info {
+            ExactNumberInfo::None => None,
+            ExactNumberInfo::Precision(_) => Some(0),
+            ExactNumberInfo::PrecisionAndScale(_, s) => u16::try_from(*s).ok(),
+        },
+        _ => None,
+    }
+}
+
+/// The scale of a column declared `numeric(p, s)` (or `decimal(p, s)`), from the type
+/// name as written.
+pub fn declared_scale(declared: &str) -> Option<u16> {
+    let lower = declared.trim().to_ascii_lowercase();
+    let args = lower
+        .strip_prefix("numeric")
+        .or_else(|| lower.strip_prefix("decimal"))?
+        .trim()
+        .strip_prefix('(')?
+        .strip_suffix(')')?;
+    match args.split_once(',') {
+        Some((_, scale)) => scale.trim().parse().ok(),
+        None => args.trim().parse::<u32>().ok().map(|_| 0),
+    }
+}
+
 fn is_comparison(op: &BinaryOperator) -> bool {
     use BinaryOperator::*;
     matches!(
@@ -599,6 +763,7 @@ fn rename(source: &mut Source, aliases: &[sqlparser::ast::TableAliasColumnDef]) 
                     .map(|a| ResultColumn {
                         name: folded(&a.name),
                         ty: a.data_type.as_ref().map(data_type_oid),
+                        scale: a.data_type.as_ref().and_then(numeric_type_scale),
                     })
                     .collect(),
             )
@@ -650,6 +815,69 @@ mod tests {
             .into_iter()
             .map(|c| (c.name, c.ty))
             .collect()
+    }
+
+    fn scales_of(sql: &str) -> Vec<Option<u16>> {
+        let statement = Parser::parse_sql(&PostgreSqlDialect {}, sql)
+            .unwrap()
+            .remove(0);
+        let column = |name: &str, ty: Oid, declared: &str| TableColumn {
+            name: name.into(),
+            ty,
+            declared: declared.into(),
+        };
+        let mut catalog = |table: &str| match table {
+            "p" => vec![
+                column("i", oid::INT4, "int"),
+                column("price", oid::NUMERIC, "numeric(10,2)"),
+                column("rate", oid::NUMERIC, "NUMERIC(8, 4)"),
+                column("x", oid::NUMERIC, "numeric"),
+            ],
+            _ => vec![],
+        };
+        describe(&statement, &mut catalog)
+            .columns
+            .unwrap()
+            .into_iter()
+            .map(|c| c.scale)
+            .collect()
+    }
+
+    #[test]
+    fn numeric_display_scales() {
+        assert_eq!(
+            scales_of(
+                "SELECT price, price * 2, price + 0.001, price * rate, -price, sum(price), round(x, 3), x, price / 3, avg(price), i FROM p"
+            ),
+            vec![
+                Some(2),
+                Some(2),
+                Some(3),
+                Some(6),
+                Some(2),
+                Some(2),
+                Some(3),
+                None,
+                None,
+                None,
+                None,
+            ]
+        );
+        assert_eq!(
+            scales_of("SELECT 1.50, 1e3, 10::numeric, 12.3456::numeric(6,2), 1.5::float8::numeric"),
+            vec![Some(2), Some(0), Some(0), Some(2), None]
+        );
+        // A scale holds only where every row has it.
+        assert_eq!(scales_of("SELECT 1.5 UNION SELECT 2.25"), vec![None]);
+        assert_eq!(scales_of("VALUES (1.5), (2.25)"), vec![None]);
+        assert_eq!(scales_of("VALUES (1.5), (2.2)"), vec![Some(1)]);
+        assert_eq!(scales_of("SELECT coalesce(price, 0) FROM p"), vec![None]);
+        assert_eq!(
+            scales_of("SELECT coalesce(price, 0.00) FROM p"),
+            vec![Some(2)]
+        );
+        assert_eq!(declared_scale("decimal(5)"), Some(0));
+        assert_eq!(declared_scale("numeric"), None);
     }
 
     #[test]

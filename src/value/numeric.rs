@@ -256,6 +256,52 @@ impl<'a> Decimal<'a> {
         }
     }
 
+    /// Writes the canonical text form rounded (half away from zero) or padded to exactly
+    /// `scale` fraction digits: how a value of a `numeric(p, s)` column, or of an
+    /// expression whose display scale the statement fixes, is printed.
+    pub fn write_text_scaled<B: BufMut>(&self, scale: u16, out: &mut B) {
+        let scale = i64::from(scale);
+        if self.kind != DecimalKind::Finite || self.dscale() == scale {
+            return self.write_text(out);
+        }
+        let top = match self.nonzero_span() {
+            Some((hi, _)) if hi > 0 => hi,
+            _ => 0,
+        };
+        // Digits from 10^(top+1) (room for a carry) down to 10^-scale.
+        let mut digits: smallvec::SmallVec<[u8; 48]> = ((-scale)..=top + 1)
+            .rev()
+            .map(|power| self.digit_at_power(power))
+            .collect();
+        if self.digit_at_power(-scale - 1) >= 5 {
+            for d in digits.iter_mut().rev() {
+                if *d == 9 {
+                    *d = 0;
+                } else {
+                    *d += 1;
+                    break;
+                }
+            }
+        }
+        let int_len = digits.len() - scale as usize;
+        if self.negative && digits.iter().any(|&d| d != 0) {
+            out.put_u8(b'-');
+        }
+        let first = digits[..int_len - 1]
+            .iter()
+            .position(|&d| d != 0)
+            .unwrap_or(int_len - 1);
+        for &d in &digits[first..int_len] {
+            out.put_u8(b'0' + d);
+        }
+        if scale > 0 {
+            out.put_u8(b'.');
+            for &d in &digits[int_len..] {
+                out.put_u8(b'0' + d);
+            }
+        }
+    }
+
     /// Writes PostgreSQL's binary numeric: Int16 ndigits, Int16 weight, Int16 sign, Int16
     /// dscale, then ndigits base-10000 Int16 digits with no leading or trailing zero groups.
     pub fn write_binary(&self, out: &mut BytesMut) -> Result<(), DecimalError> {
@@ -419,6 +465,29 @@ pub fn binary_to_text(raw: &[u8]) -> Result<String, PgError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn scaled(text: &str, scale: u16) -> String {
+        let mut out = Vec::new();
+        Decimal::parse(text.as_bytes())
+            .unwrap()
+            .write_text_scaled(scale, &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn scaled_text_rounds_half_away_and_pads() {
+        assert_eq!(scaled("12.345", 2), "12.35");
+        assert_eq!(scaled("-12.345", 2), "-12.35");
+        assert_eq!(scaled("24.7", 2), "24.70");
+        assert_eq!(scaled("100", 2), "100.00");
+        assert_eq!(scaled("9.995", 2), "10.00");
+        assert_eq!(scaled("-0.004", 2), "0.00");
+        assert_eq!(scaled("0.5", 0), "1");
+        assert_eq!(scaled("99.5", 0), "100");
+        assert_eq!(scaled("1e3", 1), "1000.0");
+        assert_eq!(scaled("1.5e-3", 5), "0.00150");
+        assert_eq!(scaled("NaN", 2), "NaN");
+    }
 
     fn text(s: &str) -> String {
         let d = Decimal::parse(s.as_bytes()).unwrap();
