@@ -12,8 +12,11 @@ use rusqlite::{Connection, Result};
 /// Registers `pg_div`, `pg_mod`, `pg_date_add` and `pg_date_diff` on `conn`.
 pub fn register(conn: &Connection) -> Result<()> {
     let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
-    conn.create_scalar_function("pg_div", 2, flags, |ctx| divide(ctx, false))?;
-    conn.create_scalar_function("pg_mod", 2, flags, |ctx| divide(ctx, true))?;
+    conn.create_scalar_function("pg_div", 2, flags, |ctx| divide(ctx, Division::Quotient))?;
+    conn.create_scalar_function("pg_div_numeric", 2, flags, |ctx| {
+        divide(ctx, Division::Numeric)
+    })?;
+    conn.create_scalar_function("pg_mod", 2, flags, |ctx| divide(ctx, Division::Modulo))?;
     conn.create_scalar_function("pg_date_add", 2, flags, |ctx| date_add(ctx))?;
     conn.create_scalar_function("pg_date_diff", 2, flags, |ctx| date_diff(ctx))?;
     Ok(())
@@ -45,9 +48,21 @@ fn number(value: ValueRef<'_>) -> Option<Number> {
     }
 }
 
-/// `a / b` (or `a % b` with `modulo`): integers divide truncating toward zero, as in
-/// PostgreSQL; a zero divisor is 22012.
-pub(super) fn divide(ctx: &Context<'_>, modulo: bool) -> Result<Value> {
+/// What [`divide`] computes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Division {
+    /// `a / b`: integers divide truncating toward zero, as in PostgreSQL.
+    Quotient,
+    /// `a / b` where either side is numeric: never integer division (`10::numeric / 4`
+    /// is 2.5), though both values may be SQLite integers.
+    Numeric,
+    /// `a % b`.
+    Modulo,
+}
+
+/// `a / b` or `a % b`; a zero divisor is 22012.
+pub(super) fn divide(ctx: &Context<'_>, division: Division) -> Result<Value> {
+    let modulo = division == Division::Modulo;
     let (a, b) = (ctx.get_raw(0), ctx.get_raw(1));
     if matches!(a, ValueRef::Null) || matches!(b, ValueRef::Null) {
         return Ok(Value::Null);
@@ -56,7 +71,7 @@ pub(super) fn divide(ctx: &Context<'_>, modulo: bool) -> Result<Value> {
         return Ok(Value::Null);
     };
     match (a, b) {
-        (Number::Int(a), Number::Int(b)) => {
+        (Number::Int(a), Number::Int(b)) if division != Division::Numeric => {
             if b == 0 {
                 return Err(division_by_zero());
             }
@@ -145,6 +160,12 @@ mod tests {
         assert_eq!(one("SELECT pg_div(-7, 2)"), Ok(Value::Integer(-3)));
         assert_eq!(one("SELECT pg_mod(-7, 2)"), Ok(Value::Integer(-1)));
         assert_eq!(one("SELECT pg_div(7.0, 2)"), Ok(Value::Real(3.5)));
+        assert_eq!(one("SELECT pg_div_numeric(10, 4)"), Ok(Value::Real(2.5)));
+        assert!(
+            one("SELECT pg_div_numeric(1, 0)")
+                .unwrap_err()
+                .contains("[22012]")
+        );
         assert!(one("SELECT pg_div(1, 0)").unwrap_err().contains("[22012]"));
         assert_eq!(
             one("SELECT pg_date_add('2024-02-28', 2)"),

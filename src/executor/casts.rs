@@ -261,7 +261,8 @@ fn cast_numeric(ctx: &Context<'_>) -> Result<Value> {
         ValueRef::Blob(_) => return Err(cannot_cast("bytea", "numeric")),
     };
     if text.trim().eq_ignore_ascii_case("nan") {
-        return Ok(Value::Real(f64::NAN));
+        // SQLite would store a NaN float as NULL; numeric's text form survives.
+        return Ok(Value::Text("NaN".into()));
     }
     let mut decimal = parse_decimal(&text).ok_or_else(|| invalid_input("numeric", &text))?;
     let precision: Option<i64> = ctx.get(1)?;

@@ -116,7 +116,9 @@ pub fn register(conn: &Connection) -> Result<()> {
         }
         Ok(step)
     })?;
-    conn.create_scalar_function("mod", 2, flags, |ctx| super::arith::divide(ctx, true))?;
+    conn.create_scalar_function("mod", 2, flags, |ctx| {
+        super::arith::divide(ctx, super::arith::Division::Modulo)
+    })?;
     conn.create_scalar_function("div", 2, flags, |ctx| {
         let (Some(a), Some(b)) = (float_arg(ctx, 0)?, float_arg(ctx, 1)?) else {
             return Ok(None);

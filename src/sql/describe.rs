@@ -510,7 +510,10 @@ impl Describer<'_> {
                 let name = last_name(&f.name)?;
                 let args = function_args(&f.args);
                 match (name.as_str(), args.as_slice()) {
-                    ("sum" | "min" | "max" | "abs", [arg]) => self.expr_scale(arg, scope),
+                    ("sum" | "min" | "max" | "abs", [arg])
+                    | ("lag" | "lead" | "first_value" | "last_value" | "nth_value", [arg, ..]) => {
+                        self.expr_scale(arg, scope)
+                    }
                     ("round" | "trunc", [_]) | ("ceil" | "ceiling" | "floor", [_]) => Some(0),
                     ("round" | "trunc", [_, places]) => match places {
                         Expr::Value(v) => match &v.value {
@@ -601,7 +604,10 @@ impl Describer<'_> {
                 let r = self.expr_type(right, scope);
                 // Column operands of + and - are typed for the rewriter (date + integer
                 // is day arithmetic, timestamptz + interval keeps the zone).
-                if matches!(op, BinaryOperator::Plus | BinaryOperator::Minus) {
+                if matches!(
+                    op,
+                    BinaryOperator::Plus | BinaryOperator::Minus | BinaryOperator::Divide
+                ) {
                     self.note_operand(left, l);
                     self.note_operand(right, r);
                 }
@@ -677,6 +683,9 @@ impl Describer<'_> {
                         oid::FLOAT4 | oid::FLOAT8 => oid::FLOAT8,
                         _ => oid::NUMERIC,
                     }),
+                    // Window functions that return a row's value keep its type.
+                    "lag" | "lead" | "first_value" | "last_value" | "nth_value" => arg(self, 0),
+                    "percent_rank" | "cume_dist" => Some(oid::FLOAT8),
                     "min" | "max" | "abs" | "coalesce" | "nullif" | "greatest" | "least" => {
                         (0..args.len()).find_map(|i| arg(self, i))
                     }

@@ -66,7 +66,11 @@ fn sqlite_cast(expr: Expr, ty: Oid) -> Expr {
     }
 }
 
-fn query_cast(expr: Expr, from: Option<Oid>, ty: Oid, data_type: &DataType) -> Expr {
+fn query_cast(mut expr: Expr, from: Option<Oid>, ty: Oid, data_type: &DataType) -> Expr {
+    if matches!(ty, oid::TEXT | oid::VARCHAR | oid::BPCHAR | oid::NAME) {
+        // A decimal literal keeps the digits it is written with (`1.50::text` is '1.50').
+        super::strings::decimal_as_text(&mut expr);
+    }
     // float to integer rounds half to even (rint); numeric to integer half away from zero.
     let int_cast = match from {
         Some(oid::FLOAT4 | oid::FLOAT8) => "pg_cast_int_rint",

@@ -421,6 +421,11 @@ impl Rewriter<'_> {
             return None;
         }
         let name = match op {
+            BinaryOperator::Divide
+                if types.0 == Some(oid::NUMERIC) || types.1 == Some(oid::NUMERIC) =>
+            {
+                "pg_div_numeric"
+            }
             BinaryOperator::Divide => "pg_div",
             BinaryOperator::Modulo => "pg_mod",
             BinaryOperator::PGExp => "power",

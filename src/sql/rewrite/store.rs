@@ -1,7 +1,8 @@
 //! Values written to a column are coerced to its declared type first, as PostgreSQL's
 //! assignment casts do: `'abc'` into an integer column is 22P02, 70000 into a smallint
 //! 22003, a string too long for varchar(n) 22001, `'yes'` into a boolean column stores
-//! true, 12.345 into numeric(10,2) stores 12.35, `'\x00ff'` into bytea stores two bytes.
+//! true, 12.345 into numeric(10,2) stores 12.35, `'\x00ff'` into bytea stores two bytes,
+//! `'{bad'` into json is 22P02 and jsonb stores its normalised text.
 //!
 //! `INSERT ... VALUES`, `INSERT ... SELECT` (plain select lists), `UPDATE ... SET` and
 //! `ON CONFLICT ... DO UPDATE SET` get the coercion around each value written.
@@ -142,7 +143,9 @@ fn coerce(value: &mut Expr, column: &TableColumn) {
         | oid::TIME
         | oid::TIMESTAMP
         | oid::TIMESTAMPTZ
-        | oid::UUID => rewrite_cast(inner, &data_type, Target::Query),
+        | oid::UUID
+        | oid::JSON
+        | oid::JSONB => rewrite_cast(inner, &data_type, Target::Query),
         oid::VARCHAR | oid::BPCHAR => match char_length(&data_type) {
             Some(n) => call(
                 "pg_store_char",
