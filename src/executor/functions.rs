@@ -42,6 +42,7 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
     super::casts::register(conn)?;
     super::arith::register(conn)?;
     super::math::register(conn)?;
+    super::series::register(conn)?;
     super::strings::register(conn)?;
     super::datetime::register(conn)?;
     super::datetime_format::register(conn)?;

@@ -24,6 +24,7 @@ mod mapped;
 mod math;
 mod regex;
 mod sequences;
+mod series;
 mod settings;
 mod sqlite;
 mod strings;

@@ -303,11 +303,24 @@ impl Describer<'_> {
             return None;
         }
         let mut widest = oid::INT4;
-        for arg in args {
+        for (i, arg) in args.iter().enumerate() {
             let FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) = arg else {
                 return None;
             };
-            widest = match self.expr_type(e, &[])? {
+            let ty = self.expr_type(e, &[])?;
+            // Over timestamps the first argument decides (a date is a timestamptz).
+            if i == 0 && matches!(ty, oid::TIMESTAMP | oid::TIMESTAMPTZ | oid::DATE) {
+                return Some(vec![ResultColumn {
+                    name: function.to_string(),
+                    ty: Some(if ty == oid::TIMESTAMP {
+                        oid::TIMESTAMP
+                    } else {
+                        oid::TIMESTAMPTZ
+                    }),
+                    scale: None,
+                }]);
+            }
+            widest = match ty {
                 oid::INT2 | oid::INT4 => widest,
                 oid::INT8 if widest == oid::INT4 => oid::INT8,
                 oid::INT8 => widest,
@@ -686,6 +699,12 @@ impl Describer<'_> {
                     // Window functions that return a row's value keep its type.
                     "lag" | "lead" | "first_value" | "last_value" | "nth_value" => arg(self, 0),
                     "percent_rank" | "cume_dist" => Some(oid::FLOAT8),
+                    "generate_series" => {
+                        let FunctionArguments::List(list) = &f.args else {
+                            return None;
+                        };
+                        self.series_column("generate_series", &list.args)?.pop()?.ty
+                    }
                     "min" | "max" | "abs" | "coalesce" | "nullif" | "greatest" | "least" => {
                         (0..args.len()).find_map(|i| arg(self, i))
                     }

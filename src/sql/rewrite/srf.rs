@@ -1,6 +1,7 @@
 //! Set-returning functions (`unnest`, `generate_subscripts`, `jsonb_array_elements(_text)`,
 //! `jsonb_each(_text)`, `jsonb_object_keys`) on SQLite's table-valued `json_each`, and
-//! `generate_series` over numbers in `FROM` as a recursive query.
+//! `generate_series` over numbers in `FROM` as a recursive query (in a select list, and
+//! over timestamps, on `json_each` of the values, see `pg_series_json`).
 //!
 //! In `FROM` the call becomes a subquery over `json_each` with PostgreSQL's column names
 //! (`value`, `key`, the alias's column list, `ordinality`). In the select list
@@ -39,6 +40,15 @@ fn shape(name: &str, args: &[String]) -> Option<Shape> {
         return Some(Shape {
             source: format!("pg_array_subscripts({x}, {dim})"),
             columns: vec![("generate_subscripts", "pg_e.value".into())],
+            scalar: true,
+            positional: true,
+        });
+    }
+    if name == "generate_series" && (2..=3).contains(&args.len()) {
+        // In a select list, or over timestamps in FROM: the values as a JSON array.
+        return Some(Shape {
+            source: format!("pg_series_json({})", args.join(", ")),
+            columns: vec![("generate_series", "pg_e.value".into())],
             scalar: true,
             positional: true,
         });
@@ -419,12 +429,13 @@ fn rewrite_factor(factor: &mut TableFactor) {
     let alias_name = alias
         .as_ref()
         .map_or_else(|| Ident::new(name.clone()), |a| a.name.clone());
-    let sql = if name == "generate_series" {
-        series(&args, alias.as_ref(), ordinality).map(|body| format!("({body}) AS {alias_name}"))
-    } else {
-        json_each_factor(&name, &args, alias.as_ref(), ordinality)
-            .map(|body| format!("({body}) AS {alias_name}"))
+    let series = match name.as_str() {
+        "generate_series" => series(&args, alias.as_ref(), ordinality),
+        _ => None,
     };
+    let sql = series
+        .or_else(|| json_each_factor(&name, &args, alias.as_ref(), ordinality))
+        .map(|body| format!("({body}) AS {alias_name}"));
     match sql.as_deref().and_then(parse_factor) {
         Some(new) => *factor = new,
         // Not ours: the alias goes back where it was.
