@@ -114,6 +114,7 @@ impl Prepared {
                 analyzed = analyze(statement, &mut |table: &str| exec.table_columns(table));
             }
         }
+        let mut scoped_params = std::collections::HashMap::new();
         let mut locks_rows = false;
         let (sql, kind, tag, changes_schema, info, described) = match analyzed {
             Ok(analysis) if analysis.edit.is_some() => {
@@ -121,6 +122,7 @@ impl Prepared {
             }
             Ok(analysis) => {
                 locks_rows = analysis.locks_rows;
+                scoped_params = analysis.params;
                 let mut info = exec.describe(&analysis.sql)?;
                 let schema = analysis.effect == Effect::Schema;
                 if schema {
@@ -211,7 +213,14 @@ impl Prepared {
             None => token_columns(statement, info.columns),
         };
 
-        let param_types = infer_parameters(exec, statement, info.param_count);
+        // Types resolved through the statement's scopes come first; the text's hints
+        // place the rest (parameters in function arguments, say).
+        let mut param_types = infer_parameters(exec, statement, info.param_count);
+        for (n, ty) in scoped_params {
+            if let Some(slot) = n.checked_sub(1).and_then(|i| param_types.get_mut(i)) {
+                *slot = ty;
+            }
+        }
         Ok(Prepared::Sql(SqlStatement {
             sql,
             kind,

@@ -47,6 +47,9 @@ pub struct Analysis {
     /// Result columns with PostgreSQL's names and the types the text and schema tell,
     /// when they can all be listed.
     pub columns: Option<Vec<ResultColumn>>,
+    /// Parameter types by `$n` number, resolved through the scope each parameter sits in
+    /// (see [`super::describe::Description::params`]).
+    pub params: std::collections::HashMap<usize, crate::protocol::types::Oid>,
     /// The type of each result column, where the syntax tree shows it (empty when
     /// unknown; see [`rewrite::types::projection_types`]).
     pub column_types: SmallVec<[Option<crate::protocol::types::Oid>; 8]>,
@@ -109,10 +112,12 @@ pub fn analyze(text: &str, catalog: &mut dyn Catalog) -> Result<Analysis, Syntax
     rewrite::rewrite(&mut statement, catalog, &description.typeofs);
     let edit = super::alter::edit_of(&mut statement);
     let columns = description.columns;
+    let params = description.params;
     let column_types = rewrite::types::projection_types(&statement);
     let mut catalog_use = CatalogUse::default();
     let _ = statement.visit(&mut catalog_use);
     Ok(Analysis {
+        params,
         column_types,
         derived_types,
         sql: statement.to_string(),

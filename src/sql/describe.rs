@@ -48,6 +48,10 @@ pub struct Description {
     /// rewriter turns into constants) and the column operands of `+`, `-`, casts and
     /// `date_trunc`.
     pub typeofs: HashMap<String, Oid>,
+    /// Parameter types (by `$n` number) resolved through the scope each parameter sits
+    /// in: the column it is compared with, inserted into or assigned to, `$n::type`,
+    /// `LIMIT $n`. Parameters this does not place are absent.
+    pub params: HashMap<usize, Oid>,
 }
 
 /// Describes the result of `statement`.
@@ -56,11 +60,14 @@ pub fn describe(statement: &Statement, catalog: &mut dyn Catalog) -> Description
         catalog,
         ctes: Vec::new(),
         typeofs: HashMap::new(),
+        params: HashMap::new(),
     };
     let columns = d.statement(statement);
+    d.statement_params(statement);
     Description {
         columns,
         typeofs: d.typeofs,
+        params: d.params,
     }
 }
 
@@ -98,6 +105,294 @@ impl Describer<'_> {
     }
 }
 
+/// The number `n` of a `$n` parameter.
+fn placeholder(e: &Expr) -> Option<usize> {
+    match e {
+        Expr::Value(v) => match &v.value {
+            Value::Placeholder(p) => p.strip_prefix('$')?.parse().ok(),
+            _ => None,
+        },
+        Expr::Nested(inner) => placeholder(inner),
+        _ => None,
+    }
+}
+
+/// Parameter types from the scopes parameters sit in (see [`Description::params`]).
+impl Describer<'_> {
+    /// Records `ty` as the type of `e` if `e` is a parameter not typed yet.
+    fn param(&mut self, e: &Expr, ty: Option<Oid>) {
+        if let (Some(n), Some(ty)) = (placeholder(e), ty)
+            && ty != oid::UNSPECIFIED
+        {
+            self.params.entry(n).or_insert(ty);
+        }
+    }
+
+    /// The parameters of a whole statement: what [`Describer::query`] does not walk
+    /// (INSERT targets, UPDATE assignments, DELETE and UPDATE conditions).
+    fn statement_params(&mut self, statement: &Statement) {
+        match statement {
+            Statement::Query(q) => {
+                self.query(q);
+            }
+            Statement::Insert(insert) => {
+                let sqlparser::ast::TableObject::TableName(name) = &insert.table else {
+                    return;
+                };
+                let alias = insert.table_alias.as_ref().map(|a| &a.alias);
+                let scope = vec![self.table_source(name, alias)];
+                let Some(columns) = scope[0].columns.clone() else {
+                    return;
+                };
+                let targets: Vec<Option<ResultColumn>> = if insert.columns.is_empty() {
+                    columns.into_iter().map(Some).collect()
+                } else {
+                    insert
+                        .columns
+                        .iter()
+                        .map(|c| {
+                            let name = c.0.last()?.as_ident().map(folded)?;
+                            columns.iter().find(|col| col.name == name).cloned()
+                        })
+                        .collect()
+                };
+                if let Some(source) = &insert.source {
+                    match source.body.as_ref() {
+                        SetExpr::Values(values) => {
+                            for row in &values.rows {
+                                for (e, target) in row.iter().zip(&targets) {
+                                    self.param(e, target.as_ref().and_then(|t| t.ty));
+                                    self.expr_params(e, &[]);
+                                }
+                            }
+                        }
+                        SetExpr::Select(select) => {
+                            for (item, target) in select.projection.iter().zip(&targets) {
+                                if let SelectItem::UnnamedExpr(e)
+                                | SelectItem::ExprWithAlias { expr: e, .. } = item
+                                {
+                                    self.param(e, target.as_ref().and_then(|t| t.ty));
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                    self.query(source);
+                }
+                if let Some(sqlparser::ast::OnInsert::OnConflict(on_conflict)) = &insert.on
+                    && let sqlparser::ast::OnConflictAction::DoUpdate(update) = &on_conflict.action
+                {
+                    self.assignment_params(&update.assignments, &scope);
+                    if let Some(selection) = &update.selection {
+                        self.expr_params(selection, &scope);
+                    }
+                }
+            }
+            Statement::Update(update) => {
+                let Some(mut scope) = self.scope(std::slice::from_ref(&update.table)) else {
+                    return;
+                };
+                if let Some(
+                    sqlparser::ast::UpdateTableFromKind::BeforeSet(from)
+                    | sqlparser::ast::UpdateTableFromKind::AfterSet(from),
+                ) = &update.from
+                    && let Some(more) = self.scope(from)
+                {
+                    scope.extend(more);
+                }
+                self.assignment_params(&update.assignments, &scope[..1]);
+                if let Some(selection) = &update.selection {
+                    self.expr_params(selection, &scope);
+                }
+            }
+            Statement::Delete(delete) => {
+                let tables = match &delete.from {
+                    sqlparser::ast::FromTable::WithFromKeyword(t)
+                    | sqlparser::ast::FromTable::WithoutKeyword(t) => t,
+                };
+                let Some(mut scope) = self.scope(tables) else {
+                    return;
+                };
+                if let Some(using) = &delete.using
+                    && let Some(more) = self.scope(using)
+                {
+                    scope.extend(more);
+                }
+                if let Some(selection) = &delete.selection {
+                    self.expr_params(selection, &scope);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn assignment_params(&mut self, assignments: &[sqlparser::ast::Assignment], scope: &[Source]) {
+        for assignment in assignments {
+            if let sqlparser::ast::AssignmentTarget::ColumnName(name) = &assignment.target
+                && let Some(column) = name.0.last().and_then(|p| p.as_ident())
+            {
+                let target = Expr::Identifier(column.clone());
+                let ty = self.expr_type(&target, scope);
+                self.param(&assignment.value, ty);
+            }
+            self.expr_params(&assignment.value, scope);
+        }
+    }
+
+    /// The parameters of one SELECT: its conditions, join constraints and select list.
+    fn select_params(&mut self, select: &Select, scope: &[Source]) {
+        for t in &select.from {
+            for join in &t.joins {
+                use sqlparser::ast::{JoinConstraint, JoinOperator as J};
+                let constraint = match &join.join_operator {
+                    J::Join(c)
+                    | J::Inner(c)
+                    | J::Left(c)
+                    | J::LeftOuter(c)
+                    | J::Right(c)
+                    | J::RightOuter(c)
+                    | J::FullOuter(c) => c,
+                    _ => continue,
+                };
+                if let JoinConstraint::On(on) = constraint {
+                    self.expr_params(on, scope);
+                }
+            }
+        }
+        for e in select.selection.iter().chain(&select.having) {
+            self.expr_params(e, scope);
+        }
+        for item in &select.projection {
+            if let SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } = item {
+                self.expr_params(e, scope);
+            }
+        }
+    }
+
+    /// Types the parameters in `e` from the operands they meet.
+    fn expr_params(&mut self, e: &Expr, scope: &[Source]) {
+        match e {
+            Expr::BinaryOp { left, op, right } => {
+                use BinaryOperator::*;
+                let compared = is_comparison(op) && !matches!(op, And | Or);
+                let arithmetic = matches!(op, Plus | Minus | Multiply | Divide | Modulo);
+                if compared || arithmetic {
+                    for (this, other) in [(left, right), (right, left)] {
+                        if placeholder(this).is_none() {
+                            continue;
+                        }
+                        let ty = self.expr_type(other, scope);
+                        // date + $1 is an integer, timestamp + $1 an interval: only
+                        // numbers take the other operand's type in arithmetic.
+                        let numeric = matches!(
+                            ty,
+                            Some(
+                                oid::INT2
+                                    | oid::INT4
+                                    | oid::INT8
+                                    | oid::FLOAT4
+                                    | oid::FLOAT8
+                                    | oid::NUMERIC
+                            )
+                        );
+                        if compared || numeric {
+                            self.param(this, ty);
+                        }
+                    }
+                }
+                self.expr_params(left, scope);
+                self.expr_params(right, scope);
+            }
+            Expr::In { expr, target, .. } => {
+                match target {
+                    sqlparser::ast::InTarget::List(list) => {
+                        let ty = self.expr_type(expr, scope);
+                        for item in list {
+                            self.param(item, ty);
+                            self.expr_params(item, scope);
+                        }
+                    }
+                    sqlparser::ast::InTarget::Subquery(q) => {
+                        self.query(q);
+                    }
+                    _ => {}
+                }
+                self.expr_params(expr, scope);
+            }
+            Expr::Between {
+                expr, low, high, ..
+            } => {
+                let ty = self.expr_type(expr, scope);
+                self.param(low, ty);
+                self.param(high, ty);
+                for e in [expr, low, high] {
+                    self.expr_params(e, scope);
+                }
+            }
+            Expr::Like { expr, pattern, .. } | Expr::ILike { expr, pattern, .. } => {
+                self.param(pattern, Some(oid::TEXT));
+                self.expr_params(expr, scope);
+                self.expr_params(pattern, scope);
+            }
+            Expr::AnyOp { left, right, .. } | Expr::AllOp { left, right, .. } => {
+                let ty = self
+                    .expr_type(left, scope)
+                    .and_then(crate::protocol::types::array_of);
+                self.param(right, ty);
+                self.expr_params(left, scope);
+                self.expr_params(right, scope);
+            }
+            Expr::Cast {
+                expr, data_type, ..
+            } => {
+                let ty = data_type_oid(data_type);
+                if type_name(ty) != "unknown" {
+                    self.param(expr, Some(ty));
+                }
+                self.expr_params(expr, scope);
+            }
+            Expr::Nested(inner)
+            | Expr::UnaryOp { expr: inner, .. }
+            | Expr::IsNull(inner)
+            | Expr::IsNotNull(inner)
+            | Expr::IsTrue(inner)
+            | Expr::IsFalse(inner)
+            | Expr::IsNotTrue(inner)
+            | Expr::IsNotFalse(inner) => self.expr_params(inner, scope),
+            Expr::IsDistinctFrom(l, r) | Expr::IsNotDistinctFrom(l, r) => {
+                let (lt, rt) = (self.expr_type(l, scope), self.expr_type(r, scope));
+                self.param(l, rt);
+                self.param(r, lt);
+                self.expr_params(l, scope);
+                self.expr_params(r, scope);
+            }
+            Expr::Subquery(q) | Expr::Exists { subquery: q, .. } => {
+                self.query(q);
+            }
+            Expr::Case {
+                operand,
+                conditions,
+                else_result,
+                ..
+            } => {
+                for e in operand.iter().chain(else_result) {
+                    self.expr_params(e, scope);
+                }
+                for w in conditions {
+                    self.expr_params(&w.condition, scope);
+                    self.expr_params(&w.result, scope);
+                }
+            }
+            Expr::Function(f) => {
+                for arg in function_args(&f.args) {
+                    self.expr_params(arg, scope);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 /// A named row source in a FROM clause.
 struct Source {
     /// The alias, else the table name (as PostgreSQL folds it).
@@ -110,6 +405,7 @@ struct Describer<'c> {
     catalog: &'c mut dyn Catalog,
     ctes: Vec<(String, Vec<ResultColumn>)>,
     typeofs: HashMap<String, Oid>,
+    params: HashMap<usize, Oid>,
 }
 
 /// An identifier as PostgreSQL folds it: unquoted names in lower case.
@@ -137,6 +433,13 @@ impl Describer<'_> {
             }
         }
         let result = self.set_expr(&q.body);
+        if let Some(sqlparser::ast::LimitClause::LimitOffset { limit, offset, .. }) =
+            &q.limit_clause
+        {
+            for e in limit.iter().chain(offset.as_ref().map(|o| &o.value)) {
+                self.param(e, Some(oid::INT8));
+            }
+        }
         self.ctes.truncate(saved);
         result
     }
@@ -181,6 +484,7 @@ impl Describer<'_> {
 
     fn select(&mut self, select: &Select) -> Option<Vec<ResultColumn>> {
         let scope = self.scope(&select.from)?;
+        self.select_params(select, &scope);
         self.projection(&select.projection, &scope)
     }
 
@@ -906,6 +1210,67 @@ mod tests {
         );
         assert_eq!(declared_scale("decimal(5)"), Some(0));
         assert_eq!(declared_scale("numeric"), None);
+    }
+
+    fn params_of(sql: &str) -> Vec<(usize, Oid)> {
+        let statement = Parser::parse_sql(&PostgreSqlDialect {}, sql)
+            .unwrap()
+            .remove(0);
+        let column = |name: &str, ty: Oid| TableColumn {
+            name: name.into(),
+            ty,
+            declared: type_name(ty).into(),
+        };
+        let mut catalog = |table: &str| match table {
+            "t" => vec![column("id", oid::INT4), column("n", oid::NUMERIC)],
+            "u" => vec![column("id", oid::INT8), column("name", oid::TEXT)],
+            _ => vec![],
+        };
+        let mut params: Vec<(usize, Oid)> = describe(&statement, &mut catalog)
+            .params
+            .into_iter()
+            .collect();
+        params.sort();
+        params
+    }
+
+    #[test]
+    fn parameters_are_typed_by_their_scope() {
+        // `id` in the subquery is u's (int8), though t comes first in the text.
+        assert_eq!(
+            params_of("SELECT * FROM t WHERE EXISTS (SELECT 1 FROM u WHERE id = $1) AND n > $2"),
+            vec![(1, oid::INT8), (2, oid::NUMERIC)]
+        );
+        assert_eq!(
+            params_of("SELECT x.name FROM t JOIN u x ON x.id = $1 WHERE t.id = $2"),
+            vec![(1, oid::INT8), (2, oid::INT4)]
+        );
+        assert_eq!(
+            params_of("INSERT INTO u (name, id) VALUES ($1, $2) RETURNING id"),
+            vec![(1, oid::TEXT), (2, oid::INT8)]
+        );
+        assert_eq!(
+            params_of("UPDATE t SET n = $1 WHERE id = $2"),
+            vec![(1, oid::NUMERIC), (2, oid::INT4)]
+        );
+        assert_eq!(
+            params_of("SELECT * FROM t WHERE id IN ($1, $2) OR id = ANY($3) LIMIT $4 OFFSET $5"),
+            vec![
+                (1, oid::INT4),
+                (2, oid::INT4),
+                (3, crate::protocol::types::array_of(oid::INT4).unwrap()),
+                (4, oid::INT8),
+                (5, oid::INT8)
+            ]
+        );
+        assert_eq!(
+            params_of("WITH c AS (SELECT id FROM u) SELECT $2::date FROM c WHERE id = $1"),
+            vec![(1, oid::INT8), (2, oid::DATE)]
+        );
+        assert_eq!(
+            params_of("DELETE FROM u WHERE name LIKE $1 AND id BETWEEN $2 AND $3"),
+            vec![(1, oid::TEXT), (2, oid::INT8), (3, oid::INT8)]
+        );
     }
 
     #[test]
