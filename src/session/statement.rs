@@ -11,7 +11,6 @@ use crate::sql::infer::{
     ParamSource, parameter_hints, referenced_tables, result_column_hints, result_column_names,
 };
 use crate::sql::maintenance::{Rewrite, Steps, rewrite};
-use crate::sql::translate::translate;
 use smallvec::SmallVec;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -145,8 +144,8 @@ impl Prepared {
                 )
             }
             Err(syntax) => {
-                let translation = translate(statement);
-                let info = exec.describe(&translation.sql).map_err(|err| match err {
+                let sql = crate::sql::passthrough::sqlite_text(statement).into_owned();
+                let info = exec.describe(&sql).map_err(|err| match err {
                     Error::Pg(e) if e.code == SqlState::SYNTAX_ERROR => {
                         Error::Pg(syntax.to_pg_error())
                     }
@@ -156,7 +155,7 @@ impl Prepared {
                 let schema = ["CREATE", "DROP", "ALTER"]
                     .iter()
                     .any(|verb| tag.text.starts_with(verb));
-                (translation.sql, kind, tag, schema, info, None)
+                (sql, kind, tag, schema, info, None)
             }
         };
 

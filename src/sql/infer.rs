@@ -8,7 +8,7 @@ use super::lexer::{
     Token, TokenKind, identifier_name, is_reserved_keyword, matching_close, precedes_call,
     significant,
 };
-use super::translate::parse_type_name;
+use super::type_name::parse_type_name;
 use crate::protocol::types::{Oid, oid, oid_from_type_name, type_name};
 
 /// How deep subqueries and parenthesised items are followed before giving up.

@@ -1,26 +1,27 @@
-//! The SQL-text layer: what the server learns about a PostgreSQL query string before
+//! The SQL front end: what the server learns about a PostgreSQL query string before
 //! SQLite sees it.
 //!
-//! There is no full SQL parser here. Everything works over the tokens of [`lexer`], which
-//! follows PostgreSQL's lexical rules exactly (quotes, dollar quoting, nesting comments),
-//! so keyword matching is case-insensitive and indifferent to comments and whitespace:
+//! Each statement is parsed once, on `sqlparser`'s PostgreSQL dialect, by [`analyze`]:
+//! its kind and tag, what it does, the tables it touches, result names and types and
+//! parameter types through the statement's scopes ([`describe`]), and the SQLite SQL the
+//! syntax tree is rewritten into ([`rewrite`]). Around it, over the tokens of [`lexer`]
+//! (PostgreSQL's lexical rules: quotes, dollar quoting, nesting comments):
 //!
 //! - [`split`] cuts a simple-query string into statements;
-//! - [`command`] classifies a statement (transaction control, `SET`/`SHOW`, or SQL for
-//!   SQLite) and computes its CommandComplete tag;
-//! - [`copy`](mod@copy) parses COPY statements (the session runs them);
-//! - [`maintenance`] rewrites TRUNCATE, VACUUM, multi-table DROP, `WITH (fillfactor)`
-//!   and `ADD PRIMARY KEY` into what SQLite runs;
-//! - [`dump`] skips, with a warning, what pg_dump scripts say that SQLite cannot honour
-//!   (comments, defaults and constraints added after `CREATE TABLE`);
-//! - [`sequence`] turns `CREATE`/`ALTER`/`DROP SEQUENCE` into the sequence tables that
-//!   `nextval` and `setval` work on;
-//! - [`translate`](mod@translate) rewrites the few PostgreSQL spellings SQLite rejects
-//!   (`$n`, `::` casts, `serial` and identity columns, function-call defaults, `ILIKE`,
-//!   `E'...'` strings);
-//! - [`infer`] derives type hints for result columns and parameters;
+//! - [`command`] picks out what the session answers itself (transaction control,
+//!   `SET`/`SHOW`, COPY) and computes the CommandComplete tag of text the parser rejects;
 //! - [`parameterize`](mod@parameterize) lifts the constants out of a simple-query
-//!   statement, so that statements differing only in constants share a cache entry.
+//!   statement, so that statements differing only in constants share a cache entry
+//!   without a parse;
+//! - [`passthrough`] hands text the PostgreSQL dialect rejects (SQLite's own syntax) to
+//!   SQLite as written, `$n` parameters as `?n`;
+//! - [`infer`] gives type hints for what the syntax tree does not place (parameters in
+//!   function arguments, result columns of text the parser rejects).
+//!
+//! Statements the session runs as steps have their own modules: [`copy`](mod@copy),
+//! [`maintenance`] (TRUNCATE, VACUUM, multi-table DROP, `WITH (fillfactor)`, `ADD PRIMARY
+//! KEY`), [`dump`] (what pg_dump scripts say that SQLite cannot honour), [`sequence`]
+//! (`CREATE`/`ALTER`/`DROP SEQUENCE`) and [`alter`] (ALTER TABLE forms SQLite lacks).
 
 pub mod alter;
 pub mod analyze;
@@ -33,10 +34,11 @@ pub mod infer;
 pub mod lexer;
 pub mod maintenance;
 pub mod parameterize;
+pub mod passthrough;
 pub mod rewrite;
 pub mod sequence;
 pub mod split;
-pub mod translate;
+pub mod type_name;
 
 pub use analyze::{Analysis, Effect, SyntaxError, analyze};
 pub use command::{Command, CommandTag, StatementKind, command_tag, statement_kind};
@@ -46,5 +48,5 @@ pub use infer::{
 };
 pub use lexer::{Lexer, Token, TokenKind, tokenize};
 pub use parameterize::{Literal, Parameterized, parameterize};
+pub use passthrough::sqlite_text;
 pub use split::split_statements;
-pub use translate::{Translation, translate};

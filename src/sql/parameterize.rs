@@ -508,7 +508,7 @@ impl<'a> Output<'a> {
 mod tests {
     use super::*;
     use crate::sql::lexer::garbled_inputs;
-    use crate::sql::translate::translate;
+    use crate::sql::passthrough::sqlite_text;
 
     use Literal::{Integer, Real};
 
@@ -942,7 +942,7 @@ mod tests {
         }
 
         fn run(conn: &Connection, sql: &str, literals: &[Literal<'_>]) -> Outcome {
-            let translated = translate(sql).sql;
+            let translated = sqlite_text(sql);
             let mut stmt = conn.prepare(&translated).map_err(|e| e.to_string())?;
             for (k, literal) in literals.iter().enumerate() {
                 let value = match literal {
