@@ -174,3 +174,34 @@ fn copy_of_256_mib_both_ways_stays_under_64_mib() {
         .unwrap();
     assert_eq!(rows, ROWS as i64);
 }
+
+/// The issue's full size, run on demand (`cargo test --test copy_memory -- --ignored`,
+/// about 30 s and no disk): 10.8 GB of `COPY (query) TO STDOUT`, rows made by
+/// `generate_series`, leave the server's peak RSS under 64 MiB.
+#[test]
+#[ignore = "10 GB through the socket: run on demand"]
+fn copy_to_of_10_gib_stays_under_64_mib() {
+    const BIG_ROWS: u64 = 10_700_000;
+    let dir = tempfile::tempdir().unwrap();
+    let (server, port) = start(&dir.path().join("empty.sqlite"));
+    let mut stream = connect(port);
+    let mut out = BytesMut::new();
+    frontend::query(
+        &format!(
+            "COPY (SELECT x, repeat('x', 1000) FROM generate_series(1, {BIG_ROWS}) AS g(x)) \
+             TO STDOUT"
+        ),
+        &mut out,
+    )
+    .unwrap();
+    stream.write_all(&out).unwrap();
+    let (messages, bytes) = read_all(&mut stream, false);
+    assert_eq!(messages, BIG_ROWS);
+    assert!(bytes > 10 << 30, "{bytes} bytes");
+    let peak = peak_rss(server.0.id());
+    assert!(peak < LIMIT, "peak RSS {} MiB", peak >> 20);
+    eprintln!(
+        "10 GiB COPY TO: {bytes} bytes, server peak RSS {} MiB",
+        peak >> 20
+    );
+}
