@@ -116,6 +116,19 @@ impl Prepared {
         let mut scoped_params = std::collections::HashMap::new();
         let mut locks_rows = false;
         let (sql, kind, tag, changes_schema, info, described) = match analyzed {
+            Ok(analysis) if analysis.unsupported.is_some() => {
+                use crate::sql::unsupported::Unsupported;
+                return match analysis.unsupported.expect("checked") {
+                    Unsupported::Refused(err) => Err(err.into()),
+                    Unsupported::NothingToDo(tag) => Ok(Prepared::Steps(Steps {
+                        statements: Vec::new(),
+                        tag,
+                        outside_block: false,
+                        changes_schema: false,
+                        skipped: None,
+                    })),
+                };
+            }
             Ok(analysis) if analysis.edit.is_some() => {
                 return Ok(Prepared::Edit(analysis.edit.expect("checked")));
             }

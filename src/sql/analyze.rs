@@ -47,6 +47,8 @@ pub struct Analysis {
     /// Result columns with PostgreSQL's names and the types the text and schema tell,
     /// when they can all be listed.
     pub columns: Option<Vec<ResultColumn>>,
+    /// A statement pgsqlite cannot run as SQL: refused, or answered with nothing to do.
+    pub unsupported: Option<super::unsupported::Unsupported>,
     /// Parameter types by `$n` number, resolved through the scope each parameter sits in
     /// (see [`super::describe::Description::params`]).
     pub params: std::collections::HashMap<usize, crate::protocol::types::Oid>,
@@ -102,6 +104,7 @@ pub fn analyze(text: &str, catalog: &mut dyn Catalog) -> Result<Analysis, Syntax
         });
     }
     let mut statement = statements.pop().expect("one statement");
+    let unsupported = super::unsupported::check(&statement);
     let (kind, tag, effect) = classify(&statement, text);
     let mut tables = Tables::default();
     let _ = statement.visit(&mut tables);
@@ -117,6 +120,7 @@ pub fn analyze(text: &str, catalog: &mut dyn Catalog) -> Result<Analysis, Syntax
     let mut catalog_use = CatalogUse::default();
     let _ = statement.visit(&mut catalog_use);
     Ok(Analysis {
+        unsupported,
         params,
         column_types,
         derived_types,

@@ -21,7 +21,9 @@
 //! Statements the session runs as steps have their own modules: [`copy`](mod@copy),
 //! [`maintenance`] (TRUNCATE, VACUUM, multi-table DROP, `WITH (fillfactor)`, `ADD PRIMARY
 //! KEY`), [`dump`] (what pg_dump scripts say that SQLite cannot honour), [`sequence`]
-//! (`CREATE`/`ALTER`/`DROP SEQUENCE`) and [`alter`] (ALTER TABLE forms SQLite lacks).
+//! (`CREATE`/`ALTER`/`DROP SEQUENCE`) and [`alter`] (ALTER TABLE forms SQLite lacks);
+//! [`unsupported`] refuses, with 0A000, what SQLite cannot honour (server-side functions,
+//! extensions, row-level security).
 
 pub mod alter;
 pub mod analyze;
@@ -39,6 +41,7 @@ pub mod rewrite;
 pub mod sequence;
 pub mod split;
 pub mod type_name;
+pub mod unsupported;
 
 pub use analyze::{Analysis, Effect, SyntaxError, analyze};
 pub use command::{Command, CommandTag, StatementKind, command_tag, statement_kind};

@@ -114,3 +114,7 @@ SELECT nextval('ddl_serial2_id_seq');
 SELECT currval('ddl_serial2_id_seq');
 DROP SEQUENCE ddl_serial2;
 DROP TABLE ddl_serial2;
+CREATE EXTENSION plpgsql;
+CREATE EXTENSION IF NOT EXISTS plpgsql;
+CREATE FUNCTION ddl_f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1; END $$;
+ALTER TABLE ddl_ident ENABLE ROW LEVEL SECURITY;
