@@ -15,7 +15,8 @@ OUT=src/executor/catalog/generated.rs
 if [[ $# -ge 3 ]]; then
     HOST=$1 PORT=$2 USER_NAME=$3
 else
-    WORK="$(mktemp -d)"
+    WORK="$(mktemp -d /tmp/pgsqlite-gen-catalog.XXXXXX)"
+    chmod 755 "$WORK"
     # shellcheck source=scripts/lib/pg-cluster.sh
     source scripts/lib/pg-cluster.sh
     trap cleanup EXIT
@@ -138,7 +139,7 @@ psql -X -q -h "$HOST" -p "$PORT" -U "$USER_NAME" -d postgres -v ON_ERROR_STOP=1 
     -c 'DROP DATABASE IF EXISTS pgsqlite_describe' -c 'CREATE DATABASE pgsqlite_describe'
 d() { psql -X -q -h "$HOST" -p "$PORT" -U "$USER_NAME" -d pgsqlite_describe -v ON_ERROR_STOP=1 "$@"; }
 d -f "$DESCRIBE/schema.sql"
-for command in dt di dv dn du "d books" "d authors" "d+ books"; do
+for command in dt di dv dn du ds df dT "d books" "d authors" "d+ books"; do
     file="$(echo "$command" | tr ' +' '_p')"
     d -c "\\$command" > "$DESCRIBE/$file.out"
 done

@@ -346,6 +346,15 @@ pub fn schema(conn: &Connection, state: &mut State) -> rusqlite::Result<()> {
             checks,
             if rel.kind == 'r' { "d" } else { "n" },
         ])?;
+        if rel.kind == 'S' && rel.sql.is_empty() {
+            // A serial key's counter: an integer sequence from 1.
+            conn.prepare_cached(
+                "INSERT INTO pg_catalog.pg_sequence (seqrelid, seqtypid, seqstart, \
+                 seqincrement, seqmax, seqmin, seqcache, seqcycle) \
+                 VALUES (?1, ?2, 1, 1, 2147483647, 1, 1, 0)",
+            )?
+            .execute(params![n.oid, oid::INT4])?;
+        }
         if rel.kind == 'S'
             && let Some(def) = crate::sql::sequence::SequenceDef::from_table_sql(&rel.sql)
         {
@@ -674,7 +683,59 @@ fn read_relations(conn: &Connection) -> rusqlite::Result<Vec<Relation>> {
         }
         relations.push(rel);
     }
+    add_serial_sequences(&mut relations);
     Ok(relations)
+}
+
+/// The sequence of each `serial` key, as PostgreSQL lists it: a table whose integer
+/// primary key counts with `AUTOINCREMENT` has a sequence `<table>_<column>_seq` (the
+/// name `nextval` and `pg_get_serial_sequence` take, see `executor/sequences.rs`), and
+/// the column shows its `nextval(...)` default. The sequence has no SQL of its own: it is
+/// the table's `sqlite_sequence` counter.
+fn add_serial_sequences(relations: &mut Vec<Relation>) {
+    let mut sequences = Vec::new();
+    for rel in relations.iter_mut() {
+        if rel.kind != 'r' || !rel.sql.to_ascii_uppercase().contains("AUTOINCREMENT") {
+            continue;
+        }
+        let mut keys = rel.columns.iter_mut().filter(|c| c.pk > 0);
+        let (Some(key), None) = (keys.next(), keys.next()) else {
+            continue;
+        };
+        let name = format!("{}_{}_seq", rel.name, key.name);
+        if key.default.is_none() {
+            key.default = Some(format!(
+                "nextval('{}'::regclass)",
+                quote_ident(&name).replace('\'', "''")
+            ));
+        }
+        sequences.push(name);
+    }
+    for name in sequences {
+        if relations.iter().any(|r| r.name.eq_ignore_ascii_case(&name)) {
+            continue;
+        }
+        let column = |name: &str, declared: &str| ColumnRow {
+            name: name.to_string(),
+            declared: declared.to_string(),
+            not_null: true,
+            default: None,
+            pk: 0,
+            hidden: 0,
+        };
+        relations.push(Relation {
+            name,
+            kind: 'S',
+            sql: String::new(),
+            columns: vec![
+                column("last_value", "bigint"),
+                column("log_cnt", "bigint"),
+                column("is_called", "boolean"),
+            ],
+            indexes: Vec::new(),
+            constraints: Vec::new(),
+        });
+    }
 }
 
 fn read_columns(conn: &Connection, table: &str) -> rusqlite::Result<Vec<ColumnRow>> {

@@ -1,6 +1,7 @@
 //! The catalog functions psql and drivers call: `format_type`, `pg_get_userbyid`,
 //! `pg_get_indexdef`, `pg_get_constraintdef`, `pg_get_expr`, `pg_table_is_visible`,
-//! `obj_description`, `has_table_privilege` and friends, and the `reg*` casts
+//! `obj_description`, `has_table_privilege` and friends, the function-describing
+//! functions `\df` calls (over an empty pg_proc), and the `reg*` casts
 //! (`pg_regclass` and its output `pg_regclass_out`, which the SQL rewrite emits).
 
 use super::{DATABASE_OWNER_OID, PG_CATALOG_OID, PUBLIC_OID, State, lock_state};
@@ -94,6 +95,20 @@ pub fn register(conn: &Connection, state: Arc<Mutex<State>>) -> rusqlite::Result
     conn.create_scalar_function("pg_type_is_visible", 1, deterministic, |ctx| {
         Ok(oid_arg(ctx, 0).map(|_| true))
     })?;
+    conn.create_scalar_function("pg_function_is_visible", 1, deterministic, |ctx| {
+        Ok(oid_arg(ctx, 0).map(|_| true))
+    })?;
+    // pg_proc has no rows (pgsqlite runs no server-side functions, see
+    // `sql/unsupported.rs`): these describe functions by OID, and PostgreSQL answers NULL
+    // for an OID that names none, as every OID does here. psql's `\df` calls them.
+    for name in [
+        "pg_get_function_result",
+        "pg_get_function_arguments",
+        "pg_get_function_identity_arguments",
+        "pg_get_functiondef",
+    ] {
+        conn.create_scalar_function(name, 1, deterministic, |_| Ok(None::<String>))?;
+    }
     for arity in [1, 2, 3] {
         let s = state.clone();
         conn.create_scalar_function("pg_get_indexdef", arity, volatile, move |ctx| {
