@@ -61,6 +61,7 @@ pub fn describe(statement: &Statement, catalog: &mut dyn Catalog) -> Description
         ctes: Vec::new(),
         typeofs: HashMap::new(),
         params: HashMap::new(),
+        tables: HashMap::new(),
     };
     let columns = d.statement(statement);
     d.statement_params(statement);
@@ -406,6 +407,8 @@ struct Describer<'c> {
     ctes: Vec<(String, Vec<ResultColumn>)>,
     typeofs: HashMap<String, Oid>,
     params: HashMap<usize, Oid>,
+    /// The columns of the tables looked up so far.
+    tables: HashMap<String, Vec<TableColumn>>,
 }
 
 /// An identifier as PostgreSQL folds it: unquoted names in lower case.
@@ -644,7 +647,16 @@ impl Describer<'_> {
         let columns = match self.ctes.iter().rev().find(|(n, _)| *n == table) {
             Some((_, columns)) => Some(columns.clone()),
             None => {
-                let columns = self.catalog.columns(&table);
+                // Describing, then typing parameters, looks at each table more than once:
+                // the schema is read once per statement.
+                let columns = match self.tables.get(&table) {
+                    Some(columns) => columns.clone(),
+                    None => {
+                        let columns = self.catalog.columns(&table);
+                        self.tables.insert(table.clone(), columns.clone());
+                        columns
+                    }
+                };
                 (!columns.is_empty()).then(|| {
                     columns
                         .into_iter()
