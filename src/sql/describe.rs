@@ -1139,7 +1139,8 @@ mod tests {
     use sqlparser::dialect::PostgreSqlDialect;
     use sqlparser::parser::Parser;
 
-    fn columns_of(sql: &str) -> Vec<(String, Option<Oid>)> {
+    /// Describes `sql` against tables t(id int4, n numeric) and u(id int8, name text).
+    fn described(sql: &str) -> Description {
         let statement = Parser::parse_sql(&PostgreSqlDialect {}, sql)
             .unwrap()
             .remove(0);
@@ -1154,6 +1155,10 @@ mod tests {
             _ => vec![],
         };
         describe(&statement, &mut catalog)
+    }
+
+    fn columns_of(sql: &str) -> Vec<(String, Option<Oid>)> {
+        described(sql)
             .columns
             .unwrap()
             .into_iter()
@@ -1225,23 +1230,7 @@ mod tests {
     }
 
     fn params_of(sql: &str) -> Vec<(usize, Oid)> {
-        let statement = Parser::parse_sql(&PostgreSqlDialect {}, sql)
-            .unwrap()
-            .remove(0);
-        let column = |name: &str, ty: Oid| TableColumn {
-            name: name.into(),
-            ty,
-            declared: type_name(ty).into(),
-        };
-        let mut catalog = |table: &str| match table {
-            "t" => vec![column("id", oid::INT4), column("n", oid::NUMERIC)],
-            "u" => vec![column("id", oid::INT8), column("name", oid::TEXT)],
-            _ => vec![],
-        };
-        let mut params: Vec<(usize, Oid)> = describe(&statement, &mut catalog)
-            .params
-            .into_iter()
-            .collect();
+        let mut params: Vec<(usize, Oid)> = described(sql).params.into_iter().collect();
         params.sort();
         params
     }
