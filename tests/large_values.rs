@@ -271,3 +271,31 @@ async fn a_client_leaving_mid_value_leaves_no_session_behind() {
     }
     server.shutdown().unwrap();
 }
+
+/// A row with a large value is encoded field by field before its length is known; a
+/// numeric(p, s) field in it keeps its scale there too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn numeric_scale_holds_in_a_row_with_a_large_value() {
+    let server = start(WriterStrategy::best(), true, None);
+    let client = connect(&server).await;
+    client
+        .batch_execute(
+            "CREATE TABLE priced (p numeric(10,2), b bytea);
+             INSERT INTO priced SELECT 100, zeroblob(1024 * 1024);",
+        )
+        .await
+        .unwrap();
+    let messages = client
+        .simple_query("SELECT p, length(b), b FROM priced")
+        .await
+        .unwrap();
+    let row = messages
+        .iter()
+        .find_map(|m| match m {
+            SimpleQueryMessage::Row(row) => Some(row),
+            _ => None,
+        })
+        .expect("a row");
+    assert_eq!(row.get(0), Some("100.00"));
+    assert_eq!(row.get(1), Some("1048576"));
+}

@@ -242,8 +242,15 @@ impl<'a, W: ProtocolWriter, V: ValueHandler> RowEncoder<'a, W, V> {
                 }
                 None => {
                     let start = self.scratch.len();
-                    self.values
-                        .encode_field(value, ty, format, &mut self.scratch)?;
+                    let scale = self.scales.get(i).copied().flatten();
+                    match scale.filter(|_| ty == oid::NUMERIC && !matches!(value, ValueRef::Null)) {
+                        Some(scale) => backend::field_with(&mut self.scratch, |buf| {
+                            encode_scaled_numeric(self.values, value, scale, format, buf)
+                        })?,
+                        None => self
+                            .values
+                            .encode_field(value, ty, format, &mut self.scratch)?,
+                    }
                     fields_len += self.scratch.len() - start;
                     parts.push(Part::Small(start..self.scratch.len()));
                 }
