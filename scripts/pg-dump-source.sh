@@ -25,7 +25,8 @@ pg_cluster_require
 WORK="$(mktemp -d /tmp/pgsqlite-dump.XXXXXX)"
 chmod 755 "$WORK"
 trap cleanup EXIT
-TZ=UTC LANG=C.UTF-8 LC_ALL=C.UTF-8 pg_cluster_start > /dev/null 2>&1
+# Its log lines go to stderr, which the test shows when the script fails.
+TZ=UTC LANG=C.UTF-8 LC_ALL=C.UTF-8 pg_cluster_start > /dev/null
 
 pg() { psql -X -q -v ON_ERROR_STOP=1 -h "$PG_SOCK" -p "$PG_PORT" -U postgres "$@"; }
 pg -d postgres -c "CREATE DATABASE source" > /dev/null

@@ -93,15 +93,27 @@ pg_cluster_start() { # [port not to use]
     else
         PG_USER="$(id -un)"
     fi
-    PG_PORT="$(free_port "${1:-}")"
     PG_SOCK="$WORK/pg/sock"
     PG_DATA="$WORK/pg/data"
     mkdir -p "$WORK/pg" "$PG_SOCK" "$WORK/logs"
     if [[ "$EUID" -eq 0 ]]; then chown -R "$PG_USER" "$WORK/pg"; fi
-    as_pg "$PG_BIN/initdb" -D "$PG_DATA" -A trust -U postgres > "$WORK/logs/initdb.log" 2>&1
-    as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$WORK/pg/server.log" \
-        -o "-k $PG_SOCK -p $PG_PORT -c listen_addresses=127.0.0.1" -w start > /dev/null
-    PG_STARTED=1
+    if ! as_pg "$PG_BIN/initdb" -D "$PG_DATA" -A trust -U postgres > "$WORK/logs/initdb.log" 2>&1; then
+        log "initdb failed: $(tail -n 5 "$WORK/logs/initdb.log")"
+        return 1
+    fi
+    # The port was free when free_port looked; a busy machine may take it before the
+    # server binds it, so a failed start tries another one.
+    local attempt
+    for attempt in 1 2 3; do
+        PG_PORT="$(free_port "${1:-}")"
+        if as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$WORK/pg/server.log" \
+            -o "-k $PG_SOCK -p $PG_PORT -c listen_addresses=127.0.0.1" -w start > /dev/null; then
+            PG_STARTED=1
+            break
+        fi
+        log "PostgreSQL did not start on port $PG_PORT (try $attempt): $(tail -n 3 "$WORK/pg/server.log" 2> /dev/null)"
+    done
+    [[ -n "$PG_STARTED" ]] || return 1
     wait_ready "$PG_SOCK" "$PG_PORT" postgres postgres
     log "PostgreSQL up (port $PG_PORT, socket dir $PG_SOCK, run as $PG_USER)"
 }
