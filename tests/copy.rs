@@ -989,7 +989,8 @@ fn pgbench_server_side_generation_then_tpcb_run() {
     };
     // d: drop, t: create tables, G: server-side generation (INSERT ... SELECT FROM
     // generate_series), v: vacuum, p: primary keys.
-    pgbench(&["-i", "-I", "dtGvp", "-s", "1", "-q"]);
+    // Scale 10, as the issue asks: 1,000,000 accounts.
+    pgbench(&["-i", "-I", "dtGvp", "-s", "10", "-q"]);
     let out = psql_ok(
         &server,
         &[
@@ -1006,7 +1007,7 @@ fn pgbench_server_side_generation_then_tpcb_run() {
              (SELECT count(*) FROM pgbench_history)",
         ],
     );
-    assert_eq!(show(&out), "100000|100000|1-100000|100000|0|10|1|0\n");
+    assert_eq!(show(&out), "1000000|1000000|1-1000000|5500000|0|10|10|0\n");
     // The standard TPC-B-like run on what it generated, without retries: a transaction
     // whose first statement writes takes the write lock before its snapshot, so none
     // fails with 40001 (READ COMMITTED, executor/isolation.rs).
